@@ -1,0 +1,37 @@
+# Two commands for a fresh machine: `make demo` and `make test`. Both create .venv when it is missing.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
+
+.PHONY: demo test lint sample clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(DEV_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $@ $(STAMP)
+
+demo: $(STAMP)  ## train on the bundled sample, evaluate, score the new year, say where everything is
+	$(BIN)/complaints train
+	$(BIN)/complaints score data/sample/new_complaints.csv
+	@echo "MLflow UI: $(BIN)/mlflow ui --backend-store-uri sqlite:///mlruns.db  (then open http://127.0.0.1:5000)"
+
+test: $(DEV_STAMP)  ## the whole test suite
+	$(BIN)/python -m pytest
+
+lint: $(DEV_STAMP)
+	$(BIN)/ruff check pipeline tests
+
+sample: $(STAMP)  ## regenerate data/sample from the seeded generator
+	$(BIN)/complaints generate-sample
+
+clean:
+	rm -rf models/category outputs mlruns mlruns.db mlartifacts

@@ -1,0 +1,81 @@
+"""The model card: what a saved model is, what it learned from, how well it did, and its limits."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import pandas as pd
+
+from pipeline.config import Params
+from pipeline.evaluate import Evaluation
+from pipeline.prepare import Prepared
+from pipeline.train import TrainedCategoryModel
+
+INTENDED_USE = (
+    "Suggests one of the recorded complaint categories for a complaint's free-text description, with the "
+    "top three and calibrated probabilities, to help a complaints officer categorise at intake and an analyst "
+    "review a year's records. A person makes the final decision; suggestions under the suggestion threshold "
+    "are marked 'needs review'. Not for decisions about individuals, and not for complaints outside the "
+    "service and period it was trained on."
+)
+
+
+def data_fingerprint(frame: pd.DataFrame) -> str:
+    """A stable hash of the rows a model learned from (text and label), independent of file format."""
+    hashed = pd.util.hash_pandas_object(frame[["description", "category"]].astype(str), index=False)
+    return f"{int(hashed.sum()) & 0xFFFFFFFFFFFFFFFF:016x}-{len(frame)}"
+
+
+def _weaknesses(trained: TrainedCategoryModel, evaluation: Evaluation, prepared: Prepared) -> list[str]:
+    notes = []
+    excluded = prepared.excluded[prepared.excluded["reason_code"].isin(["rare_category", "too_few_in_training"])]
+    if len(excluded):
+        names = sorted(set(excluded["reason"].str.extract(r"category '([^']+)'")[0].dropna()))
+        notes.append(f"Never suggested (too few training examples): {', '.join(names)}.")
+    for label, scores in evaluation.metrics["per_category"].items():
+        if 0 < scores["support"] < 10:
+            notes.append(f"'{label}' has only {scores['support']} holdout examples; its figures are uncertain.")
+        elif scores["support"] and scores["f1"] < 0.5:
+            notes.append(f"'{label}' is often confused (holdout F1 {scores['f1']:.2f}).")
+    notes.append("Very short descriptions carry little evidence and are flagged for review.")
+    return notes
+
+
+def build_model_card(
+    params: Params,
+    trained: TrainedCategoryModel,
+    evaluation: Evaluation,
+    prepared: Prepared,
+    data_summary: Mapping[str, Any],
+    versions: Mapping[str, str],
+    commit: str,
+) -> dict[str, Any]:
+    """Everything needed to trust, reproduce or retire the model (the file hash is added on save)."""
+    return {
+        "model": params.tracking.registered_model,
+        "task": "complaint category (single label)",
+        "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
+        "intended_use": INTENDED_USE,
+        "labels": list(trained.classes),
+        "label_vocabulary": list(params.labels.categories) if params.labels.categories else None,
+        "alias_table": dict(params.labels.aliases),
+        "thresholds": {"suggestion_threshold": params.evaluate.suggestion_threshold, "top_k": params.evaluate.top_k},
+        "training": {
+            "chosen_C": trained.chosen_C,
+            "cv_folds": trained.cv_folds,
+            "calibration_folds": trained.calibration_folds,
+            "cv_search_macro_f1": {C: round(s["macro_f1"], 4) for C, s in trained.cv_search.items()},
+        },
+        "data": {
+            **data_summary,
+            "training_rows_fingerprint": data_fingerprint(prepared.train),
+            "holdout": prepared.holdout_name,
+        },
+        "metrics": {"holdout": evaluation.metrics, "cross_validation": trained.cv_metrics},
+        "known_weaknesses": _weaknesses(trained, evaluation, prepared),
+        "params": params.as_dict(),
+        "versions": dict(versions),
+        "git_commit": commit,
+    }

@@ -1,0 +1,233 @@
+"""params.yaml -> frozen dataclasses, loaded once at the edge and passed down.
+
+A params file may start with ``inherit: other.yaml`` (relative to itself); its keys are then
+merged over that file's, section by section, so a dataset config only states what differs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, get_type_hints
+
+import yaml
+
+CANONICAL_COLUMNS: tuple[str, ...] = (
+    "complaint_ref",
+    "date_received",
+    "financial_year",
+    "stage",
+    "team",
+    "complainant_type",
+    "description",
+    "category",
+    "themes",
+    "outcome",
+    "date_responded",
+    "extension_agreed",
+)
+
+
+class ConfigError(ValueError):
+    """The params file is missing a key, has an unknown one, or holds a value of the wrong kind."""
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    train_file: str
+    score_file: str
+    columns: Mapping[str, str]
+    sheet: str | None = None
+    date_dayfirst: bool = True
+
+
+@dataclass(frozen=True)
+class LabelsConfig:
+    categories: tuple[str, ...] | None
+    aliases: Mapping[str, str]
+    unknown: str = "reject"
+
+
+@dataclass(frozen=True)
+class PrepareConfig:
+    drop_duplicates: bool
+    split: str
+    holdout_fraction: float
+    random_state: int
+    min_class_count: int
+
+
+@dataclass(frozen=True)
+class TextConfig:
+    lemmatize: bool
+    mask_identifiers: bool
+    mask_names: bool
+    batch_size: int
+
+
+@dataclass(frozen=True)
+class FeaturesConfig:
+    word_ngram_range: tuple[int, int]
+    word_min_df: int
+    char_ngram_range: tuple[int, int]
+    char_min_df: int
+    char_max_features: int | None
+    sublinear_tf: bool
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    classifier: str
+    C: tuple[float, ...]
+    class_weight: str | None
+    calibration: str
+    calibration_folds: int
+
+
+@dataclass(frozen=True)
+class EvaluateConfig:
+    cv_folds: int
+    top_k: int
+    suggestion_threshold: float
+    calibration_bins: int
+
+
+@dataclass(frozen=True)
+class ScoreConfig:
+    min_words: int
+
+
+@dataclass(frozen=True)
+class TrackingConfig:
+    tracking_uri: str
+    experiment: str
+    registered_model: str
+    promotion_metric: str
+    promotion_margin: float
+
+
+@dataclass(frozen=True)
+class OutputConfig:
+    model_dir: str
+    scored_file: str
+
+
+@dataclass(frozen=True)
+class Params:
+    """Every tunable, grouped by stage, exactly as in params.yaml."""
+
+    data: DataConfig
+    labels: LabelsConfig
+    prepare: PrepareConfig
+    text: TextConfig
+    features: FeaturesConfig
+    train: TrainConfig
+    evaluate: EvaluateConfig
+    score: ScoreConfig
+    tracking: TrackingConfig
+    output: OutputConfig
+    source: str = field(default="", compare=False)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain nested dict (for the model card and MLflow)."""
+        plain = dataclasses.asdict(self)
+        plain.pop("source")
+        return plain
+
+
+_SECTIONS: dict[str, type] = {
+    f.name: cls for f in dataclasses.fields(Params) if (cls := get_type_hints(Params)[f.name]) is not str
+}
+
+_CHOICES = {
+    ("labels", "unknown"): {"reject", "error"},
+    ("prepare", "split"): {"time", "stratified"},
+    ("train", "classifier"): {"linear_svc", "logistic_regression"},
+    ("train", "calibration"): {"isotonic", "sigmoid", "temperature"},
+    ("train", "class_weight"): {"balanced", None},
+}
+
+
+def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict) and key != "columns":
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _read_yaml(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+    if path in seen:
+        raise ConfigError(f"{path}: 'inherit' goes round in a circle ({' -> '.join(map(str, seen))}).")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except FileNotFoundError as error:
+        raise ConfigError(f"Params file not found: {path}") from error
+    except yaml.YAMLError as error:
+        raise ConfigError(f"{path} is not valid YAML: {error}") from error
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path} must hold sections such as 'data:' and 'train:' at the top level.")
+    parent = raw.pop("inherit", None)
+    if parent is None:
+        return raw
+    return _merge(_read_yaml((path.parent / parent).resolve(), seen + (path,)), raw)
+
+
+def _coerce(section: str, key: str, value: Any) -> Any:
+    if (section, key) in _CHOICES and value not in _CHOICES[(section, key)]:
+        options = ", ".join(sorted(str(option) for option in _CHOICES[(section, key)]))
+        raise ConfigError(f"{section}.{key} is {value!r}; choose one of: {options}.")
+    if key.endswith("ngram_range"):
+        return tuple(int(v) for v in value)
+    if (section, key) == ("train", "C"):
+        return tuple(float(v) for v in (value if isinstance(value, list) else [value]))
+    if (section, key) == ("labels", "categories") and value is not None:
+        return tuple(str(v) for v in value)
+    if key in {"columns", "aliases"}:
+        return {str(k): str(v) for k, v in (value or {}).items()}
+    return value
+
+
+def _build_section(name: str, cls: type, values: Any) -> Any:
+    if not isinstance(values, dict):
+        raise ConfigError(f"Section '{name}' is missing from the params file (or is not a mapping).")
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = sorted(set(values) - set(fields))
+    if unknown:
+        raise ConfigError(f"Unknown key(s) in section '{name}': {', '.join(unknown)}. Known: {', '.join(fields)}.")
+    missing = [
+        key
+        for key, spec in fields.items()
+        if key not in values and spec.default is dataclasses.MISSING and spec.default_factory is dataclasses.MISSING
+    ]
+    if missing:
+        raise ConfigError(f"Section '{name}' is missing key(s): {', '.join(missing)}.")
+    return cls(**{key: _coerce(name, key, value) for key, value in values.items()})
+
+
+def params_from_dict(raw: Mapping[str, Any], source: str = "<dict>") -> Params:
+    """Build and check Params from an already parsed mapping."""
+    unknown = sorted(set(raw) - set(_SECTIONS))
+    if unknown:
+        raise ConfigError(f"Unknown section(s) in {source}: {', '.join(unknown)}. Known: {', '.join(_SECTIONS)}.")
+    sections = {name: _build_section(name, cls, raw.get(name)) for name, cls in _SECTIONS.items()}
+    params = Params(**sections, source=source)
+    unmapped = sorted(set(params.data.columns) - set(CANONICAL_COLUMNS))
+    if unmapped:
+        raise ConfigError(
+            f"data.columns names {', '.join(unmapped)}, which the pipeline does not use. "
+            f"Known columns: {', '.join(CANONICAL_COLUMNS)}."
+        )
+    if "description" not in params.data.columns:
+        raise ConfigError("data.columns must say which column holds the complaint text (description).")
+    return params
+
+
+def load_params(path: str | Path = "params.yaml") -> Params:
+    """Read a params file (following ``inherit``) into frozen, checked dataclasses."""
+    path = Path(path).resolve()
+    return params_from_dict(_read_yaml(path), source=str(path))

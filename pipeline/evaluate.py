@@ -1,0 +1,58 @@
+"""Fitted model + labelled rows -> metrics and a confusion matrix (the figure is drawn, not saved)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from pipeline.config import EvaluateConfig
+from pipeline.metrics import classification_metrics, confusion, top_k_labels
+from pipeline.schema import DataContractError
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    metrics: dict[str, Any]
+    labels: tuple[str, ...]
+    confusion: np.ndarray
+
+    def figure(self, title: str = "Holdout confusion matrix"):
+        """A matplotlib figure of the confusion matrix (rows: recorded, columns: predicted)."""
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        size = max(6.0, 0.6 * len(self.labels) + 3)
+        figure, axes = plt.subplots(figsize=(size, size))
+        axes.imshow(self.confusion, cmap="Blues")
+        axes.set_xticks(range(len(self.labels)), self.labels, rotation=60, ha="right", fontsize=8)
+        axes.set_yticks(range(len(self.labels)), self.labels, fontsize=8)
+        axes.set_xlabel("predicted category")
+        axes.set_ylabel("recorded category")
+        axes.set_title(title)
+        peak = self.confusion.max() if self.confusion.size else 0
+        for (row, column), count in np.ndenumerate(self.confusion):
+            if count:
+                colour = "white" if count > peak / 2 else "black"
+                axes.text(column, row, str(count), ha="center", va="center", fontsize=8, color=colour)
+        figure.tight_layout()
+        return figure
+
+
+def evaluate(model: Any, frame: pd.DataFrame, config: EvaluateConfig) -> Evaluation:
+    """Score labelled rows with ``model`` and measure the scores against the recorded categories."""
+    if frame.empty:
+        raise DataContractError("The holdout has no rows to evaluate on.")
+    probabilities = model.predict_proba(frame[["description"]])
+    classes = [str(label) for label in model.classes_]
+    y_true = frame["category"].astype(object).to_numpy()
+    metrics = classification_metrics(
+        y_true, probabilities, classes, config.top_k, config.suggestion_threshold, config.calibration_bins
+    )
+    labels = tuple(sorted(set(classes) | set(y_true)))
+    predicted = top_k_labels(probabilities, classes, 1)[:, 0]
+    return Evaluation(metrics=metrics, labels=labels, confusion=confusion(y_true, predicted, labels))

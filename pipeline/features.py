@@ -1,0 +1,58 @@
+"""The shared text features: normalised text -> TF-IDF word n-grams + character n-grams.
+
+A ColumnTransformer sits in front so the fitted model takes a DataFrame with a ``description``
+column and scores row by row (as MLflow serving and the batch scorer pass it).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.compose import ColumnTransformer
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.pipeline import FeatureUnion
+from sklearn.pipeline import Pipeline as SkPipeline
+
+from pipeline.config import FeaturesConfig, TextConfig
+from pipeline.text import IdentifierMasker, LemmaNormaliser
+
+TEXT_COLUMN = "description"
+
+
+def build_text_features(features: FeaturesConfig, text: TextConfig, normalise: bool = True) -> ColumnTransformer:
+    """Unfitted transformer: DataFrame[description] -> sparse TF-IDF matrix.
+
+    ``normalise=False`` expects text already masked and passed through :func:`pipeline.text.normalise_texts`
+    (training does that once, not once per cross-validation fit); saved models always normalise.
+    """
+    vectorisers = FeatureUnion(
+        [
+            (
+                "word",
+                TfidfVectorizer(
+                    ngram_range=features.word_ngram_range,
+                    min_df=features.word_min_df,
+                    sublinear_tf=features.sublinear_tf,
+                    token_pattern=r"(?u)\b\w+\b",
+                    dtype=np.float32,
+                ),
+            ),
+            (
+                "char",
+                TfidfVectorizer(
+                    analyzer="char_wb",
+                    ngram_range=features.char_ngram_range,
+                    min_df=features.char_min_df,
+                    max_features=features.char_max_features,
+                    sublinear_tf=features.sublinear_tf,
+                    dtype=np.float32,
+                ),
+            ),
+        ]
+    )
+    steps = [("tfidf", vectorisers)]
+    if normalise:
+        steps = [
+            ("mask", IdentifierMasker(text.mask_identifiers, text.mask_names)),
+            ("normalise", LemmaNormaliser(text.lemmatize, text.batch_size)),
+        ] + steps
+    return ColumnTransformer([("text", SkPipeline(steps), TEXT_COLUMN)], remainder="drop")

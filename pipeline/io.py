@@ -1,0 +1,166 @@
+"""Every file read and write: tables in three formats and three encodings, JSON, figures, models.
+
+Writes are atomic (a temporary file in the same folder, then a rename), so an interrupted run
+never leaves half a file. Text cells that a spreadsheet would run as a formula are neutralised.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import joblib
+import pandas as pd
+
+TABLE_SUFFIXES = (".csv", ".xlsx", ".parquet")
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+CSV_ENCODINGS = ("utf-8-sig", "cp1252")
+
+
+class InputFileError(ValueError):
+    """A file cannot be read: wrong type, missing, or not a table."""
+
+
+class ModelIntegrityError(RuntimeError):
+    """A model file does not match the SHA-256 its model card recorded."""
+
+
+def _suffix(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix not in TABLE_SUFFIXES:
+        raise InputFileError(f"{path}: use a .csv, .xlsx or .parquet file (got '{suffix or 'no extension'}').")
+    return suffix
+
+
+def read_table(path: str | Path, sheet: str | None = None) -> pd.DataFrame:
+    """Read CSV (UTF-8, UTF-8 with BOM or Windows-1252), XLSX or Parquet, every column as text."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputFileError(f"File not found: {path}")
+    suffix = _suffix(path)
+    if suffix == ".parquet":
+        return pd.read_parquet(path)
+    if suffix == ".xlsx":
+        return pd.read_excel(path, sheet_name=sheet or 0, dtype=str, engine="openpyxl")
+    for encoding in CSV_ENCODINGS:
+        try:
+            return pd.read_csv(path, dtype=str, encoding=encoding, keep_default_na=False, na_values=[""])
+        except UnicodeDecodeError:
+            continue
+    raise InputFileError(f"{path}: not UTF-8 or Windows-1252 text. Save it from Excel as 'CSV UTF-8'.")
+
+
+def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy where text cells starting with = + - @ get a leading apostrophe, so Excel shows them as text."""
+    safe = frame.copy()
+    for column in safe.columns:
+        if pd.api.types.is_string_dtype(safe[column]) or safe[column].dtype == object:
+            text = safe[column].astype("string")
+            risky = text.str.startswith(FORMULA_PREFIXES).fillna(False).astype(bool)
+            if risky.any():
+                safe[column] = text.where(~risky, "'" + text)
+    return safe
+
+
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+@contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; rename it over ``path`` only if the block succeeds."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    os.close(handle)
+    os.chmod(temporary, 0o666 & ~_current_umask())  # mkstemp makes 0600; give the usual permissions
+    try:
+        yield Path(temporary)
+        os.replace(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.remove(temporary)
+
+
+def write_table(frame: pd.DataFrame, path: str | Path) -> Path:
+    """Write CSV (UTF-8 with BOM, so Excel reads it right), XLSX or Parquet by extension, atomically."""
+    path = Path(path)
+    suffix = _suffix(path)
+    with atomic_path(path) as temporary:
+        if suffix == ".parquet":
+            frame.to_parquet(temporary, index=False)
+        elif suffix == ".xlsx":
+            neutralise_formulas(frame).to_excel(temporary, index=False, engine="openpyxl")
+        else:
+            neutralise_formulas(frame).to_csv(temporary, index=False, encoding="utf-8-sig")
+    return path
+
+
+def write_json(payload: Mapping[str, Any], path: str | Path) -> Path:
+    with atomic_path(path) as temporary:
+        temporary.write_text(json.dumps(payload, indent=2, sort_keys=False, default=str) + "\n", encoding="utf-8")
+    return Path(path)
+
+
+def read_json(path: str | Path) -> dict[str, Any]:
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def write_figure(figure: Any, path: str | Path) -> Path:
+    """Save a matplotlib figure as PNG and release it."""
+    import matplotlib.pyplot as plt
+
+    with atomic_path(path) as temporary:
+        figure.savefig(temporary, format="png", dpi=120, bbox_inches="tight")
+    plt.close(figure)
+    return Path(path)
+
+
+def sha256_of(path: str | Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+MODEL_FILE = "model.joblib"
+CARD_FILE = "model_card.json"
+
+
+def save_model(model: Any, card: Mapping[str, Any], model_dir: str | Path) -> dict[str, Any]:
+    """Save the fitted pipeline with joblib and its card (with the file's SHA-256) beside it."""
+    model_dir = Path(model_dir)
+    model_path = model_dir / MODEL_FILE
+    with atomic_path(model_path) as temporary:
+        joblib.dump(model, temporary, compress=3)
+    full_card = {**card, "model_file": MODEL_FILE, "model_sha256": sha256_of(model_path)}
+    write_json(full_card, model_dir / CARD_FILE)
+    return full_card
+
+
+def load_model(model_dir: str | Path) -> tuple[Any, dict[str, Any]]:
+    """Load a saved model after checking its SHA-256 against the card; refuse it if they differ."""
+    model_dir = Path(model_dir)
+    card_path, model_path = model_dir / CARD_FILE, model_dir / MODEL_FILE
+    if not card_path.is_file() or not model_path.is_file():
+        raise InputFileError(
+            f"No trained model in {model_dir} (expected {MODEL_FILE} and {CARD_FILE}). Run `complaints train` first."
+        )
+    card = read_json(card_path)
+    actual = sha256_of(model_path)
+    if actual != card.get("model_sha256"):
+        raise ModelIntegrityError(
+            f"{model_path} does not match the SHA-256 in {card_path} (file {actual[:12]}…, card "
+            f"{str(card.get('model_sha256'))[:12]}…). It was changed or replaced after training, and loading it "
+            "could run untrusted code, so it was not loaded. Retrain, or restore the original file."
+        )
+    return joblib.load(model_path), card

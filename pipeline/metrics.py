@@ -1,0 +1,72 @@
+"""Pure metric functions shared by cross-validation and holdout evaluation."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
+
+
+def expected_calibration_error(confidence: np.ndarray, correct: np.ndarray, bins: int = 10) -> float:
+    """Top-label ECE: the gap between confidence and accuracy, averaged over equal-width bins by size."""
+    if len(confidence) == 0:
+        return float("nan")
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    which = np.clip(np.digitize(confidence, edges[1:-1], right=True), 0, bins - 1)
+    gap = 0.0
+    for bin_index in range(bins):
+        in_bin = which == bin_index
+        if in_bin.any():
+            gap += in_bin.mean() * abs(correct[in_bin].mean() - confidence[in_bin].mean())
+    return float(gap)
+
+
+def top_k_labels(probabilities: np.ndarray, classes: Sequence[str], k: int) -> np.ndarray:
+    """The k most probable labels per row, most probable first (ties broken by class order)."""
+    order = np.argsort(-probabilities, axis=1, kind="stable")[:, :k]
+    return np.asarray(classes, dtype=object)[order]
+
+
+def classification_metrics(
+    y_true: Sequence[str],
+    probabilities: np.ndarray,
+    classes: Sequence[str],
+    top_k: int = 3,
+    threshold: float = 0.6,
+    bins: int = 10,
+) -> dict[str, Any]:
+    """Accuracy, macro-F1, per-category P/R/F1, top-k accuracy, ECE, selective accuracy and coverage.
+
+    Labels the model never saw count as errors (its probabilities cannot name them).
+    """
+    y_true = np.asarray(y_true, dtype=object)
+    classes = list(classes)
+    predicted = top_k_labels(probabilities, classes, 1)[:, 0]
+    confidence = probabilities.max(axis=1)
+    correct = predicted == y_true
+    in_top_k = (top_k_labels(probabilities, classes, top_k) == y_true[:, None]).any(axis=1)
+    confident = confidence >= threshold
+    labels = sorted(set(classes) | set(y_true))
+    precision, recall, f1, support = precision_recall_fscore_support(y_true, predicted, labels=labels, zero_division=0)
+    return {
+        "n": int(len(y_true)),
+        "accuracy": float(accuracy_score(y_true, predicted)),
+        "macro_f1": float(f1_score(y_true, predicted, average="macro", zero_division=0)),
+        "weighted_f1": float(f1_score(y_true, predicted, average="weighted", zero_division=0)),
+        f"top_{top_k}_accuracy": float(in_top_k.mean()),
+        "ece": expected_calibration_error(confidence, correct, bins),
+        "suggestion_threshold": float(threshold),
+        "coverage": float(confident.mean()),
+        "selective_accuracy": float(correct[confident].mean()) if confident.any() else float("nan"),
+        "per_category": {
+            label: {"precision": float(p), "recall": float(r), "f1": float(f), "support": int(s)}
+            for label, p, r, f, s in zip(labels, precision, recall, f1, support, strict=True)
+        },
+    }
+
+
+def confusion(y_true: Sequence[str], predicted: Sequence[str], labels: Sequence[str]) -> np.ndarray:
+    """Counts with true labels as rows and predictions as columns, in ``labels`` order."""
+    return confusion_matrix(np.asarray(y_true, dtype=object), np.asarray(predicted, dtype=object), labels=list(labels))

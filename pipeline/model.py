@@ -1,0 +1,33 @@
+"""Build the category estimator: shared text features -> calibrated linear classifier."""
+
+from __future__ import annotations
+
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline as SkPipeline
+from sklearn.svm import LinearSVC
+
+from pipeline.config import Params, TrainConfig
+from pipeline.features import build_text_features
+
+
+def build_classifier(train: TrainConfig, C: float, calibration_folds: int) -> CalibratedClassifierCV:
+    """Unfitted linear classifier whose probabilities are calibrated by internal cross-validation.
+
+    ``calibration_folds`` is passed in because the smallest category in the data bounds it.
+    """
+    if train.classifier == "linear_svc":
+        base = LinearSVC(C=C, class_weight=train.class_weight)
+    else:
+        base = LogisticRegression(C=C, class_weight=train.class_weight, max_iter=5000)
+    return CalibratedClassifierCV(base, method=train.calibration, cv=calibration_folds)
+
+
+def build_category_model(params: Params, C: float, calibration_folds: int, normalise: bool = True) -> SkPipeline:
+    """Unfitted pipeline: DataFrame with ``description`` -> calibrated probabilities per category."""
+    return SkPipeline(
+        [
+            ("features", build_text_features(params.features, params.text, normalise)),
+            ("classifier", build_classifier(params.train, C, calibration_folds)),
+        ]
+    )

@@ -1,0 +1,114 @@
+"""Validated frame -> training rows and holdout rows (time-aware or stratified), duplicates dropped first."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+from sklearn.model_selection import train_test_split
+
+from pipeline.config import PrepareConfig
+from pipeline.schema import SOURCE_ROW, DataContractError
+
+
+@dataclass(frozen=True)
+class Prepared:
+    train: pd.DataFrame
+    holdout: pd.DataFrame
+    excluded: pd.DataFrame  # source_row, complaint_ref, reason_code, reason
+    holdout_name: str
+
+    def summary(self) -> dict[str, object]:
+        reasons = self.excluded["reason_code"].value_counts().to_dict() if len(self.excluded) else {}
+        return {
+            "rows_train": len(self.train),
+            "rows_holdout": len(self.holdout),
+            "holdout": self.holdout_name,
+            "rows_excluded": len(self.excluded),
+            "excluded_by_reason": {str(k): int(v) for k, v in reasons.items()},
+        }
+
+
+def _excluded(frame: pd.DataFrame, mask: pd.Series, code: str, reason: str | pd.Series) -> pd.DataFrame:
+    rows = frame.loc[mask, [SOURCE_ROW, "complaint_ref"]].copy()
+    rows["reason_code"] = code
+    rows["reason"] = reason[mask] if isinstance(reason, pd.Series) else reason
+    return rows
+
+
+def _rare(frame: pd.DataFrame, minimum: int) -> pd.Series:
+    counts = frame["category"].map(frame["category"].value_counts())
+    return counts < minimum
+
+
+def prepare(frame: pd.DataFrame, config: PrepareConfig, min_train_rows: int = 2) -> Prepared:
+    """Drop exact duplicates and rare categories, then split into training and holdout rows.
+
+    ``min_train_rows`` is the fewest rows a category needs in the training part to be learned
+    (calibration cross-validation needs one per fold); categories below it stay in the holdout,
+    where they count as errors, and are listed as excluded from training.
+    """
+    excluded = []
+    keep = pd.Series(True, index=frame.index)
+    if config.drop_duplicates:
+        duplicate = frame.duplicated(subset=["description", "category"], keep="first")
+        first_row = frame.groupby(["description", "category"], sort=False)[SOURCE_ROW].transform("first")
+        excluded.append(
+            _excluded(
+                frame, duplicate, "duplicate", "same description and category as row " + first_row.astype("string")
+            )
+        )
+        keep &= ~duplicate
+    rare = _rare(frame[keep], config.min_class_count).reindex(frame.index, fill_value=False)
+    counts = frame.loc[keep, "category"].value_counts()
+    excluded.append(
+        _excluded(
+            frame,
+            rare,
+            "rare_category",
+            "category '"
+            + frame["category"]
+            + "' has fewer than "
+            + str(config.min_class_count)
+            + " rows ("
+            + frame["category"].map(counts).astype("string")
+            + ")",
+        )
+    )
+    keep &= ~rare
+    usable = frame[keep]
+
+    if config.split == "time":
+        years = usable["financial_year"].dropna()
+        if years.nunique() < 2:
+            raise DataContractError(
+                "A time-aware split needs at least two financial years of data; this file has "
+                f"{years.nunique()}. Add earlier years, or set prepare.split to 'stratified'."
+            )
+        latest = sorted(years.unique())[-1]
+        in_holdout = usable["financial_year"] == latest
+        train, holdout, holdout_name = usable[~in_holdout], usable[in_holdout], f"financial year {latest}"
+    else:
+        train, holdout = train_test_split(
+            usable,
+            test_size=config.holdout_fraction,
+            random_state=config.random_state,
+            stratify=usable["category"].astype(object),
+        )
+        holdout_name = f"stratified {config.holdout_fraction:.0%} sample (random_state {config.random_state})"
+
+    too_few = _rare(train, min_train_rows)
+    excluded.append(
+        _excluded(
+            train,
+            too_few,
+            "too_few_in_training",
+            "category '" + train["category"] + f"' has fewer than {min_train_rows} rows in the training part",
+        )
+    )
+    return Prepared(
+        train=train[~too_few].reset_index(drop=True),
+        holdout=holdout.reset_index(drop=True),
+        excluded=pd.concat(excluded, ignore_index=True),
+        holdout_name=holdout_name,
+    )

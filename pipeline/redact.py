@@ -1,0 +1,85 @@
+"""Identifiers out of complaint text, wherever text leaves the pipeline or becomes a feature.
+
+One ordered list of patterns serves two uses: ``redact`` writes readable placeholders such as
+``[PHONE]`` for quotes in reports, and ``mask`` writes single-token placeholders such as
+``xxphone`` for the model, so that the fitted vocabulary never holds a phone number or a name
+after a title, and a prediction does not depend on them.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+
+class Identifier(NamedTuple):
+    kind: str
+    pattern: re.Pattern[str]
+
+
+_MONTHS = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*"
+_STREET_TYPES = (
+    r"(?:road|rd|street|st|avenue|ave|lane|ln|close|drive|dr|way|court|ct|crescent|place|gardens|grove|"
+    r"terrace|walk|green|park|square|view|rise|mews|hill)"
+)
+_TITLE = r"(?:mr|mrs|ms|miss|mx|dr)\.?"
+_NAME = r"[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?"
+
+# Order matters: emails before names, dates of birth before plain dates, case numbers before phones.
+IDENTIFIERS: tuple[Identifier, ...] = (
+    Identifier("email", re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")),
+    Identifier(
+        "dob",
+        re.compile(
+            r"\b(?:d\.?o\.?b\.?|date of birth|born(?: on)?)\s*(?:is|:)?\s*"
+            rf"(?:\d{{1,2}}[/.-]\d{{1,2}}[/.-]\d{{2,4}}|\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTHS}\s+\d{{4}})",
+            re.IGNORECASE,
+        ),
+    ),
+    Identifier(
+        "case_ref",
+        re.compile(
+            r"\b[A-Z]{2,4}[-/]?\d{4,}(?:[-/]\d+)*\b|(?i:\b(?:case|ref(?:erence)?)\s*(?:no\.?|number)?[:#]?\s*\d{5,}\b)"
+        ),
+    ),
+    Identifier(
+        "phone",
+        re.compile(r"(?<![\w/])(?:\+44\s?\(?0?\)?\s?|\(?0)\d{2,4}\)?[\s-]?\d{3,4}[\s-]?\d{3,4}\b"),
+    ),
+    Identifier(
+        "postcode",
+        re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b", re.IGNORECASE),
+    ),
+    Identifier(
+        "address",
+        re.compile(rf"\b\d{{1,4}}[a-zA-Z]?,?\s+(?:[A-Z][a-z]+\s+){{1,3}}{_STREET_TYPES}\b", re.IGNORECASE),
+    ),
+    Identifier(
+        "date",
+        re.compile(
+            rf"\b(?:\d{{1,2}}[/.-]\d{{1,2}}[/.-]\d{{2,4}}|\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTHS}\s+\d{{4}})\b",
+            re.IGNORECASE,
+        ),
+    ),
+    Identifier("name", re.compile(rf"\b{_TITLE}\s+(?:{_NAME}\s+)?{_NAME}\b", re.IGNORECASE)),
+)
+
+
+def _replace(text: str, placeholder: str) -> str:
+    for identifier in IDENTIFIERS:
+        text = identifier.pattern.sub(placeholder.format(kind=identifier.kind), text)
+    return text
+
+
+def redact(text: str) -> str:
+    """Replace identifiers with readable placeholders such as ``[PHONE]`` (for quotes in reports)."""
+    for identifier in IDENTIFIERS:
+        text = identifier.pattern.sub(f"[{identifier.kind.upper()}]", text)
+    return text
+
+
+def mask(text: str) -> str:
+    """Replace identifiers with one-token placeholders such as ``xxphone`` (for model features)."""
+    for identifier in IDENTIFIERS:
+        text = identifier.pattern.sub(f" xx{identifier.kind.replace('_', '')} ", text)
+    return text

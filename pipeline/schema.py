@@ -1,0 +1,215 @@
+"""The data contract: map a council's columns to ours, check them, normalise labels.
+
+``validate`` takes the frame as read from the file and returns a new frame with our column names
+and types, plus every row it could not use with the reason. It raises :class:`DataContractError`
+(with a message an analyst can act on) only when the file as a whole cannot be used.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+import pandas as pd
+
+from pipeline.config import CANONICAL_COLUMNS, DataConfig, LabelsConfig
+
+Purpose = Literal["train", "score"]
+
+# Spreadsheet row numbers: the header is row 1, so the first record is row 2.
+FIRST_DATA_ROW = 2
+SOURCE_ROW = "source_row"
+
+
+class DataContractError(ValueError):
+    """The file cannot be used at all (for example a required column is missing)."""
+
+
+@dataclass(frozen=True)
+class Validated:
+    """Rows fit to use (our column names, clean types) and rows set aside with a reason."""
+
+    frame: pd.DataFrame
+    rejected: pd.DataFrame
+    rows_in: int
+    labels_aliased: Mapping[str, int] = field(default_factory=dict)
+
+    def summary(self) -> dict[str, object]:
+        reasons = self.rejected["reason_code"].value_counts().to_dict() if len(self.rejected) else {}
+        return {
+            "rows_in": self.rows_in,
+            "rows_valid": len(self.frame),
+            "rows_rejected": len(self.rejected),
+            "rejected_by_reason": {str(k): int(v) for k, v in reasons.items()},
+            "labels_aliased": dict(self.labels_aliased),
+        }
+
+
+def label_key(label: str) -> str:
+    """Case, repeated spaces and spaces around '/' do not make a label different."""
+    return re.sub(r"\s*/\s*", "/", re.sub(r"\s+", " ", label.strip())).casefold()
+
+
+def build_label_lookup(labels: LabelsConfig) -> dict[str, str] | None:
+    """Map every accepted spelling (by :func:`label_key`) to its category; None means open vocabulary."""
+    if labels.categories is None:
+        return None
+    lookup = {label_key(category): category for category in labels.categories}
+    for alias, category in labels.aliases.items():
+        if category not in labels.categories:
+            raise DataContractError(
+                f"labels.aliases maps '{alias}' to '{category}', which is not in labels.categories. "
+                "Correct the alias in the params file."
+            )
+        lookup[label_key(alias)] = category
+    return lookup
+
+
+def normalise_label(label: object, lookup: Mapping[str, str] | None) -> str | None:
+    """The category a recorded label means, or None when it is not recognised."""
+    if label is None or pd.isna(label) or not str(label).strip():
+        return None
+    text = re.sub(r"\s+", " ", str(label).strip())
+    if lookup is None:
+        return text
+    return lookup.get(label_key(text))
+
+
+def _required_columns(purpose: Purpose, need_dates: bool) -> tuple[str, ...]:
+    if purpose == "score":
+        return ("description",)
+    return ("description", "category", "date_received") if need_dates else ("description", "category")
+
+
+def _rename(raw: pd.DataFrame, columns: Mapping[str, str], required: tuple[str, ...]) -> pd.DataFrame:
+    stripped = {str(name).strip().lstrip("\ufeff"): name for name in raw.columns}
+    missing = [ours for ours in required if columns.get(ours, ours) not in stripped]
+    if missing:
+        found = ", ".join(f"'{name}'" for name in stripped) or "(none)"
+        lines = [
+            f"The file has no column '{columns.get(ours, ours)}' (needed for {ours}; set in params.yaml under data.columns.{ours})."
+            for ours in missing
+        ]
+        raise DataContractError(
+            "\n".join(lines)
+            + f"\nColumns found: {found}.\nRename the column in the file, or point data.columns at the right name. Nothing was written."
+        )
+    frame = pd.DataFrame(index=raw.index)
+    for ours in CANONICAL_COLUMNS:
+        theirs = columns.get(ours)
+        frame[ours] = raw[stripped[theirs]] if theirs in stripped else pd.NA
+    return frame
+
+
+def _as_text(series: pd.Series) -> pd.Series:
+    text = series.astype("string").str.strip()
+    return text.mask(text == "", pd.NA)
+
+
+def _parse_dates(series: pd.Series, dayfirst: bool) -> pd.Series:
+    if pd.api.types.is_datetime64_any_dtype(series):
+        return series.dt.normalize()
+    text = _as_text(series)
+    iso = text.str.match(r"^\d{4}-\d{2}-\d{2}", na=False)
+    parsed = pd.Series(pd.NaT, index=series.index, dtype="datetime64[ns]")
+    if iso.any():
+        parsed[iso] = pd.to_datetime(text[iso].str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
+    if (~iso).any():
+        parsed[~iso] = pd.to_datetime(text[~iso], dayfirst=dayfirst, format="mixed", errors="coerce")
+    return parsed.dt.normalize()
+
+
+def financial_year(dates: pd.Series) -> pd.Series:
+    """April-to-March financial year label, e.g. 2014-03-31 -> '2013/14'."""
+    start = dates.dt.year - (dates.dt.month < 4).astype("Int64")
+    labels = start.astype("string") + "/" + ((start + 1) % 100).astype("string").str.zfill(2)
+    return labels.where(dates.notna(), pd.NA).astype("string")
+
+
+def _reject(frame: pd.DataFrame, mask: pd.Series, code: str, reason: pd.Series | str) -> pd.DataFrame:
+    rows = frame.loc[mask, [SOURCE_ROW, "complaint_ref"]].copy()
+    rows["reason_code"] = code
+    rows["reason"] = reason[mask] if isinstance(reason, pd.Series) else reason
+    return rows
+
+
+def _describe_rows(rows: pd.Series, limit: int = 20) -> str:
+    numbers = [str(n) for n in rows.tolist()]
+    shown = ", ".join(numbers[:limit])
+    return shown + (f" and {len(numbers) - limit} more" if len(numbers) > limit else "")
+
+
+def validate(
+    raw: pd.DataFrame,
+    data: DataConfig,
+    labels: LabelsConfig,
+    purpose: Purpose = "train",
+    need_dates: bool = False,
+) -> Validated:
+    """Check a raw export against the contract and return usable rows plus rejected rows with reasons.
+
+    ``purpose="train"`` needs text and a recognised category; ``purpose="score"`` needs text only
+    (rows with empty text are still kept, so the scorer can account for them).
+    """
+    frame = _rename(raw, data.columns, _required_columns(purpose, need_dates))
+    frame.insert(0, SOURCE_ROW, pd.RangeIndex(FIRST_DATA_ROW, FIRST_DATA_ROW + len(frame)))
+    frame = frame.reset_index(drop=True)
+
+    for column in ("complaint_ref", "team", "complainant_type", "description", "themes", "outcome", "financial_year"):
+        frame[column] = _as_text(frame[column])
+    frame["complaint_ref"] = frame["complaint_ref"].fillna("row " + frame[SOURCE_ROW].astype("string"))
+    for column in ("date_received", "date_responded"):
+        frame[column] = _parse_dates(frame[column], data.date_dayfirst)
+    frame["financial_year"] = frame["financial_year"].fillna(financial_year(frame["date_received"]))
+    frame["stage"] = pd.to_numeric(frame["stage"], errors="coerce").astype("Int64")
+    frame["extension_agreed"] = _as_text(frame["extension_agreed"]).str.lower().isin(["true", "yes", "y", "1"])
+
+    rejected: list[pd.DataFrame] = []
+    aliased: dict[str, int] = {}
+    keep = pd.Series(True, index=frame.index)
+    if purpose == "train":
+        empty = frame["description"].isna()
+        rejected.append(_reject(frame, empty, "empty_description", "the complaint description is empty"))
+        keep &= ~empty
+
+        lookup = build_label_lookup(labels)
+        recorded = _as_text(frame["category"])
+        normalised = recorded.map(lambda label: normalise_label(label, lookup)).astype("string")
+        no_label = recorded.isna() & keep
+        rejected.append(_reject(frame, no_label, "missing_category", "no category recorded"))
+        keep &= ~no_label
+        unknown = normalised.isna() & recorded.notna() & keep
+        if unknown.any():
+            reason = "category '" + recorded + "' is not a known category or alias (add it to labels.aliases)"
+            if labels.unknown == "error":
+                listing = "; ".join(
+                    f"'{label}' in rows {_describe_rows(group[SOURCE_ROW])}"
+                    for label, group in frame[unknown].assign(label=recorded[unknown]).groupby("label")
+                )
+                raise DataContractError(
+                    f"Unknown category label(s): {listing}. Add each spelling to labels.aliases in the params file "
+                    "(or correct the file). Nothing was written."
+                )
+            rejected.append(_reject(frame, unknown, "unknown_category", reason))
+            keep &= ~unknown
+        changed = recorded.notna() & normalised.notna() & (recorded != normalised) & keep
+        aliased = {str(k): int(v) for k, v in recorded[changed].value_counts().items()}
+        frame["category"] = normalised
+        if need_dates:
+            undated = frame["date_received"].isna() & keep
+            rejected.append(
+                _reject(frame, undated, "bad_date", "date_received is empty or not a date, so the year is unknown")
+            )
+            keep &= ~undated
+    else:
+        frame["category"] = _as_text(frame["category"])
+
+    rejected_rows = pd.concat(rejected, ignore_index=True) if rejected else _reject(frame, ~keep, "", "")
+    return Validated(
+        frame=frame[keep].reset_index(drop=True),
+        rejected=rejected_rows,
+        rows_in=len(raw),
+        labels_aliased=aliased,
+    )

@@ -1,0 +1,108 @@
+"""Pure text normalisation: identifiers masked, then spaCy blank English with lookup lemmas, lower case.
+
+No trained spaCy pipeline can be installed offline, so the tokenizer of ``spacy.blank("en")`` and
+the lookup lemmatizer from ``spacy-lookups-data`` do the work. The spaCy object is built once per
+process (cached) and never stored on an estimator, so fitted models pickle small and load fast.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+
+import numpy as np
+import spacy
+from sklearn.base import BaseEstimator, TransformerMixin
+
+from pipeline.redact import mask
+
+NAME_PLACEHOLDER = "xxname"
+WORD = re.compile(r"\b[^\W\d_]+(?:['’-][^\W\d_]+)*\b")
+
+
+@lru_cache(maxsize=2)
+def blank_english(lemmatize: bool = True) -> spacy.language.Language:
+    """A blank English pipeline, with the lookup lemmatizer when asked (tables ship in a package)."""
+    logging.getLogger("spacy").setLevel(logging.WARNING)
+    nlp = spacy.blank("en")
+    if lemmatize:
+        nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+        nlp.initialize()
+    return nlp
+
+
+def _as_strings(texts: Iterable[object]) -> list[str]:
+    values = texts.ravel() if isinstance(texts, np.ndarray) else texts
+    return ["" if text is None or text != text else str(text) for text in values]
+
+
+def _keep(token: spacy.tokens.Token) -> bool:
+    return not (token.is_punct or token.is_space or token.like_num or token.is_currency)
+
+
+def normalise_texts(texts: Iterable[object], lemmatize: bool = True, batch_size: int = 512) -> list[str]:
+    """Lower-cased lemmas joined by single spaces; numbers and punctuation dropped.
+
+    Missing values become empty strings, so the output always lines up with the input.
+    """
+    nlp = blank_english(lemmatize)
+    # The lookup tables are keyed by lower-case forms, so lower-case before lemmatising.
+    lowered = (text.lower() for text in _as_strings(texts))
+    return [
+        " ".join(token.lemma_ if lemmatize else token.text for token in doc if _keep(token))
+        for doc in nlp.pipe(lowered, batch_size=batch_size, n_process=1)
+    ]
+
+
+class IdentifierMasker(TransformerMixin, BaseEstimator):
+    """Replace identifiers (emails, phones, postcodes, dates, case numbers, titled names) and names.
+
+    With ``names=True`` the step learns, at fit, every word that the training texts also write in
+    lower case; a capitalised word never written in lower case there (Tyler, Kowalski) is taken for
+    a name and masked. That keeps names out of the saved vocabulary and out of the prediction.
+    The fit uses the training texts only, without labels.
+    """
+
+    def __init__(self, patterns: bool = True, names: bool = True):
+        self.patterns = patterns
+        self.names = names
+
+    def fit(self, texts: Iterable[object], y: object = None) -> IdentifierMasker:
+        words: set[str] = set()
+        if self.names:
+            for text in _as_strings(texts):
+                words.update(word for word in WORD.findall(text) if word.islower())
+        self.lowercase_words_ = sorted(words)
+        return self
+
+    def transform(self, texts: Iterable[object]) -> np.ndarray:
+        strings = _as_strings(texts)
+        if self.patterns:
+            strings = [mask(text) for text in strings]
+        if self.names:
+            known = frozenset(self.lowercase_words_)
+
+            def replace(match: re.Match[str]) -> str:
+                word = match.group(0)
+                if word[0].isupper() and not word.isupper() and word.lower() not in known:
+                    return NAME_PLACEHOLDER
+                return word
+
+            strings = [WORD.sub(replace, text) for text in strings]
+        return np.asarray(strings, dtype=object)
+
+
+class LemmaNormaliser(TransformerMixin, BaseEstimator):
+    """scikit-learn step wrapping :func:`normalise_texts`; stateless, so ``fit`` learns nothing."""
+
+    def __init__(self, lemmatize: bool = True, batch_size: int = 512):
+        self.lemmatize = lemmatize
+        self.batch_size = batch_size
+
+    def fit(self, texts: Iterable[object], y: object = None) -> LemmaNormaliser:
+        return self
+
+    def transform(self, texts: Iterable[object]) -> np.ndarray:
+        return np.asarray(normalise_texts(texts, self.lemmatize, self.batch_size), dtype=object)

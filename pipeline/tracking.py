@@ -1,0 +1,129 @@
+"""The only module that talks to MLflow: runs, artefacts, the model registry and its aliases."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from pipeline.config import TrackingConfig
+
+log = logging.getLogger(__name__)
+
+CHAMPION, CHALLENGER = "champion", "challenger"
+# MLflow 3 stores scikit-learn models with skops, which loads only types it is told to trust.
+TRUSTED_TYPES = [
+    "pipeline.text.IdentifierMasker",
+    "pipeline.text.LemmaNormaliser",
+    "sklearn.calibration._CalibratedClassifier",
+]
+# An invented complaint: the logged input example must never be a real person's text.
+INPUT_EXAMPLE = pd.DataFrame(
+    {
+        "description": [
+            "The social worker has not returned my calls for three weeks and the contact visit was cancelled."
+        ]
+    }
+)
+
+
+@dataclass(frozen=True)
+class LoggedRun:
+    tracking_uri: str
+    experiment_id: str
+    run_id: str
+    model_name: str
+    model_version: str
+
+    @property
+    def model_uri(self) -> str:
+        return f"models:/{self.model_name}/{self.model_version}"
+
+
+def tracking_uri(config: TrackingConfig) -> str:
+    """MLFLOW_TRACKING_URI wins over params.yaml, so CI and tests can point elsewhere."""
+    return os.environ.get("MLFLOW_TRACKING_URI") or config.tracking_uri
+
+
+def _flatten(values: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in values.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            flat.update(_flatten(value, f"{name}."))
+        else:
+            flat[name] = value
+    return flat
+
+
+def _mlflow(config: TrackingConfig):
+    import mlflow
+
+    logging.getLogger("mlflow").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    mlflow.set_tracking_uri(tracking_uri(config))
+    return mlflow
+
+
+def log_training_run(
+    config: TrackingConfig,
+    model: Any,
+    params: Mapping[str, Any],
+    metrics: Mapping[str, float],
+    artefacts: Mapping[str, Path],
+    tags: Mapping[str, str],
+) -> LoggedRun:
+    """Log params, metrics, artefacts and the model (with signature); register a new model version."""
+    mlflow = _mlflow(config)
+    from mlflow.models import infer_signature
+
+    mlflow.set_experiment(config.experiment)
+    flat_params = {key: str(value)[:500] for key, value in _flatten(params).items()}
+    with mlflow.start_run() as run:
+        mlflow.set_tags(dict(tags))
+        mlflow.log_params(flat_params)
+        mlflow.log_metrics({key: float(value) for key, value in metrics.items() if value == value})
+        for path in artefacts.values():
+            mlflow.log_artifact(str(path))
+        signature = infer_signature(INPUT_EXAMPLE, model.predict(INPUT_EXAMPLE))
+        info = mlflow.sklearn.log_model(
+            model,
+            name="model",
+            signature=signature,
+            input_example=INPUT_EXAMPLE,
+            registered_model_name=config.registered_model,
+            skops_trusted_types=TRUSTED_TYPES,
+        )
+    return LoggedRun(
+        tracking_uri=mlflow.get_tracking_uri(),
+        experiment_id=run.info.experiment_id,
+        run_id=run.info.run_id,
+        model_name=config.registered_model,
+        model_version=str(info.registered_model_version),
+    )
+
+
+def load_alias(config: TrackingConfig, alias: str = CHAMPION) -> tuple[Any, str] | None:
+    """The model version holding ``alias`` and its number, or None if no version holds it."""
+    mlflow = _mlflow(config)
+    client = mlflow.MlflowClient()
+    try:
+        version = client.get_model_version_by_alias(config.registered_model, alias)
+    except mlflow.exceptions.MlflowException:
+        return None
+    model = mlflow.sklearn.load_model(f"models:/{config.registered_model}@{alias}")
+    return model, str(version.version)
+
+
+def set_alias(config: TrackingConfig, version: str, alias: str, run_id: str, note: str) -> None:
+    """Point ``alias`` at ``version`` and record why on the run."""
+    mlflow = _mlflow(config)
+    client = mlflow.MlflowClient()
+    client.set_registered_model_alias(config.registered_model, alias, version)
+    client.set_tag(run_id, "registry.alias", alias)
+    client.set_tag(run_id, "registry.decision", note)

@@ -1,0 +1,109 @@
+"""Training rows + params -> the fitted category pipeline, chosen by cross-validation on those rows only."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.model_selection import StratifiedKFold
+from sklearn.pipeline import Pipeline as SkPipeline
+
+from pipeline.config import Params
+from pipeline.features import build_text_features
+from pipeline.metrics import classification_metrics
+from pipeline.model import build_category_model, build_classifier
+from pipeline.schema import DataContractError
+from pipeline.text import IdentifierMasker, normalise_texts
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TrainedCategoryModel:
+    model: SkPipeline
+    classes: tuple[str, ...]
+    chosen_C: float
+    calibration_folds: int
+    cv_folds: int
+    cv_metrics: dict[str, Any]
+    cv_search: dict[str, dict[str, float]] = field(default_factory=dict)
+
+
+def _calibration_folds(labels: pd.Series, wanted: int) -> int:
+    """As many calibration folds as asked, but no more than the smallest category has rows."""
+    return max(2, min(wanted, int(labels.value_counts().min())))
+
+
+def _cross_validated_probabilities(
+    frame: pd.DataFrame, params: Params, progress: Callable[[], None] | None
+) -> tuple[dict[float, np.ndarray], list[str], int]:
+    """Out-of-fold probabilities for every C in the search, on ``frame`` only.
+
+    The text is normalised once and the features fitted once per fold; only the classifier is
+    refitted per C. That is the same computation as fitting the whole pipeline per fold and C.
+    """
+    labels = frame["category"].astype(object).to_numpy()
+    classes = sorted(set(labels))
+    n_folds = min(params.evaluate.cv_folds, int(pd.Series(labels).value_counts().min()))
+    if n_folds < 2:
+        raise DataContractError("Every category needs at least two training rows for cross-validation.")
+    # Masking learns only which words the training texts write in lower case (no labels), so it is
+    # fitted once on all training rows; the holdout is never seen here.
+    masked = IdentifierMasker(params.text.mask_identifiers, params.text.mask_names).fit_transform(frame["description"])
+    normalised = pd.DataFrame({"description": normalise_texts(masked, params.text.lemmatize, params.text.batch_size)})
+    probabilities = {C: np.zeros((len(frame), len(classes))) for C in params.train.C}
+    splitter = StratifiedKFold(n_splits=n_folds, shuffle=True, random_state=params.prepare.random_state)
+    for fit_rows, test_rows in splitter.split(normalised, labels):
+        features = build_text_features(params.features, params.text, normalise=False)
+        fit_matrix = features.fit_transform(normalised.iloc[fit_rows])
+        test_matrix = features.transform(normalised.iloc[test_rows])
+        folds = _calibration_folds(pd.Series(labels[fit_rows]), params.train.calibration_folds)
+        for C in params.train.C:
+            classifier = build_classifier(params.train, C, folds).fit(fit_matrix, labels[fit_rows])
+            columns = [classes.index(label) for label in classifier.classes_]
+            probabilities[C][np.ix_(test_rows, columns)] = classifier.predict_proba(test_matrix)
+        if progress:
+            progress()
+    return probabilities, classes, n_folds
+
+
+def train(frame: pd.DataFrame, params: Params, progress: Callable[[], None] | None = None) -> TrainedCategoryModel:
+    """Pick C by stratified cross-validation (macro-F1) on ``frame``, then fit on all of it.
+
+    The holdout never reaches this function, so nothing about it can leak into the choice.
+    ``progress`` is called once per cross-validation fold and once for the final fit.
+    """
+    if frame.empty:
+        raise DataContractError("No training rows are left after validation and preparation.")
+    labels = frame["category"].astype(object)
+    probabilities, classes, n_folds = _cross_validated_probabilities(frame, params, progress)
+    evaluate = params.evaluate
+    search = {
+        C: classification_metrics(
+            labels, proba, classes, evaluate.top_k, evaluate.suggestion_threshold, evaluate.calibration_bins
+        )
+        for C, proba in probabilities.items()
+    }
+    for C, metrics in search.items():
+        log.info("C=%s: cross-validated macro-F1 %.3f, accuracy %.3f", C, metrics["macro_f1"], metrics["accuracy"])
+    chosen_C = max(search, key=lambda C: search[C]["macro_f1"])
+
+    calibration_folds = _calibration_folds(frame["category"], params.train.calibration_folds)
+    model = build_category_model(params, chosen_C, calibration_folds).fit(frame[["description"]], labels)
+    if progress:
+        progress()
+    return TrainedCategoryModel(
+        model=model,
+        classes=tuple(str(label) for label in model.classes_),
+        chosen_C=chosen_C,
+        calibration_folds=calibration_folds,
+        cv_folds=n_folds,
+        cv_metrics=search[chosen_C],
+        cv_search={
+            str(C): {key: metrics[key] for key in ("macro_f1", "accuracy", "ece")} for C, metrics in search.items()
+        },
+    )

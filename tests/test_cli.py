@@ -1,0 +1,89 @@
+"""End to end: the `complaints` command on the bundled sample, in a temporary folder."""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tests.conftest import REPO
+
+pytestmark = pytest.mark.slow
+
+
+def run(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "MLFLOW_TRACKING_URI": f"sqlite:///{cwd / 'mlruns.db'}", "COLUMNS": "200"}
+    return subprocess.run(
+        [sys.executable, "-m", "pipeline", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=600
+    )
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("demo")
+    shutil.copytree(REPO / "data" / "sample", folder / "data" / "sample")
+    shutil.copy(REPO / "params.yaml", folder / "params.yaml")
+    return folder
+
+
+def test_train_writes_model_card_metrics_and_an_mlflow_run(workdir: Path):
+    result = run(["train"], workdir)
+    assert result.returncode == 0, result.stderr
+    model_dir = workdir / "models" / "category"
+    for name in ("model.joblib", "model_card.json", "metrics.json", "confusion_matrix.png", "data_issues.csv"):
+        assert (model_dir / name).is_file(), name
+    card = pd.read_json(model_dir / "model_card.json", typ="series")
+    assert len(card["model_sha256"]) == 64 and card["data"]["rows_in"] == 482
+    issues = pd.read_csv(model_dir / "data_issues.csv")
+    assert sorted(issues["reason_code"].value_counts().items()) == [("duplicate", 3), ("empty_description", 2)]
+    assert "is now 'champion'" in result.stderr
+
+    import mlflow
+
+    mlflow.set_tracking_uri(f"sqlite:///{workdir / 'mlruns.db'}")
+    [run_info] = mlflow.search_runs(experiment_names=["complaints-category"], output_format="list")
+    assert run_info.data.metrics["holdout_accuracy"] > 0.5
+    assert {a.path for a in mlflow.MlflowClient().list_artifacts(run_info.info.run_id)} >= {
+        "model_card.json",
+        "metrics.json",
+        "confusion_matrix.png",
+    }
+    version = mlflow.MlflowClient().get_model_version_by_alias("complaints-category", "champion")
+    assert str(version.version) == "1"
+
+
+def test_retraining_the_same_model_does_not_displace_the_champion(workdir: Path):
+    result = run(["train"], workdir)
+    assert result.returncode == 0, result.stderr
+    assert "v2 is now 'challenger'" in result.stderr
+
+
+def test_score_keeps_every_row_and_flags_review(workdir: Path):
+    result = run(["score", "data/sample/new_complaints.csv", "--out", "out/scored.xlsx"], workdir)
+    assert result.returncode == 0, result.stderr
+    scored = pd.read_excel(workdir / "out" / "scored.xlsx")
+    source = pd.read_csv(workdir / "data" / "sample" / "new_complaints.csv")
+    assert scored["complaint_ref"].tolist() == source["complaint_ref"].tolist()
+    assert scored.loc[scored["review_reason"] == "empty description", "predicted_category"].isna().all()
+
+
+def test_missing_column_exits_2_and_writes_nothing(workdir: Path):
+    bad = pd.read_csv(workdir / "data" / "sample" / "complaints.csv").drop(columns=["description"])
+    bad.to_csv(workdir / "bad.csv", index=False)
+    result = run(["train", "--data", "bad.csv", "--no-track"], workdir.parent / workdir.name)
+    assert result.returncode == 2
+    assert "no column 'description'" in result.stderr and "Columns found:" in result.stderr
+    result = run(["score", "bad.csv", "--out", "never.csv"], workdir)
+    assert result.returncode == 2 and not (workdir / "never.csv").exists()
+
+
+def test_a_tampered_model_is_refused(workdir: Path):
+    target = workdir / "tampered"
+    shutil.copytree(workdir / "models" / "category", target)
+    with open(target / "model.joblib", "ab") as handle:
+        handle.write(b"\0")
+    result = run(["score", "data/sample/new_complaints.csv", "--model-dir", "tampered", "--out", "x.csv"], workdir)
+    assert result.returncode == 3 and "does not match the SHA-256" in result.stderr

@@ -1,0 +1,55 @@
+from pathlib import Path
+
+import pytest
+
+from pipeline.config import ConfigError, load_params
+from tests.conftest import REPO
+
+
+def test_repository_params_load_into_frozen_sections(params):
+    assert params.prepare.split == "time"
+    assert len(params.labels.categories) == 10
+    assert params.train.C == (0.1, 0.3, 1.0)
+    with pytest.raises(AttributeError):
+        params.train.C = (1.0,)
+
+
+def test_inherit_overrides_only_what_it_states(tmp_path: Path):
+    child = tmp_path / "child.yaml"
+    child.write_text(f"inherit: {REPO / 'params.yaml'}\nprepare:\n  split: stratified\n", encoding="utf-8")
+    params = load_params(child)
+    assert params.prepare.split == "stratified"
+    assert params.prepare.min_class_count == 5  # inherited
+    assert params.data.columns["description"] == "description"
+
+
+def test_cfpb_config_maps_its_columns():
+    params = load_params(REPO / "configs/cfpb.yaml")
+    assert params.data.columns["description"] == "Consumer complaint narrative"
+    assert params.labels.categories is None
+    assert "team" in params.data.columns and "stage" not in params.data.columns
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ("prepare:\n  split: sideways\n", "prepare.split is 'sideways'; choose one of"),
+        ("train:\n  colour: red\n", "Unknown key(s) in section 'train': colour"),
+        ("reporting:\n  x: 1\n", "Unknown section(s)"),
+    ],
+)
+def test_bad_params_say_what_is_wrong(tmp_path: Path, extra: str, message: str):
+    path = tmp_path / "bad.yaml"
+    path.write_text(f"inherit: {REPO / 'params.yaml'}\n{extra}", encoding="utf-8")
+    with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        load_params(path)
+
+
+def test_missing_keys_and_sections_are_named(tmp_path: Path):
+    path = tmp_path / "short.yaml"
+    path.write_text("data:\n  train_file: x.csv\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"Section 'data' is missing key\(s\): score_file, columns"):
+        load_params(path)
+    path.write_text("data:\n  train_file: x.csv\n  score_file: y.csv\n  columns: {description: text}\n")
+    with pytest.raises(ConfigError, match="Section 'labels' is missing"):
+        load_params(path)

@@ -1,0 +1,37 @@
+import numpy as np
+import pytest
+
+from pipeline.metrics import classification_metrics, expected_calibration_error, top_k_labels
+
+
+def test_ece_is_zero_when_confidence_matches_accuracy():
+    confidence = np.array([0.75] * 4)
+    assert expected_calibration_error(confidence, np.array([1, 1, 1, 0])) == pytest.approx(0.0)
+
+
+def test_ece_measures_overconfidence():
+    confidence = np.array([0.95] * 10)
+    correct = np.array([1] * 5 + [0] * 5)
+    assert expected_calibration_error(confidence, correct) == pytest.approx(0.45)
+
+
+def test_top_k_orders_by_probability():
+    probabilities = np.array([[0.2, 0.5, 0.3]])
+    assert top_k_labels(probabilities, ["a", "b", "c"], 2).tolist() == [["b", "c"]]
+
+
+def test_classification_metrics_on_a_hand_made_case():
+    classes = ["a", "b", "c"]
+    probabilities = np.array([[0.9, 0.05, 0.05], [0.3, 0.6, 0.1], [0.5, 0.3, 0.2], [0.1, 0.1, 0.8]])
+    metrics = classification_metrics(["a", "b", "c", "c"], probabilities, classes, top_k=2, threshold=0.55)
+    assert metrics["accuracy"] == pytest.approx(0.75)
+    assert metrics["top_2_accuracy"] == pytest.approx(0.75)  # row 3's 'c' is third
+    assert metrics["coverage"] == pytest.approx(0.75)  # 0.9, 0.6 and 0.8 reach the threshold
+    assert metrics["selective_accuracy"] == pytest.approx(1.0)
+    assert metrics["per_category"]["c"]["recall"] == pytest.approx(0.5)
+
+
+def test_labels_the_model_never_saw_count_as_errors():
+    metrics = classification_metrics(["a", "z"], np.array([[1.0, 0.0], [0.6, 0.4]]), ["a", "b"])
+    assert metrics["accuracy"] == pytest.approx(0.5)
+    assert metrics["per_category"]["z"]["recall"] == 0.0
