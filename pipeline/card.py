@@ -64,9 +64,10 @@ def build_model_card(
         "thresholds": {"suggestion_threshold": params.evaluate.suggestion_threshold, "top_k": params.evaluate.top_k},
         "training": {
             "chosen_C": trained.chosen_C,
+            "chosen_class_weight": trained.chosen_class_weight,
             "cv_folds": trained.cv_folds,
             "calibration_folds": trained.calibration_folds,
-            "cv_search_macro_f1": {C: round(s["macro_f1"], 4) for C, s in trained.cv_search.items()},
+            "cv_search_macro_f1": {name: round(s["macro_f1"], 4) for name, s in trained.cv_search.items()},
         },
         "data": {
             **data_summary,

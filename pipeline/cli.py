@@ -71,29 +71,37 @@ def train(
     track: bool = typer.Option(True, "--track/--no-track", help="Log the run and register the model in MLflow."),
 ) -> None:
     """Validate, split, train, evaluate on the holdout, save the model and card, and track it."""
-    from pipeline import card as model_card
-    from pipeline import provenance
+    with user_errors():
+        params = load_params(params_file)
+        data_file = data or Path(params.data.train_file)
+        result = _fit_and_evaluate(params, data_file)
+    card, artefacts = _write_training_outputs(params, data_file, *result)
+    _print_training_summary(params, *result)
+    if track:
+        _track(params, result, card, artefacts)
+    console.print("\n".join(f"{name + ':':<14} {path}" for name, path in artefacts.items()))
+
+
+def _fit_and_evaluate(params: Params, data_file: Path) -> tuple:
     from pipeline.evaluate import evaluate
     from pipeline.prepare import prepare
     from pipeline.train import train as train_model
 
-    with user_errors():
-        params = load_params(params_file)
-        data_file = data or Path(params.data.train_file)
-        validated = validate(
-            io.read_table(data_file, params.data.sheet),
-            params.data,
-            params.labels,
-            purpose="train",
-            need_dates=params.prepare.split == "time",
-        )
-        prepared = prepare(validated.frame, params.prepare, min_train_rows=params.train.calibration_folds)
-        with Progress(console=console, transient=True) as progress:
-            task = progress.add_task(
-                "Training (cross-validated search, then final fit)", total=params.evaluate.cv_folds + 1
-            )
-            trained = train_model(prepared.train, params, progress=lambda: progress.advance(task))
-        evaluation = evaluate(trained.model, prepared.holdout, params.evaluate)
+    raw = io.read_table(data_file, params.data.sheet)
+    validated = validate(raw, params.data, params.labels, purpose="train", need_dates=params.prepare.split == "time")
+    prepared = prepare(validated.frame, params.prepare, min_train_rows=params.train.calibration_folds)
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task("Cross-validated search, then final fit", total=params.evaluate.cv_folds + 1)
+        trained = train_model(prepared.train, params, progress=lambda: progress.advance(task))
+    return validated, prepared, trained, evaluate(trained.model, prepared.holdout, params.evaluate)
+
+
+def _write_training_outputs(
+    params: Params, data_file: Path, validated, prepared, trained, evaluation
+) -> tuple[dict, dict[str, Path]]:
+    """Save the model with its card, metrics, figure and the rows not used; return the card and paths."""
+    from pipeline import card as model_card
+    from pipeline import provenance
 
     out = Path(params.output.model_dir)
     summary = {
@@ -106,16 +114,18 @@ def train(
         params, trained, evaluation, prepared, summary, provenance.library_versions(), provenance.git_commit()
     )
     card = io.save_model(trained.model, card, out)
-    artefacts = {
+    metrics = {"holdout": evaluation.metrics, "cross_validation": trained.cv_metrics}
+    return card, {
+        "model": out / io.MODEL_FILE,
         "card": out / io.CARD_FILE,
-        "metrics": io.write_json(
-            {"holdout": evaluation.metrics, "cross_validation": trained.cv_metrics}, out / "metrics.json"
-        ),
-        "confusion": io.write_figure(
-            evaluation.figure(f"Holdout: {prepared.holdout_name}"), out / "confusion_matrix.png"
-        ),
-        "data_issues": io.write_table(_data_issues(validated.rejected, prepared.excluded), out / "data_issues.csv"),
+        "metrics": io.write_json(metrics, out / "metrics.json"),
+        "figure": io.write_figure(evaluation.figure(f"Holdout: {prepared.holdout_name}"), out / "confusion_matrix.png"),
+        "rows not used": io.write_table(_data_issues(validated.rejected, prepared.excluded), out / "data_issues.csv"),
     }
+
+
+def _print_training_summary(params: Params, validated, prepared, trained, evaluation) -> None:
+    summary = {**validated.summary(), **prepared.summary()}
     console.print(
         _summary_table(
             "Rows",
@@ -128,60 +138,45 @@ def train(
             },
         )
     )
-    metrics = evaluation.metrics
+    shown = ("accuracy", "macro_f1", f"top_{params.evaluate.top_k}_accuracy", "ece", "selective_accuracy", "coverage")
     console.print(
         _summary_table(
             "Holdout metrics",
             {
-                key: f"{metrics[key]:.3f}"
-                for key in (
-                    "accuracy",
-                    "macro_f1",
-                    f"top_{params.evaluate.top_k}_accuracy",
-                    "ece",
-                    "selective_accuracy",
-                    "coverage",
-                )
-            }
-            | {"cross-validated macro-F1": f"{trained.cv_metrics['macro_f1']:.3f}", "chosen C": trained.chosen_C},
+                **{key: f"{evaluation.metrics[key]:.3f}" for key in shown},
+                "cross-validated macro-F1": f"{trained.cv_metrics['macro_f1']:.3f}",
+                "chosen C, class weight": f"{trained.chosen_C}, {trained.chosen_class_weight}",
+            },
         )
     )
-    if track:
-        _track(params, trained.model, card, evaluation.metrics, trained.cv_metrics, artefacts, prepared.holdout)
-    console.print(
-        f"Model:   {out / io.MODEL_FILE}\nCard:    {artefacts['card']}\nMetrics: {artefacts['metrics']}\n"
-        f"Figure:  {artefacts['confusion']}\nRows not used (with reasons): {artefacts['data_issues']}"
-    )
 
 
-def _track(params: Params, model, card, holdout_metrics, cv_metrics, artefacts, holdout: pd.DataFrame) -> None:
+def _track(params: Params, result: tuple, card: dict, artefacts: dict[str, Path]) -> None:
+    """Log the run, register the model, and give it the champion alias only if it beats the champion."""
     from pipeline import tracking
     from pipeline.evaluate import evaluate
     from pipeline.lifecycle import promotion_decision
 
-    scalar = {f"holdout_{k}": v for k, v in holdout_metrics.items() if isinstance(v, (int, float))}
-    scalar |= {f"cv_{k}": v for k, v in cv_metrics.items() if isinstance(v, (int, float))}
-    run = tracking.log_training_run(
-        params.tracking,
-        model,
-        params.as_dict(),
-        scalar,
-        artefacts,
-        tags={
-            "git_commit": card["git_commit"],
-            "data_sha256": card["data"]["file_sha256"],
-            "model_sha256": card["model_sha256"],
-            "holdout": card["data"]["holdout"],
-        },
-    )
+    _, prepared, trained, evaluation = result
+    scalar = {f"holdout_{k}": v for k, v in evaluation.metrics.items() if isinstance(v, (int, float))}
+    scalar |= {f"cv_{k}": v for k, v in trained.cv_metrics.items() if isinstance(v, (int, float))}
+    files = {name: path for name, path in artefacts.items() if name != "model"}
+    tags = {
+        "git_commit": card["git_commit"],
+        "data_sha256": card["data"]["file_sha256"],
+        "model_sha256": card["model_sha256"],
+        "holdout": card["data"]["holdout"],
+    }
+    run = tracking.log_training_run(params.tracking, trained.model, params.as_dict(), scalar, files, tags)
+
     metric = params.tracking.promotion_metric
     champion = tracking.load_alias(params.tracking, tracking.CHAMPION)
     champion_score, champion_version = None, None
     if champion is not None:
         champion_model, champion_version = champion
-        champion_score = evaluate(champion_model, holdout, params.evaluate).metrics[metric]
+        champion_score = evaluate(champion_model, prepared.holdout, params.evaluate).metrics[metric]
     decision = promotion_decision(
-        metric, holdout_metrics[metric], champion_score, params.tracking.promotion_margin, champion_version
+        metric, evaluation.metrics[metric], champion_score, params.tracking.promotion_margin, champion_version
     )
     alias = tracking.CHAMPION if decision.promote else tracking.CHALLENGER
     tracking.set_alias(params.tracking, run.model_version, alias, run.run_id, decision.reason)

@@ -79,11 +79,18 @@ class FeaturesConfig:
 
 @dataclass(frozen=True)
 class TrainConfig:
+    """C and class_weight may be lists: every combination is tried by cross-validation on training rows."""
+
     classifier: str
     C: tuple[float, ...]
-    class_weight: str | None
+    class_weight: tuple[str | None, ...]
     calibration: str
     calibration_folds: int
+    calibration_ensemble: bool = True
+
+    def candidates(self) -> list[tuple[float, str | None]]:
+        """The (C, class_weight) combinations the cross-validated search compares."""
+        return [(C, weight) for weight in self.class_weight for C in self.C]
 
 
 @dataclass(frozen=True)
@@ -146,7 +153,6 @@ _CHOICES = {
     ("prepare", "split"): {"time", "stratified"},
     ("train", "classifier"): {"linear_svc", "logistic_regression"},
     ("train", "calibration"): {"isotonic", "sigmoid", "temperature"},
-    ("train", "class_weight"): {"balanced", None},
 }
 
 
@@ -185,6 +191,11 @@ def _coerce(section: str, key: str, value: Any) -> Any:
         return tuple(int(v) for v in value)
     if (section, key) == ("train", "C"):
         return tuple(float(v) for v in (value if isinstance(value, list) else [value]))
+    if (section, key) == ("train", "class_weight"):
+        weights = tuple(value if isinstance(value, list) else [value])
+        if not set(weights) <= {"balanced", None}:
+            raise ConfigError(f"train.class_weight is {value!r}; use balanced, null, or a list of them.")
+        return weights
     if (section, key) == ("labels", "categories") and value is not None:
         return tuple(str(v) for v in value)
     if key in {"columns", "aliases"}:

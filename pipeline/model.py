@@ -11,23 +11,30 @@ from pipeline.config import Params, TrainConfig
 from pipeline.features import build_text_features
 
 
-def build_classifier(train: TrainConfig, C: float, calibration_folds: int) -> CalibratedClassifierCV:
+def build_classifier(
+    train: TrainConfig, C: float, class_weight: str | None, calibration_folds: int
+) -> CalibratedClassifierCV:
     """Unfitted linear classifier whose probabilities are calibrated by internal cross-validation.
 
-    ``calibration_folds`` is passed in because the smallest category in the data bounds it.
+    ``C`` and ``class_weight`` come from the search; ``calibration_folds`` is passed in because the
+    smallest category in the data bounds it.
     """
     if train.classifier == "linear_svc":
-        base = LinearSVC(C=C, class_weight=train.class_weight)
+        base = LinearSVC(C=C, class_weight=class_weight)
     else:
-        base = LogisticRegression(C=C, class_weight=train.class_weight, max_iter=5000)
-    return CalibratedClassifierCV(base, method=train.calibration, cv=calibration_folds)
+        base = LogisticRegression(C=C, class_weight=class_weight, max_iter=5000)
+    return CalibratedClassifierCV(
+        base, method=train.calibration, cv=calibration_folds, ensemble=train.calibration_ensemble
+    )
 
 
-def build_category_model(params: Params, C: float, calibration_folds: int, normalise: bool = True) -> SkPipeline:
+def build_category_model(
+    params: Params, C: float, class_weight: str | None, calibration_folds: int, normalise: bool = True
+) -> SkPipeline:
     """Unfitted pipeline: DataFrame with ``description`` -> calibrated probabilities per category."""
     return SkPipeline(
         [
             ("features", build_text_features(params.features, params.text, normalise)),
-            ("classifier", build_classifier(params.train, C, calibration_folds)),
+            ("classifier", build_classifier(params.train, C, class_weight, calibration_folds)),
         ]
     )

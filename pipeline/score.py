@@ -8,7 +8,6 @@ import numpy as np
 import pandas as pd
 
 from pipeline.config import Params
-from pipeline.metrics import top_k_labels
 from pipeline.schema import SOURCE_ROW
 
 PASS_THROUGH = (SOURCE_ROW, "complaint_ref", "team", "date_received", "financial_year")
@@ -29,14 +28,14 @@ def score(model: Any, frame: pd.DataFrame, params: Params, model_version: str) -
     has_text = text.notna() & (text.str.strip() != "")
     word_count = text.fillna("").str.split().str.len()
 
-    classes = [str(label) for label in model.classes_]
+    classes = np.asarray([str(label) for label in model.classes_], dtype=object)
     top_labels = np.full((len(frame), k), None, dtype=object)
     top_probabilities = np.full((len(frame), k), np.nan)
     if has_text.any():
         rows = np.flatnonzero(has_text.to_numpy())
         probabilities = model.predict_proba(frame.iloc[rows][["description"]])
         order = np.argsort(-probabilities, axis=1, kind="stable")[:, :k]
-        top_labels[rows, : order.shape[1]] = top_k_labels(probabilities, classes, k)
+        top_labels[rows, : order.shape[1]] = classes[order]
         top_probabilities[rows, : order.shape[1]] = np.take_along_axis(probabilities, order, axis=1)
 
     scored["predicted_category"] = pd.array(top_labels[:, 0], dtype="string")

@@ -27,6 +27,7 @@ class TrainedCategoryModel:
     model: SkPipeline
     classes: tuple[str, ...]
     chosen_C: float
+    chosen_class_weight: str | None
     calibration_folds: int
     cv_folds: int
     cv_metrics: dict[str, Any]
@@ -40,11 +41,11 @@ def _calibration_folds(labels: pd.Series, wanted: int) -> int:
 
 def _cross_validated_probabilities(
     frame: pd.DataFrame, params: Params, progress: Callable[[], None] | None
-) -> tuple[dict[float, np.ndarray], list[str], int]:
-    """Out-of-fold probabilities for every C in the search, on ``frame`` only.
+) -> tuple[dict[tuple[float, str | None], np.ndarray], list[str], int]:
+    """Out-of-fold probabilities for every (C, class_weight) in the search, on ``frame`` only.
 
     The text is normalised once and the features fitted once per fold; only the classifier is
-    refitted per C. That is the same computation as fitting the whole pipeline per fold and C.
+    refitted per candidate. That is the same computation as fitting the whole pipeline each time.
     """
     labels = frame["category"].astype(object).to_numpy()
     classes = sorted(set(labels))
@@ -55,24 +56,25 @@ def _cross_validated_probabilities(
     # fitted once on all training rows; the holdout is never seen here.
     masked = IdentifierMasker(params.text.mask_identifiers, params.text.mask_names).fit_transform(frame["description"])
     normalised = pd.DataFrame({"description": normalise_texts(masked, params.text.lemmatize, params.text.batch_size)})
-    probabilities = {C: np.zeros((len(frame), len(classes))) for C in params.train.C}
+    candidates = params.train.candidates()
+    probabilities = {candidate: np.zeros((len(frame), len(classes))) for candidate in candidates}
     splitter = StratifiedKFold(n_splits=n_folds, shuffle=True, random_state=params.prepare.random_state)
     for fit_rows, test_rows in splitter.split(normalised, labels):
         features = build_text_features(params.features, params.text, normalise=False)
         fit_matrix = features.fit_transform(normalised.iloc[fit_rows])
         test_matrix = features.transform(normalised.iloc[test_rows])
         folds = _calibration_folds(pd.Series(labels[fit_rows]), params.train.calibration_folds)
-        for C in params.train.C:
-            classifier = build_classifier(params.train, C, folds).fit(fit_matrix, labels[fit_rows])
+        for C, class_weight in candidates:
+            classifier = build_classifier(params.train, C, class_weight, folds).fit(fit_matrix, labels[fit_rows])
             columns = [classes.index(label) for label in classifier.classes_]
-            probabilities[C][np.ix_(test_rows, columns)] = classifier.predict_proba(test_matrix)
+            probabilities[C, class_weight][np.ix_(test_rows, columns)] = classifier.predict_proba(test_matrix)
         if progress:
             progress()
     return probabilities, classes, n_folds
 
 
 def train(frame: pd.DataFrame, params: Params, progress: Callable[[], None] | None = None) -> TrainedCategoryModel:
-    """Pick C by stratified cross-validation (macro-F1) on ``frame``, then fit on all of it.
+    """Pick C and class weighting by stratified cross-validation (macro-F1) on ``frame``, then fit on all of it.
 
     The holdout never reaches this function, so nothing about it can leak into the choice.
     ``progress`` is called once per cross-validation fold and once for the final fit.
@@ -83,27 +85,34 @@ def train(frame: pd.DataFrame, params: Params, progress: Callable[[], None] | No
     probabilities, classes, n_folds = _cross_validated_probabilities(frame, params, progress)
     evaluate = params.evaluate
     search = {
-        C: classification_metrics(
+        candidate: classification_metrics(
             labels, proba, classes, evaluate.top_k, evaluate.suggestion_threshold, evaluate.calibration_bins
         )
-        for C, proba in probabilities.items()
+        for candidate, proba in probabilities.items()
     }
-    for C, metrics in search.items():
-        log.info("C=%s: cross-validated macro-F1 %.3f, accuracy %.3f", C, metrics["macro_f1"], metrics["accuracy"])
-    chosen_C = max(search, key=lambda C: search[C]["macro_f1"])
+    for (C, weight), metrics in search.items():
+        log.info(
+            "C=%s, class_weight=%s: cross-validated macro-F1 %.3f, accuracy %.3f",
+            C, weight, metrics["macro_f1"], metrics["accuracy"],
+        )
+    chosen = max(search, key=lambda candidate: search[candidate]["macro_f1"])
+    chosen_C, chosen_weight = chosen
 
     calibration_folds = _calibration_folds(frame["category"], params.train.calibration_folds)
-    model = build_category_model(params, chosen_C, calibration_folds).fit(frame[["description"]], labels)
+    model = build_category_model(params, chosen_C, chosen_weight, calibration_folds)
+    model.fit(frame[["description"]], labels)
     if progress:
         progress()
     return TrainedCategoryModel(
         model=model,
         classes=tuple(str(label) for label in model.classes_),
         chosen_C=chosen_C,
+        chosen_class_weight=chosen_weight,
         calibration_folds=calibration_folds,
         cv_folds=n_folds,
-        cv_metrics=search[chosen_C],
+        cv_metrics=search[chosen],
         cv_search={
-            str(C): {key: metrics[key] for key in ("macro_f1", "accuracy", "ece")} for C, metrics in search.items()
+            f"C={C}, class_weight={weight}": {key: metrics[key] for key in ("macro_f1", "accuracy", "ece")}
+            for (C, weight), metrics in search.items()
         },
     )

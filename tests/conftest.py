@@ -24,7 +24,7 @@ def params() -> Params:
 @pytest.fixture(scope="session")
 def fast_params(params: Params) -> Params:
     """The repository's params with a one-value C search, so tests train in seconds."""
-    return dataclasses.replace(params, train=dataclasses.replace(params.train, C=(0.3,)))
+    return dataclasses.replace(params, train=dataclasses.replace(params.train, C=(0.3,), class_weight=("balanced",)))
 
 
 def raw_frame(rows: list[dict[str, object]]) -> pd.DataFrame:

@@ -70,6 +70,13 @@ def test_score_keeps_every_row_and_flags_review(workdir: Path):
     assert scored.loc[scored["review_reason"] == "empty description", "predicted_category"].isna().all()
 
 
+def test_evaluate_measures_a_saved_model_on_another_file(workdir: Path):
+    result = run(["evaluate", "data/sample/complaints.csv", "--out", "eval.json"], workdir)
+    assert result.returncode == 0, result.stderr
+    metrics = pd.read_json(workdir / "eval.json", typ="series")
+    assert metrics["n"] == 480 and 0 < metrics["accuracy"] <= 1
+
+
 def test_missing_column_exits_2_and_writes_nothing(workdir: Path):
     bad = pd.read_csv(workdir / "data" / "sample" / "complaints.csv").drop(columns=["description"])
     bad.to_csv(workdir / "bad.csv", index=False)

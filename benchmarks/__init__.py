@@ -1,0 +1,1 @@
+"""Benchmark scripts: run by hand (`python -m benchmarks.NAME`), never as timed unit tests."""
