@@ -55,4 +55,5 @@ def build_text_features(features: FeaturesConfig, text: TextConfig, normalise: b
             ("mask", IdentifierMasker(text.mask_identifiers, text.mask_names)),
             ("normalise", LemmaNormaliser(text.lemmatize, text.batch_size)),
         ] + steps
-    return ColumnTransformer([("text", SkPipeline(steps), TEXT_COLUMN)], remainder="drop")
+    # sparse_threshold=1: always keep the TF-IDF matrix sparse, however dense a small batch happens to be.
+    return ColumnTransformer([("text", SkPipeline(steps), TEXT_COLUMN)], remainder="drop", sparse_threshold=1.0)

@@ -1,0 +1,30 @@
+import pandas as pd
+
+from pipeline.features import build_text_features
+from pipeline.text import IdentifierMasker, normalise_texts
+
+TEXTS = pd.DataFrame(
+    {
+        "description": [
+            "Transport to contact was not arranged.",
+            "The social worker was rude to me.",
+            "Transport was late again.",
+            "The worker was rude on the phone.",
+        ],
+        "team": ["Looked After Children", "Family Support", "Fostering", "Adoption"],
+    }
+)
+
+
+def test_only_the_description_column_becomes_features(params):
+    features = build_text_features(params.features, params.text).fit(TEXTS)
+    other_team = TEXTS.assign(team="Leaving Care")
+    assert (features.transform(TEXTS) != features.transform(other_team)).nnz == 0
+
+
+def test_pre_normalised_path_gives_the_same_features(params):
+    full = build_text_features(params.features, params.text).fit_transform(TEXTS)
+    masked = IdentifierMasker(params.text.mask_identifiers, params.text.mask_names).fit_transform(TEXTS["description"])
+    pre = pd.DataFrame({"description": normalise_texts(masked, params.text.lemmatize)})
+    fast = build_text_features(params.features, params.text, normalise=False).fit_transform(pre)
+    assert (full != fast).nnz == 0

@@ -1,0 +1,63 @@
+import dataclasses
+
+import pandas as pd
+import pytest
+
+from pipeline.schema import DataContractError
+from pipeline.train import train
+
+TEXTS = {
+    "Delay/Failed Service": "the assessment is months late and nothing has happened yet",
+    "Staff Attitude/Conduct": "the social worker was rude and shouted at me",
+    "Breach of Confidentiality": "my address was shared with my ex partner without consent",
+}
+
+
+def tiny_frame(per_class: dict[str, int]) -> pd.DataFrame:
+    rows = []
+    for category, count in per_class.items():
+        rows += [{"description": f"{TEXTS[category]} note {i}", "category": category} for i in range(count)]
+    return pd.DataFrame(rows).astype("string")
+
+
+@pytest.fixture
+def small_params(params):
+    return dataclasses.replace(
+        params,
+        train=dataclasses.replace(params.train, C=(0.1, 1.0), class_weight=("balanced",)),
+        features=dataclasses.replace(params.features, word_min_df=1, char_min_df=1),
+    )
+
+
+def test_search_picks_the_best_cross_validated_candidate(small_params):
+    trained = train(
+        tiny_frame({"Delay/Failed Service": 8, "Staff Attitude/Conduct": 8, "Breach of Confidentiality": 8}),
+        small_params,
+    )
+    scores = {name: s["macro_f1"] for name, s in trained.cv_search.items()}
+    assert set(scores) == {"C=0.1, class_weight=balanced", "C=1.0, class_weight=balanced"}
+    assert scores[f"C={trained.chosen_C}, class_weight=balanced"] == max(scores.values())
+    assert set(trained.classes) == set(TEXTS)
+
+
+def test_folds_shrink_to_fit_the_smallest_category(small_params):
+    trained = train(
+        tiny_frame({"Delay/Failed Service": 9, "Staff Attitude/Conduct": 9, "Breach of Confidentiality": 3}),
+        small_params,
+    )
+    assert trained.cv_folds == 3 and trained.calibration_folds == 3
+
+
+def test_progress_is_reported_per_fold_and_final_fit(small_params):
+    calls = []
+    train(
+        tiny_frame({"Delay/Failed Service": 6, "Staff Attitude/Conduct": 6}),
+        small_params,
+        progress=lambda: calls.append(1),
+    )
+    assert len(calls) == 5 + 1
+
+
+def test_no_rows_is_a_clear_error(small_params):
+    with pytest.raises(DataContractError, match="No training rows"):
+        train(tiny_frame({}).reindex(columns=["description", "category"]), small_params)
