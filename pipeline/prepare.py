@@ -8,7 +8,7 @@ import pandas as pd
 from sklearn.model_selection import train_test_split
 
 from pipeline.config import PrepareConfig
-from pipeline.schema import SOURCE_ROW, DataContractError
+from pipeline.schema import SOURCE_ROW, DataContractError, set_aside
 
 
 @dataclass(frozen=True)
@@ -29,13 +29,6 @@ class Prepared:
         }
 
 
-def _excluded(frame: pd.DataFrame, mask: pd.Series, code: str, reason: str | pd.Series) -> pd.DataFrame:
-    rows = frame.loc[mask, [SOURCE_ROW, "complaint_ref"]].copy()
-    rows["reason_code"] = code
-    rows["reason"] = reason[mask] if isinstance(reason, pd.Series) else reason
-    return rows
-
-
 def _rare(frame: pd.DataFrame, minimum: int) -> pd.Series:
     counts = frame["category"].map(frame["category"].value_counts())
     return counts < minimum
@@ -54,7 +47,7 @@ def prepare(frame: pd.DataFrame, config: PrepareConfig, min_train_rows: int = 2)
         duplicate = frame.duplicated(subset=["description", "category"], keep="first")
         first_row = frame.groupby(["description", "category"], sort=False)[SOURCE_ROW].transform("first")
         excluded.append(
-            _excluded(
+            set_aside(
                 frame, duplicate, "duplicate", "same description and category as row " + first_row.astype("string")
             )
         )
@@ -62,7 +55,7 @@ def prepare(frame: pd.DataFrame, config: PrepareConfig, min_train_rows: int = 2)
     rare = _rare(frame[keep], config.min_class_count).reindex(frame.index, fill_value=False)
     counts = frame.loc[keep, "category"].value_counts()
     excluded.append(
-        _excluded(
+        set_aside(
             frame,
             rare,
             "rare_category",
@@ -99,7 +92,7 @@ def prepare(frame: pd.DataFrame, config: PrepareConfig, min_train_rows: int = 2)
 
     too_few = _rare(train, min_train_rows)
     excluded.append(
-        _excluded(
+        set_aside(
             train,
             too_few,
             "too_few_in_training",

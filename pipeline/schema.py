@@ -128,7 +128,8 @@ def financial_year(dates: pd.Series) -> pd.Series:
     return labels.where(dates.notna(), pd.NA).astype("string")
 
 
-def _reject(frame: pd.DataFrame, mask: pd.Series, code: str, reason: pd.Series | str) -> pd.DataFrame:
+def set_aside(frame: pd.DataFrame, mask: pd.Series, code: str, reason: pd.Series | str) -> pd.DataFrame:
+    """The rows under ``mask`` as a record of what was not used: row number, reference, reason code, reason."""
     rows = frame.loc[mask, [SOURCE_ROW, "complaint_ref"]].copy()
     rows["reason_code"] = code
     rows["reason"] = reason[mask] if isinstance(reason, pd.Series) else reason
@@ -171,14 +172,14 @@ def validate(
     keep = pd.Series(True, index=frame.index)
     if purpose == "train":
         empty = frame["description"].isna()
-        rejected.append(_reject(frame, empty, "empty_description", "the complaint description is empty"))
+        rejected.append(set_aside(frame, empty, "empty_description", "the complaint description is empty"))
         keep &= ~empty
 
         lookup = build_label_lookup(labels)
         recorded = _as_text(frame["category"])
         normalised = recorded.map(lambda label: normalise_label(label, lookup)).astype("string")
         no_label = recorded.isna() & keep
-        rejected.append(_reject(frame, no_label, "missing_category", "no category recorded"))
+        rejected.append(set_aside(frame, no_label, "missing_category", "no category recorded"))
         keep &= ~no_label
         unknown = normalised.isna() & recorded.notna() & keep
         if unknown.any():
@@ -192,7 +193,7 @@ def validate(
                     f"Unknown category label(s): {listing}. Add each spelling to labels.aliases in the params file "
                     "(or correct the file). Nothing was written."
                 )
-            rejected.append(_reject(frame, unknown, "unknown_category", reason))
+            rejected.append(set_aside(frame, unknown, "unknown_category", reason))
             keep &= ~unknown
         changed = recorded.notna() & normalised.notna() & (recorded != normalised) & keep
         aliased = {str(k): int(v) for k, v in recorded[changed].value_counts().items()}
@@ -200,13 +201,13 @@ def validate(
         if need_dates:
             undated = frame["date_received"].isna() & keep
             rejected.append(
-                _reject(frame, undated, "bad_date", "date_received is empty or not a date, so the year is unknown")
+                set_aside(frame, undated, "bad_date", "date_received is empty or not a date, so the year is unknown")
             )
             keep &= ~undated
     else:
         frame["category"] = _as_text(frame["category"])
 
-    rejected_rows = pd.concat(rejected, ignore_index=True) if rejected else _reject(frame, ~keep, "", "")
+    rejected_rows = pd.concat(rejected, ignore_index=True) if rejected else set_aside(frame, ~keep, "", "")
     return Validated(
         frame=frame[keep].reset_index(drop=True),
         rejected=rejected_rows,

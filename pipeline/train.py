@@ -93,7 +93,10 @@ def train(frame: pd.DataFrame, params: Params, progress: Callable[[], None] | No
     for (C, weight), metrics in search.items():
         log.info(
             "C=%s, class_weight=%s: cross-validated macro-F1 %.3f, accuracy %.3f",
-            C, weight, metrics["macro_f1"], metrics["accuracy"],
+            C,
+            weight,
+            metrics["macro_f1"],
+            metrics["accuracy"],
         )
     chosen = max(search, key=lambda candidate: search[candidate]["macro_f1"])
     chosen_C, chosen_weight = chosen
