@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
@@ -51,12 +50,13 @@ def build_model_card(
     data_summary: Mapping[str, Any],
     versions: Mapping[str, str],
     commit: str,
+    created_utc: str,
 ) -> dict[str, Any]:
     """Everything needed to trust, reproduce or retire the model (the file hash is added on save)."""
     return {
         "model": params.tracking.registered_model,
         "task": "complaint category (single label)",
-        "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
+        "created_utc": created_utc,
         "intended_use": INTENDED_USE,
         "labels": list(trained.classes),
         "label_vocabulary": list(params.labels.categories) if params.labels.categories else None,

@@ -91,8 +91,10 @@ def _fit_and_evaluate(params: Params, data_file: Path) -> tuple:
     validated = validate(raw, params.data, params.labels, purpose="train", need_dates=params.prepare.split == "time")
     prepared = prepare(validated.frame, params.prepare, min_train_rows=params.train.calibration_folds)
     with Progress(console=console, transient=True) as progress:
-        task = progress.add_task("Cross-validated search, then final fit", total=params.evaluate.cv_folds + 1)
-        trained = train_model(prepared.train, params, progress=lambda: progress.advance(task))
+        task = progress.add_task("Cross-validated search, then final fit", total=None)
+        trained = train_model(
+            prepared.train, params, progress=lambda done, total: progress.update(task, completed=done, total=total)
+        )
     return validated, prepared, trained, evaluate(trained.model, prepared.holdout, params.evaluate)
 
 
@@ -111,7 +113,14 @@ def _write_training_outputs(
         **prepared.summary(),
     }
     card = model_card.build_model_card(
-        params, trained, evaluation, prepared, summary, provenance.library_versions(), provenance.git_commit()
+        params,
+        trained,
+        evaluation,
+        prepared,
+        summary,
+        provenance.library_versions(),
+        provenance.git_commit(),
+        provenance.now_utc(),
     )
     card = io.save_model(trained.model, card, out)
     metrics = {"holdout": evaluation.metrics, "cross_validation": trained.cv_metrics}
@@ -154,30 +163,18 @@ def _print_training_summary(params: Params, validated, prepared, trained, evalua
 def _track(params: Params, result: tuple, card: dict, artefacts: dict[str, Path]) -> None:
     """Log the run, register the model, and give it the champion alias only if it beats the champion."""
     from pipeline import tracking
-    from pipeline.evaluate import evaluate
-    from pipeline.lifecycle import promotion_decision
+    from pipeline.lifecycle import comparison_tags, decide_promotion
 
     _, prepared, trained, evaluation = result
     scalar = {f"holdout_{k}": v for k, v in evaluation.metrics.items() if isinstance(v, (int, float))}
     scalar |= {f"cv_{k}": v for k, v in trained.cv_metrics.items() if isinstance(v, (int, float))}
-    files = {name: path for name, path in artefacts.items() if name != "model"}
-    tags = {
-        "git_commit": card["git_commit"],
-        "data_sha256": card["data"]["file_sha256"],
-        "model_sha256": card["model_sha256"],
-        "holdout": card["data"]["holdout"],
-    }
-    run = tracking.log_training_run(params.tracking, trained.model, params.as_dict(), scalar, files, tags)
-
-    metric = params.tracking.promotion_metric
+    # Rows not used stay local: they carry complaint references, which MLflow need not hold.
+    files = {name: path for name, path in artefacts.items() if name not in ("model", "rows not used")}
+    split_tags = comparison_tags(prepared, params.prepare.split, card["data"]["file_sha256"])
+    tags = {"git_commit": card["git_commit"], "model_sha256": card["model_sha256"], **split_tags}
     champion = tracking.load_alias(params.tracking, tracking.CHAMPION)
-    champion_score, champion_version = None, None
-    if champion is not None:
-        champion_model, champion_version = champion
-        champion_score = evaluate(champion_model, prepared.holdout, params.evaluate).metrics[metric]
-    decision = promotion_decision(
-        metric, evaluation.metrics[metric], champion_score, params.tracking.promotion_margin, champion_version
-    )
+    run = tracking.log_training_run(params.tracking, trained.model, params.as_dict(), scalar, files, tags)
+    decision = decide_promotion(params, evaluation.metrics, prepared.holdout, split_tags, champion)
     alias = tracking.CHAMPION if decision.promote else tracking.CHALLENGER
     tracking.set_alias(params.tracking, run.model_version, alias, run.run_id, decision.reason)
     console.print(

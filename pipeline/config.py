@@ -10,6 +10,7 @@ import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, get_type_hints
 
 import yaml
@@ -139,9 +140,14 @@ class Params:
 
     def as_dict(self) -> dict[str, Any]:
         """Plain nested dict (for the model card and MLflow)."""
-        plain = dataclasses.asdict(self)
-        plain.pop("source")
-        return plain
+        return {
+            f.name: {
+                key: dict(value) if isinstance(value, Mapping) else value
+                for key, value in vars(getattr(self, f.name)).items()
+            }
+            for f in dataclasses.fields(self)
+            if f.name != "source"
+        }
 
 
 _SECTIONS: dict[str, type] = {
@@ -153,6 +159,23 @@ _CHOICES = {
     ("prepare", "split"): {"time", "stratified"},
     ("train", "classifier"): {"linear_svc", "logistic_regression"},
     ("train", "calibration"): {"isotonic", "sigmoid", "temperature"},
+}
+
+
+_RANGES = {
+    ("prepare", "holdout_fraction"): (0.01, 0.99),
+    ("prepare", "min_class_count"): (1, 10**9),
+    ("prepare", "random_state"): (0, 2**32 - 1),
+    ("train", "calibration_folds"): (2, 100),
+    ("evaluate", "cv_folds"): (2, 100),
+    ("evaluate", "top_k"): (1, 100),
+    ("evaluate", "suggestion_threshold"): (0.0, 1.0),
+    ("evaluate", "calibration_bins"): (2, 1000),
+    ("score", "min_words"): (0, 10**6),
+    ("tracking", "promotion_margin"): (0.0, 1.0),
+    ("features", "word_min_df"): (1, 10**9),
+    ("features", "char_min_df"): (1, 10**9),
+    ("text", "batch_size"): (1, 10**6),
 }
 
 
@@ -190,7 +213,10 @@ def _coerce(section: str, key: str, value: Any) -> Any:
     if key.endswith("ngram_range"):
         return tuple(int(v) for v in value)
     if (section, key) == ("train", "C"):
-        return tuple(float(v) for v in (value if isinstance(value, list) else [value]))
+        values = tuple(value if isinstance(value, list) else [value])
+        if not values or not all(isinstance(v, int | float) and v > 0 for v in values):
+            raise ConfigError(f"train.C is {value!r}; give a positive number or a list of them.")
+        return tuple(float(v) for v in values)
     if (section, key) == ("train", "class_weight"):
         weights = tuple(value if isinstance(value, list) else [value])
         if not set(weights) <= {"balanced", None}:
@@ -199,7 +225,12 @@ def _coerce(section: str, key: str, value: Any) -> Any:
     if (section, key) == ("labels", "categories") and value is not None:
         return tuple(str(v) for v in value)
     if key in {"columns", "aliases"}:
-        return {str(k): str(v) for k, v in (value or {}).items()}
+        return MappingProxyType({str(k): str(v) for k, v in (value or {}).items()})
+    if (section, key) in _RANGES:
+        low, high = _RANGES[(section, key)]
+        numbers = value if isinstance(value, tuple | list) else [value]
+        if not all(isinstance(n, int | float) and low <= n <= high for n in numbers):
+            raise ConfigError(f"{section}.{key} is {value!r}; it must be a number from {low} to {high}.")
     return value
 
 

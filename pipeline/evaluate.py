@@ -21,13 +21,11 @@ class Evaluation:
 
     def figure(self, title: str = "Holdout confusion matrix"):
         """A matplotlib figure of the confusion matrix (rows: recorded, columns: predicted)."""
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
+        from matplotlib.figure import Figure  # the object API: no pyplot, no global state
 
         size = max(6.0, 0.6 * len(self.labels) + 3)
-        figure, axes = plt.subplots(figsize=(size, size))
+        figure = Figure(figsize=(size, size))
+        axes = figure.subplots()
         axes.imshow(self.confusion, cmap="Blues")
         axes.set_xticks(range(len(self.labels)), self.labels, rotation=60, ha="right", fontsize=8)
         axes.set_yticks(range(len(self.labels)), self.labels, fontsize=8)

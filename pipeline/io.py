@@ -7,11 +7,14 @@ never leaves half a file. Text cells that a spreadsheet would run as a formula a
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import os
 import tempfile
+import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from io import BytesIO
 from pathlib import Path
 from typing import Any
 
@@ -50,9 +53,21 @@ def read_table(path: str | Path, sheet: str | None = None) -> pd.DataFrame:
         return pd.read_excel(path, sheet_name=sheet or 0, dtype=str, engine="openpyxl")
     for encoding in CSV_ENCODINGS:
         try:
-            return pd.read_csv(path, dtype=str, encoding=encoding, keep_default_na=False, na_values=[""])
+            # A row with more fields than the header must fail, not shift into an index or be cut short.
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", pd.errors.ParserWarning)
+                return pd.read_csv(
+                    path, dtype=str, encoding=encoding, keep_default_na=False, na_values=[""], index_col=False
+                )
         except UnicodeDecodeError:
             continue
+        except pd.errors.EmptyDataError as error:
+            raise InputFileError(f"{path} is empty: it has no header row and no complaints.") from error
+        except (pd.errors.ParserError, pd.errors.ParserWarning) as error:
+            raise InputFileError(
+                f"{path} is not a well-formed CSV file ({error}). A row probably has more commas than the header: "
+                "put text that contains commas in double quotes (Excel's 'Save as CSV' does this)."
+            ) from error
     raise InputFileError(f"{path}: not UTF-8 or Windows-1252 text. Save it from Excel as 'CSV UTF-8'.")
 
 
@@ -115,12 +130,9 @@ def read_json(path: str | Path) -> dict[str, Any]:
 
 
 def write_figure(figure: Any, path: str | Path) -> Path:
-    """Save a matplotlib figure as PNG and release it."""
-    import matplotlib.pyplot as plt
-
+    """Save a matplotlib figure as PNG."""
     with atomic_path(path) as temporary:
         figure.savefig(temporary, format="png", dpi=120, bbox_inches="tight")
-    plt.close(figure)
     return Path(path)
 
 
@@ -134,33 +146,59 @@ def sha256_of(path: str | Path) -> str:
 
 MODEL_FILE = "model.joblib"
 CARD_FILE = "model_card.json"
+# Optional: with a secret in this variable, saved models are signed and unsigned ones are refused,
+# so replacing both the model and its card in a shared folder is no longer enough to run code.
+SIGNING_KEY_VARIABLE = "COMPLAINTS_MODEL_KEY"
+
+
+def _signature(data: bytes) -> str | None:
+    key = os.environ.get(SIGNING_KEY_VARIABLE)
+    return hmac.new(key.encode("utf-8"), data, hashlib.sha256).hexdigest() if key else None
 
 
 def save_model(model: Any, card: Mapping[str, Any], model_dir: str | Path) -> dict[str, Any]:
     """Save the fitted pipeline with joblib and its card (with the file's SHA-256) beside it."""
     model_dir = Path(model_dir)
-    model_path = model_dir / MODEL_FILE
-    with atomic_path(model_path) as temporary:
-        joblib.dump(model, temporary, compress=3)
-    full_card = {**card, "model_file": MODEL_FILE, "model_sha256": sha256_of(model_path)}
+    buffer = BytesIO()
+    joblib.dump(model, buffer, compress=3)
+    data = buffer.getvalue()
+    with atomic_path(model_dir / MODEL_FILE) as temporary:
+        temporary.write_bytes(data)
+    full_card = {**card, "model_file": MODEL_FILE, "model_sha256": hashlib.sha256(data).hexdigest()}
+    signature = _signature(data)
+    if signature:
+        full_card["model_hmac_sha256"] = signature
     write_json(full_card, model_dir / CARD_FILE)
     return full_card
 
 
 def load_model(model_dir: str | Path) -> tuple[Any, dict[str, Any]]:
-    """Load a saved model after checking its SHA-256 against the card; refuse it if they differ."""
+    """Load a saved model after checking its SHA-256 against the card; refuse it if they differ.
+
+    The file is read once, checked, and loaded from memory, so it cannot change in between.
+    """
     model_dir = Path(model_dir)
     card_path, model_path = model_dir / CARD_FILE, model_dir / MODEL_FILE
     if not card_path.is_file() or not model_path.is_file():
         raise InputFileError(
             f"No trained model in {model_dir} (expected {MODEL_FILE} and {CARD_FILE}). Run `complaints train` first."
         )
-    card = read_json(card_path)
-    actual = sha256_of(model_path)
+    try:
+        card = read_json(card_path)
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise InputFileError(f"{card_path} is not a readable model card ({error}). Retrain the model.") from error
+    data = model_path.read_bytes()
+    actual = hashlib.sha256(data).hexdigest()
     if actual != card.get("model_sha256"):
         raise ModelIntegrityError(
             f"{model_path} does not match the SHA-256 in {card_path} (file {actual[:12]}…, card "
             f"{str(card.get('model_sha256'))[:12]}…). It was changed or replaced after training, and loading it "
             "could run untrusted code, so it was not loaded. Retrain, or restore the original file."
         )
-    return joblib.load(model_path), card
+    expected_signature = _signature(data)
+    if expected_signature and not hmac.compare_digest(expected_signature, str(card.get("model_hmac_sha256"))):
+        raise ModelIntegrityError(
+            f"{model_path} is not signed with the key in {SIGNING_KEY_VARIABLE}, so it was not loaded. "
+            "Retrain with the key set, or unset the variable to rely on the card's SHA-256 alone."
+        )
+    return joblib.load(BytesIO(data)), card

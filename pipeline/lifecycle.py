@@ -2,13 +2,49 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from pipeline.config import Params
+from pipeline.evaluate import evaluate
+from pipeline.prepare import Prepared
 
 
 @dataclass(frozen=True)
 class PromotionDecision:
     promote: bool
     reason: str
+
+
+def comparison_tags(prepared: Prepared, split: str, data_sha256: str) -> dict[str, str]:
+    """What a later run needs to know to compare fairly with this model (stored as MLflow run tags)."""
+    years = sorted(prepared.train["financial_year"].dropna().unique()) if split == "time" else []
+    return {
+        "split": split,
+        "holdout": prepared.holdout_name,
+        "training_years": ",".join(years),
+        "data_sha256": data_sha256,
+    }
+
+
+def unfair_comparison(champion_tags: Mapping[str, str], new_tags: Mapping[str, str]) -> str | None:
+    """Why the champion cannot be scored on the new holdout without bias, or None when it can.
+
+    A champion that learned from rows now in the holdout would look better than it is.
+    """
+    if new_tags["split"] == "time":
+        holdout_year = new_tags["holdout"].removeprefix("financial year ")
+        trained_on = champion_tags.get("training_years")
+        if trained_on is None:
+            return "its run does not record the years it was trained on"
+        if holdout_year in trained_on.split(","):
+            return f"it was trained on {holdout_year}, the year now held out"
+        return None
+    same = all(champion_tags.get(key) == new_tags[key] for key in ("split", "holdout", "data_sha256"))
+    return None if same else "it was not held out on the same stratified split of the same file"
 
 
 def promotion_decision(
@@ -22,3 +58,22 @@ def promotion_decision(
     if gain > margin:
         return PromotionDecision(True, f"better by {gain:+.4f} (> margin {margin}): {versus}")
     return PromotionDecision(False, f"not better by more than {margin} ({gain:+.4f}): {versus}")
+
+
+def decide_promotion(
+    params: Params,
+    new_metrics: Mapping[str, Any],
+    holdout: pd.DataFrame,
+    new_tags: Mapping[str, str],
+    champion: tuple[Any, str, Mapping[str, str]] | None,
+) -> PromotionDecision:
+    """Score the champion (model, version, run tags) on the new holdout, if that is fair, and decide."""
+    metric = params.tracking.promotion_metric
+    if champion is None:
+        return promotion_decision(metric, new_metrics[metric], None, params.tracking.promotion_margin)
+    model, version, tags = champion
+    reason = unfair_comparison(tags, new_tags)
+    if reason:
+        return PromotionDecision(False, f"champion v{version} kept: it cannot be compared fairly ({reason})")
+    champion_score = evaluate(model, holdout, params.evaluate).metrics[metric]
+    return promotion_decision(metric, new_metrics[metric], champion_score, params.tracking.promotion_margin, version)

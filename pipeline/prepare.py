@@ -69,10 +69,20 @@ def prepare(frame: pd.DataFrame, config: PrepareConfig, min_train_rows: int = 2)
         )
     )
     keep &= ~rare
+    if config.split == "time":
+        undated = frame["financial_year"].isna() & keep
+        excluded.append(set_aside(frame, undated, "no_year", "no financial year or date, so it cannot be placed"))
+        keep &= ~undated
     usable = frame[keep]
+    categories = usable["category"].nunique()
+    if categories < 2:
+        raise DataContractError(
+            f"Training needs at least two categories with {config.min_class_count} or more rows each; "
+            f"this data has {categories}. Add more labelled complaints, or lower prepare.min_class_count."
+        )
 
     if config.split == "time":
-        years = usable["financial_year"].dropna()
+        years = usable["financial_year"]
         if years.nunique() < 2:
             raise DataContractError(
                 "A time-aware split needs at least two financial years of data; this file has "
@@ -82,6 +92,13 @@ def prepare(frame: pd.DataFrame, config: PrepareConfig, min_train_rows: int = 2)
         in_holdout = usable["financial_year"] == latest
         train, holdout, holdout_name = usable[~in_holdout], usable[in_holdout], f"financial year {latest}"
     else:
+        holdout_rows = int(round(config.holdout_fraction * len(usable)))
+        if holdout_rows < categories or usable["category"].value_counts().min() < 2:
+            raise DataContractError(
+                f"A stratified holdout of {config.holdout_fraction:.0%} ({holdout_rows} rows) cannot hold every one of "
+                f"the {categories} categories, each with at least two rows. Raise prepare.holdout_fraction or "
+                "prepare.min_class_count (at least 2), or add data."
+            )
         train, holdout = train_test_split(
             usable,
             test_size=config.holdout_fraction,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import platform
 import subprocess
+from datetime import UTC, datetime
 from importlib import metadata
 
 LIBRARIES = ("scikit-learn", "spacy", "spacy-lookups-data", "pandas", "numpy", "joblib", "mlflow")
@@ -17,6 +18,10 @@ def library_versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             versions[name] = "not installed"
     return versions
+
+
+def now_utc() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def git_commit() -> str:

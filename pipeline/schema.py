@@ -84,7 +84,18 @@ def _required_columns(purpose: Purpose, need_dates: bool) -> tuple[str, ...]:
 
 
 def _rename(raw: pd.DataFrame, columns: Mapping[str, str], required: tuple[str, ...]) -> pd.DataFrame:
-    stripped = {str(name).strip().lstrip("\ufeff"): name for name in raw.columns}
+    names = [str(name).strip().lstrip("\ufeff") for name in raw.columns]
+    # pandas renames a repeated header "category" to "category.1"; both spellings mean two columns.
+    repeated = sorted(
+        {n for n in names if names.count(n) > 1}
+        | {n.rsplit(".", 1)[0] for n in names if re.fullmatch(r".+\.\d+", n) and n.rsplit(".", 1)[0] in names}
+    )
+    if repeated:
+        raise DataContractError(
+            f"The file has more than one column called {', '.join(repr(n) for n in repeated)}, so it is not clear "
+            "which to use. Rename or delete the extra column. Nothing was written."
+        )
+    stripped = dict(zip(names, raw.columns, strict=True))
     missing = [ours for ours in required if columns.get(ours, ours) not in stripped]
     if missing:
         found = ", ".join(f"'{name}'" for name in stripped) or "(none)"
@@ -109,15 +120,22 @@ def _as_text(series: pd.Series) -> pd.Series:
 
 
 def _parse_dates(series: pd.Series, dayfirst: bool) -> pd.Series:
+    """Dates as exports hold them: year first (2014-04-03, 2014/4/3), day or month first as configured,
+    or an Excel serial number (41732). Anything else becomes NaT."""
     if pd.api.types.is_datetime64_any_dtype(series):
-        return series.dt.normalize()
+        return series.dt.tz_localize(None).dt.normalize() if series.dt.tz else series.dt.normalize()
     text = _as_text(series)
-    iso = text.str.match(r"^\d{4}-\d{2}-\d{2}", na=False)
+    year_first = text.str.match(r"^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}", na=False)
+    serial = text.str.fullmatch(r"\d{5}(?:\.\d+)?", na=False)
     parsed = pd.Series(pd.NaT, index=series.index, dtype="datetime64[ns]")
-    if iso.any():
-        parsed[iso] = pd.to_datetime(text[iso].str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
-    if (~iso).any():
-        parsed[~iso] = pd.to_datetime(text[~iso], dayfirst=dayfirst, format="mixed", errors="coerce")
+    if year_first.any():
+        parsed[year_first] = pd.to_datetime(text[year_first], dayfirst=False, format="mixed", errors="coerce")
+    if serial.any():
+        days = pd.to_numeric(text[serial])
+        parsed[serial] = pd.to_datetime(days, unit="D", origin="1899-12-30", errors="coerce")
+    rest = ~year_first & ~serial
+    if rest.any():
+        parsed[rest] = pd.to_datetime(text[rest], dayfirst=dayfirst, format="mixed", errors="coerce")
     return parsed.dt.normalize()
 
 

@@ -72,8 +72,9 @@ class IdentifierMasker(TransformerMixin, BaseEstimator):
     def fit(self, texts: Iterable[object], y: object = None) -> IdentifierMasker:
         words: set[str] = set()
         if self.names:
+            # Mask first, always: "tyler.smith@example.com" must not teach that "tyler" is a common word.
             for text in _as_strings(texts):
-                words.update(word for word in WORD.findall(text) if word.islower())
+                words.update(word for word in WORD.findall(mask(text)) if word.islower())
         self.lowercase_words_ = sorted(words)
         return self
 

@@ -108,8 +108,8 @@ def log_training_run(
     )
 
 
-def load_alias(config: TrackingConfig, alias: str = CHAMPION) -> tuple[Any, str] | None:
-    """The model version holding ``alias`` and its number, or None if no version holds it."""
+def load_alias(config: TrackingConfig, alias: str = CHAMPION) -> tuple[Any, str, dict[str, str]] | None:
+    """The model holding ``alias``, its version number and its run's tags; None if no version holds it."""
     mlflow = _mlflow(config)
     client = mlflow.MlflowClient()
     try:
@@ -117,7 +117,8 @@ def load_alias(config: TrackingConfig, alias: str = CHAMPION) -> tuple[Any, str]
     except mlflow.exceptions.MlflowException:
         return None
     model = mlflow.sklearn.load_model(f"models:/{config.registered_model}@{alias}")
-    return model, str(version.version)
+    tags = dict(client.get_run(version.run_id).data.tags) if version.run_id else {}
+    return model, str(version.version), tags
 
 
 def set_alias(config: TrackingConfig, version: str, alias: str, run_id: str, note: str) -> None:

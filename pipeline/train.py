@@ -20,6 +20,7 @@ from pipeline.schema import DataContractError
 from pipeline.text import IdentifierMasker, normalise_texts
 
 log = logging.getLogger(__name__)
+Progress = Callable[[int, int], None]  # (steps done, steps in all)
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,7 @@ def _calibration_folds(labels: pd.Series, wanted: int) -> int:
 
 
 def _cross_validated_probabilities(
-    frame: pd.DataFrame, params: Params, progress: Callable[[], None] | None
+    frame: pd.DataFrame, params: Params, progress: Progress | None
 ) -> tuple[dict[tuple[float, str | None], np.ndarray], list[str], int]:
     """Out-of-fold probabilities for every (C, class_weight) in the search, on ``frame`` only.
 
@@ -59,7 +60,7 @@ def _cross_validated_probabilities(
     candidates = params.train.candidates()
     probabilities = {candidate: np.zeros((len(frame), len(classes))) for candidate in candidates}
     splitter = StratifiedKFold(n_splits=n_folds, shuffle=True, random_state=params.prepare.random_state)
-    for fit_rows, test_rows in splitter.split(normalised, labels):
+    for done, (fit_rows, test_rows) in enumerate(splitter.split(normalised, labels), start=1):
         features = build_text_features(params.features, params.text, normalise=False)
         fit_matrix = features.fit_transform(normalised.iloc[fit_rows])
         test_matrix = features.transform(normalised.iloc[test_rows])
@@ -69,15 +70,15 @@ def _cross_validated_probabilities(
             columns = [classes.index(label) for label in classifier.classes_]
             probabilities[C, class_weight][np.ix_(test_rows, columns)] = classifier.predict_proba(test_matrix)
         if progress:
-            progress()
+            progress(done, n_folds + 1)
     return probabilities, classes, n_folds
 
 
-def train(frame: pd.DataFrame, params: Params, progress: Callable[[], None] | None = None) -> TrainedCategoryModel:
+def train(frame: pd.DataFrame, params: Params, progress: Progress | None = None) -> TrainedCategoryModel:
     """Pick C and class weighting by stratified cross-validation (macro-F1) on ``frame``, then fit on all of it.
 
     The holdout never reaches this function, so nothing about it can leak into the choice.
-    ``progress`` is called once per cross-validation fold and once for the final fit.
+    ``progress(done, total)`` is called after each cross-validation fold and after the final fit.
     """
     if frame.empty:
         raise DataContractError("No training rows are left after validation and preparation.")
@@ -105,7 +106,7 @@ def train(frame: pd.DataFrame, params: Params, progress: Callable[[], None] | No
     model = build_category_model(params, chosen_C, chosen_weight, calibration_folds)
     model.fit(frame[["description"]], labels)
     if progress:
-        progress()
+        progress(n_folds + 1, n_folds + 1)
     return TrainedCategoryModel(
         model=model,
         classes=tuple(str(label) for label in model.classes_),

@@ -17,7 +17,9 @@ def test_card_from_the_trained_sample_names_its_contents(trained_sample, fast_pa
 
     prepared, trained = trained_sample
     evaluation = evaluate(trained.model, prepared.holdout, fast_params.evaluate)
-    card = build_model_card(fast_params, trained, evaluation, prepared, {"rows_in": 1}, {"python": "3"}, "abc")
+    card = build_model_card(
+        fast_params, trained, evaluation, prepared, {"rows_in": 1}, {"python": "3"}, "abc", "2026-01-01T00:00:00+00:00"
+    )
     assert card["labels"] == list(trained.classes)
     assert card["alias_table"]["Staff Conduct/Attitude"] == "Staff Attitude/Conduct"
     assert card["thresholds"]["suggestion_threshold"] == fast_params.evaluate.suggestion_threshold

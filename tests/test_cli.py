@@ -67,7 +67,9 @@ def test_score_keeps_every_row_and_flags_review(workdir: Path):
     scored = pd.read_excel(workdir / "out" / "scored.xlsx")
     source = pd.read_csv(workdir / "data" / "sample" / "new_complaints.csv")
     assert scored["complaint_ref"].tolist() == source["complaint_ref"].tolist()
-    assert scored.loc[scored["review_reason"] == "empty description", "predicted_category"].isna().all()
+    empty = scored["review_reason"] == "empty description"
+    assert empty.sum() == 1 and scored.loc[empty, "predicted_category"].isna().all()
+    assert scored["needs_review"].sum() >= 2  # the empty and the two-word complaint at least
 
 
 def test_evaluate_measures_a_saved_model_on_another_file(workdir: Path):
@@ -77,14 +79,19 @@ def test_evaluate_measures_a_saved_model_on_another_file(workdir: Path):
     assert metrics["n"] == 480 and 0 < metrics["accuracy"] <= 1
 
 
-def test_missing_column_exits_2_and_writes_nothing(workdir: Path):
+def test_missing_column_exits_2_and_writes_nothing(workdir: Path, tmp_path: Path):
     bad = pd.read_csv(workdir / "data" / "sample" / "complaints.csv").drop(columns=["description"])
-    bad.to_csv(workdir / "bad.csv", index=False)
-    result = run(["train", "--data", "bad.csv", "--no-track"], workdir.parent / workdir.name)
+    bad.to_csv(tmp_path / "bad.csv", index=False)
+    shutil.copy(workdir / "params.yaml", tmp_path / "params.yaml")
+    result = run(["train", "--data", "bad.csv"], tmp_path)
     assert result.returncode == 2
     assert "no column 'description'" in result.stderr and "Columns found:" in result.stderr
-    result = run(["score", "bad.csv", "--out", "never.csv"], workdir)
-    assert result.returncode == 2 and not (workdir / "never.csv").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.csv", "params.yaml"]
+    result = run(
+        ["score", "bad.csv", "--out", "never.csv", "--model-dir", str(workdir / "models" / "category")], tmp_path
+    )
+    assert result.returncode == 2 and "no column 'description'" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.csv", "params.yaml"]
 
 
 def test_a_tampered_model_is_refused(workdir: Path):

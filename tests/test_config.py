@@ -53,3 +53,24 @@ def test_missing_keys_and_sections_are_named(tmp_path: Path):
     path.write_text("data:\n  train_file: x.csv\n  score_file: y.csv\n  columns: {description: text}\n")
     with pytest.raises(ConfigError, match="Section 'labels' is missing"):
         load_params(path)
+
+
+def test_params_cannot_be_changed_after_loading(params):
+    with pytest.raises(TypeError):
+        params.data.columns["description"] = "other"
+    assert params.as_dict()["data"]["columns"]["description"] == "description"
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ("evaluate:\n  cv_folds: 1\n", "evaluate.cv_folds is 1"),
+        ("train:\n  C: [0.1, -1]\n", "train.C is"),
+        ("evaluate:\n  suggestion_threshold: 1.5\n", "suggestion_threshold is 1.5"),
+    ],
+)
+def test_out_of_range_values_are_named(tmp_path: Path, extra: str, message: str):
+    path = tmp_path / "bad.yaml"
+    path.write_text(f"inherit: {REPO / 'params.yaml'}\n{extra}", encoding="utf-8")
+    with pytest.raises(ConfigError, match=message.replace("[", r"\[")):
+        load_params(path)

@@ -60,3 +60,61 @@ def test_model_is_refused_when_its_file_changes(tmp_path: Path):
 def test_missing_model_says_to_train(tmp_path: Path):
     with pytest.raises(io.InputFileError, match="Run `complaints train`"):
         io.load_model(tmp_path)
+
+
+def test_signed_models_need_the_key(tmp_path: Path, monkeypatch):
+    monkeypatch.setenv(io.SIGNING_KEY_VARIABLE, "secret")
+    io.save_model({"weights": [1]}, {"model": "demo"}, tmp_path / "signed")
+    assert io.load_model(tmp_path / "signed")[0] == {"weights": [1]}
+    monkeypatch.setenv(io.SIGNING_KEY_VARIABLE, "other")
+    with pytest.raises(io.ModelIntegrityError, match="not signed with the key"):
+        io.load_model(tmp_path / "signed")
+    monkeypatch.delenv(io.SIGNING_KEY_VARIABLE)
+    io.save_model({"weights": [2]}, {"model": "demo"}, tmp_path / "unsigned")
+    monkeypatch.setenv(io.SIGNING_KEY_VARIABLE, "secret")
+    with pytest.raises(io.ModelIntegrityError):
+        io.load_model(tmp_path / "unsigned")
+
+
+def test_corrupt_card_is_explained(tmp_path: Path):
+    io.save_model({"weights": [1]}, {"model": "demo"}, tmp_path)
+    (tmp_path / io.CARD_FILE).write_text("{not json")
+    with pytest.raises(io.InputFileError, match="not a readable model card"):
+        io.load_model(tmp_path)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "description,category\nrude, shouted,Staff Attitude\nlate again,Other\n",
+        "description,category\nlate again,Other\nrude, shouted,Staff Attitude\n",
+    ],
+)
+def test_a_row_with_an_extra_comma_is_refused_not_shifted(tmp_path: Path, content: str):
+    path = tmp_path / "export.csv"
+    path.write_text(content)
+    with pytest.raises(io.InputFileError, match="more commas than the header"):
+        io.read_table(path)
+
+
+def test_empty_file_is_explained(tmp_path: Path):
+    path = tmp_path / "export.csv"
+    path.write_text("")
+    with pytest.raises(io.InputFileError, match="is empty"):
+        io.read_table(path)
+
+
+def test_excel_dates_and_typed_parquet_validate(tmp_path: Path, params):
+    from datetime import datetime
+
+    from pipeline.schema import validate
+
+    frame = pd.DataFrame(
+        {"description": ["Late visit."], "category": ["Other"], "date_received": [datetime(2014, 4, 3)], "stage": [2]}
+    )
+    for suffix in (".xlsx", ".parquet"):
+        path = tmp_path / f"typed{suffix}"
+        frame.to_excel(path, index=False) if suffix == ".xlsx" else frame.to_parquet(path, index=False)
+        validated = validate(io.read_table(path), params.data, params.labels, need_dates=True).frame
+        assert validated.loc[0, "date_received"] == pd.Timestamp("2014-04-03"), suffix
+        assert validated.loc[0, "financial_year"] == "2014/15" and validated.loc[0, "stage"] == 2

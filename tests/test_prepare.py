@@ -71,7 +71,7 @@ def test_every_row_is_accounted_for(params):
 
 
 def test_one_year_cannot_be_split_by_time(params):
-    rows = [(f"t{i}", "A", "2013/14") for i in range(6)]
+    rows = [(f"t{i}", "AB"[i % 2], "2013/14") for i in range(6)]
     with pytest.raises(DataContractError, match="at least two financial years"):
         prepare(frame(rows), replace(params.prepare, min_class_count=1))
 
@@ -81,3 +81,23 @@ def test_prepare_does_not_mutate_its_input(params):
     before = data.copy()
     prepare(data, replace(params.prepare, min_class_count=1))
     pd.testing.assert_frame_equal(data, before)
+
+
+def test_rows_without_a_year_are_set_aside_not_lost(params):
+    rows = ROWS + [("no year", "A", None)]
+    prepared = prepare(frame(rows), replace(params.prepare, min_class_count=1), min_train_rows=2)
+    assert prepared.excluded["reason_code"].tolist() == ["no_year"]
+    assert len(prepared.train) + len(prepared.holdout) + len(prepared.excluded) == len(rows)
+
+
+def test_one_category_is_a_clear_error(params):
+    rows = [(f"t{i}", "A", "2012/13" if i < 4 else "2013/14") for i in range(8)]
+    with pytest.raises(DataContractError, match="at least two categories"):
+        prepare(frame(rows), replace(params.prepare, min_class_count=1))
+
+
+def test_impossible_stratified_split_is_a_clear_error(params):
+    rows = [(f"t{i}", "ABCDEFGHIJ"[i % 10], "2013/14") for i in range(20)]
+    config = replace(params.prepare, split="stratified", holdout_fraction=0.2, min_class_count=1)
+    with pytest.raises(DataContractError, match="cannot hold every one of the 10 categories"):
+        prepare(frame(rows), config)

@@ -123,3 +123,21 @@ def test_aliases_must_point_at_a_category(params):
 
     with pytest.raises(DataContractError, match="not in labels.categories"):
         build_label_lookup(replace(params.labels, aliases={"Rude": "Rudeness"}))
+
+
+def test_dates_in_the_forms_exports_use(params):
+    rows = [
+        {"description": "x", "category": "Other", "date_received": value}
+        for value in ("03/04/2014", "2014/04/03", "2014-04-03 00:00:00", "41732", "3 April 2014", "soon")
+    ]
+    parsed = validate(raw_frame(rows), params.data, params.labels).frame["date_received"]
+    assert parsed.iloc[:5].tolist() == [pd.Timestamp("2014-04-03")] * 5
+    assert pd.isna(parsed.iloc[5])
+
+
+@pytest.mark.parametrize("extra", ["category ", "category.1"])
+def test_repeated_column_names_are_refused(params, good_rows, extra):
+    raw = raw_frame(good_rows)
+    raw[extra] = "Other"
+    with pytest.raises(DataContractError, match="more than one column called 'category'"):
+        validate(raw, params.data, params.labels)

@@ -35,3 +35,10 @@ def test_names_are_words_never_written_in_lower_case():
     masker = IdentifierMasker(patterns=False, names=True).fit(training)
     [text] = masker.transform(["Taxi late again, Kowalski says Tyler missed Contact."])
     assert text == "Taxi late again, xxname says xxname missed Contact."
+
+
+def test_names_inside_email_addresses_do_not_count_as_lower_case_words():
+    masker = IdentifierMasker(patterns=True, names=True).fit(["Email tyler.smith@example.com", "Tyler missed contact"])
+    assert "tyler" not in masker.lowercase_words_
+    [text] = masker.transform(["Tyler Smith rang"])
+    assert text == "xxname xxname rang"

@@ -27,7 +27,8 @@ def test_logged_model_round_trips_and_aliases_move(tmp_path: Path, monkeypatch, 
         tags={"purpose": "test"},
     )
     tracking.set_alias(params.tracking, run.model_version, tracking.CHAMPION, run.run_id, "first")
-    loaded, version = tracking.load_alias(params.tracking)
+    loaded, version, tags = tracking.load_alias(params.tracking)
+    assert tags["purpose"] == "test"
     assert version == run.model_version == "1"
     texts = pd.DataFrame({"description": ["The taxi to contact never came.", "The worker was rude."]})
     assert (loaded.predict_proba(texts) == trained.model.predict_proba(texts)).all()

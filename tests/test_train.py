@@ -53,9 +53,9 @@ def test_progress_is_reported_per_fold_and_final_fit(small_params):
     train(
         tiny_frame({"Delay/Failed Service": 6, "Staff Attitude/Conduct": 6}),
         small_params,
-        progress=lambda: calls.append(1),
+        progress=lambda done, total: calls.append((done, total)),
     )
-    assert len(calls) == 5 + 1
+    assert calls == [(1, 6), (2, 6), (3, 6), (4, 6), (5, 6), (6, 6)]
 
 
 def test_no_rows_is_a_clear_error(small_params):
