@@ -15,7 +15,8 @@ from typing import Any, get_type_hints
 
 import yaml
 
-CANONICAL_COLUMNS: tuple[str, ...] = (
+# The record schema of a council complaint (shared/domain.md).
+RECORD_COLUMNS: tuple[str, ...] = (
     "complaint_ref",
     "date_received",
     "financial_year",
@@ -29,6 +30,8 @@ CANONICAL_COLUMNS: tuple[str, ...] = (
     "date_responded",
     "extension_agreed",
 )
+# Plus "group": who complained, when known, so that one complainant's records stay on one side of a split.
+CANONICAL_COLUMNS: tuple[str, ...] = (*RECORD_COLUMNS, "group")
 
 
 class ConfigError(ValueError):
@@ -42,6 +45,7 @@ class DataConfig:
     columns: Mapping[str, str]
     sheet: str | None = None
     date_dayfirst: bool = True
+    missing_text_values: tuple[str, ...] = ()  # descriptions that mean "no text", e.g. "Did not answer"
 
 
 @dataclass(frozen=True)
@@ -103,6 +107,32 @@ class EvaluateConfig:
 
 
 @dataclass(frozen=True)
+class ThemesConfig:
+    """Multi-label root-cause themes: where the labels come from and how the theme model is trained.
+
+    labels: "column" (theme ids in one column, split by ``separator``), "one_hot" (one 0/1 column per
+    theme: ``one_hot_columns`` maps id -> column, or, when empty, every column not in
+    ``one_hot_exclude`` is a theme), or "patterns" (weak labels from the taxonomy's seed patterns).
+    """
+
+    enabled: bool
+    taxonomy_file: str
+    labels: str
+    separator: str
+    one_hot_columns: Mapping[str, str]
+    one_hot_exclude: tuple[str, ...]
+    min_theme_count: int
+    C: tuple[float, ...]
+    class_weight: tuple[str | None, ...]
+    calibration: str
+    calibration_folds: int
+    registered_model: str
+
+    def candidates(self) -> list[tuple[float, str | None]]:
+        return [(C, weight) for weight in self.class_weight for C in self.C]
+
+
+@dataclass(frozen=True)
 class ScoreConfig:
     min_words: int
 
@@ -119,6 +149,7 @@ class TrackingConfig:
 @dataclass(frozen=True)
 class OutputConfig:
     model_dir: str
+    themes_model_dir: str
     scored_file: str
 
 
@@ -132,6 +163,7 @@ class Params:
     text: TextConfig
     features: FeaturesConfig
     train: TrainConfig
+    themes: ThemesConfig
     evaluate: EvaluateConfig
     score: ScoreConfig
     tracking: TrackingConfig
@@ -156,9 +188,11 @@ _SECTIONS: dict[str, type] = {
 
 _CHOICES = {
     ("labels", "unknown"): {"reject", "error"},
-    ("prepare", "split"): {"time", "stratified"},
     ("train", "classifier"): {"linear_svc", "logistic_regression"},
     ("train", "calibration"): {"isotonic", "sigmoid", "temperature"},
+    ("themes", "labels"): {"column", "one_hot", "patterns"},
+    ("themes", "calibration"): {"isotonic", "sigmoid"},
+    ("prepare", "split"): {"time", "stratified", "group"},
 }
 
 
@@ -167,6 +201,8 @@ _RANGES = {
     ("prepare", "min_class_count"): (1, 10**9),
     ("prepare", "random_state"): (0, 2**32 - 1),
     ("train", "calibration_folds"): (2, 100),
+    ("themes", "calibration_folds"): (2, 100),
+    ("themes", "min_theme_count"): (2, 10**9),
     ("evaluate", "cv_folds"): (2, 100),
     ("evaluate", "top_k"): (1, 100),
     ("evaluate", "suggestion_threshold"): (0.0, 1.0),
@@ -182,7 +218,7 @@ _RANGES = {
 def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
     merged = dict(base)
     for key, value in override.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict) and key != "columns":
+        if isinstance(value, dict) and isinstance(merged.get(key), dict) and key not in ("columns", "one_hot_columns"):
             merged[key] = _merge(merged[key], value)
         else:
             merged[key] = value
@@ -212,19 +248,21 @@ def _coerce(section: str, key: str, value: Any) -> Any:
         raise ConfigError(f"{section}.{key} is {value!r}; choose one of: {options}.")
     if key.endswith("ngram_range"):
         return tuple(int(v) for v in value)
-    if (section, key) == ("train", "C"):
+    if key == "C":
         values = tuple(value if isinstance(value, list) else [value])
         if not values or not all(isinstance(v, int | float) and v > 0 for v in values):
-            raise ConfigError(f"train.C is {value!r}; give a positive number or a list of them.")
+            raise ConfigError(f"{section}.C is {value!r}; give a positive number or a list of them.")
         return tuple(float(v) for v in values)
-    if (section, key) == ("train", "class_weight"):
+    if key == "class_weight":
         weights = tuple(value if isinstance(value, list) else [value])
         if not set(weights) <= {"balanced", None}:
-            raise ConfigError(f"train.class_weight is {value!r}; use balanced, null, or a list of them.")
+            raise ConfigError(f"{section}.class_weight is {value!r}; use balanced, null, or a list of them.")
         return weights
     if (section, key) == ("labels", "categories") and value is not None:
         return tuple(str(v) for v in value)
-    if key in {"columns", "aliases"}:
+    if key in ("one_hot_exclude", "missing_text_values"):
+        return tuple(str(v) for v in value or ())
+    if key in {"columns", "aliases", "one_hot_columns"}:
         return MappingProxyType({str(k): str(v) for k, v in (value or {}).items()})
     if (section, key) in _RANGES:
         low, high = _RANGES[(section, key)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pandas as pd
-from sklearn.model_selection import train_test_split
+from sklearn.model_selection import GroupShuffleSplit, train_test_split
 
 from pipeline.config import PrepareConfig
 from pipeline.schema import SOURCE_ROW, DataContractError, set_aside
@@ -30,8 +30,9 @@ class Prepared:
 
 
 def _rare(frame: pd.DataFrame, minimum: int) -> pd.Series:
+    """Rows whose category has fewer than ``minimum`` rows (rows without a category never count as rare)."""
     counts = frame["category"].map(frame["category"].value_counts())
-    return counts < minimum
+    return (counts < minimum).fillna(False).astype(bool)
 
 
 def prepare(frame: pd.DataFrame, config: PrepareConfig, min_train_rows: int = 2) -> Prepared:
@@ -43,16 +44,17 @@ def prepare(frame: pd.DataFrame, config: PrepareConfig, min_train_rows: int = 2)
     """
     excluded = []
     keep = pd.Series(True, index=frame.index)
+    # Theme-only data (no category labels, e.g. patient feedback) skips the category checks.
+    has_categories = bool(frame["category"].notna().any())
     if config.drop_duplicates:
-        duplicate = frame.duplicated(subset=["description", "category"], keep="first")
-        first_row = frame.groupby(["description", "category"], sort=False)[SOURCE_ROW].transform("first")
+        key = ["description", "category", "themes"]
+        duplicate = frame.duplicated(subset=key, keep="first")
+        first_row = frame.groupby(key, sort=False, dropna=False)[SOURCE_ROW].transform("first")
         excluded.append(
-            set_aside(
-                frame, duplicate, "duplicate", "same description and category as row " + first_row.astype("string")
-            )
+            set_aside(frame, duplicate, "duplicate", "same description and labels as row " + first_row.astype("string"))
         )
         keep &= ~duplicate
-    rare = _rare(frame[keep], config.min_class_count).reindex(frame.index, fill_value=False)
+    rare = _rare(frame[keep], config.min_class_count if has_categories else 0).reindex(frame.index, fill_value=False)
     counts = frame.loc[keep, "category"].value_counts()
     excluded.append(
         set_aside(
@@ -75,7 +77,7 @@ def prepare(frame: pd.DataFrame, config: PrepareConfig, min_train_rows: int = 2)
         keep &= ~undated
     usable = frame[keep]
     categories = usable["category"].nunique()
-    if categories < 2:
+    if has_categories and categories < 2:
         raise DataContractError(
             f"Training needs at least two categories with {config.min_class_count} or more rows each; "
             f"this data has {categories}. Add more labelled complaints, or lower prepare.min_class_count."
@@ -91,9 +93,22 @@ def prepare(frame: pd.DataFrame, config: PrepareConfig, min_train_rows: int = 2)
         latest = sorted(years.unique())[-1]
         in_holdout = usable["financial_year"] == latest
         train, holdout, holdout_name = usable[~in_holdout], usable[in_holdout], f"financial year {latest}"
+    elif config.split == "group":
+        groups = usable["group"]
+        if groups.isna().any():
+            raise DataContractError(
+                f"prepare.split is 'group' but {int(groups.isna().sum())} rows have no group "
+                "(data.columns.group). Fill the column, or choose another split."
+            )
+        splitter = GroupShuffleSplit(n_splits=1, test_size=config.holdout_fraction, random_state=config.random_state)
+        train_rows, holdout_rows = next(splitter.split(usable, groups=groups.astype(object)))
+        train, holdout = usable.iloc[train_rows], usable.iloc[holdout_rows]
+        holdout_name = (
+            f"{config.holdout_fraction:.0%} of groups (GroupShuffleSplit, random_state {config.random_state})"
+        )
     else:
         holdout_rows = int(round(config.holdout_fraction * len(usable)))
-        if holdout_rows < categories or usable["category"].value_counts().min() < 2:
+        if has_categories and (holdout_rows < categories or usable["category"].value_counts().min() < 2):
             raise DataContractError(
                 f"A stratified holdout of {config.holdout_fraction:.0%} ({holdout_rows} rows) cannot hold every one of "
                 f"the {categories} categories, each with at least two rows. Raise prepare.holdout_fraction or "
@@ -103,11 +118,11 @@ def prepare(frame: pd.DataFrame, config: PrepareConfig, min_train_rows: int = 2)
             usable,
             test_size=config.holdout_fraction,
             random_state=config.random_state,
-            stratify=usable["category"].astype(object),
+            stratify=usable["category"].astype(object) if has_categories else None,
         )
         holdout_name = f"stratified {config.holdout_fraction:.0%} sample (random_state {config.random_state})"
 
-    too_few = _rare(train, min_train_rows)
+    too_few = _rare(train, min_train_rows if has_categories else 0)
     excluded.append(
         set_aside(
             train,

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline import sample_phrases as bank
-from pipeline.config import CANONICAL_COLUMNS
+from pipeline.config import RECORD_COLUMNS
 from pipeline.workdays import add_working_days
 
 CATEGORIES = (
@@ -692,7 +692,7 @@ def generate_sample(seed: int = 2015) -> SampleData:
     export = records.drop(columns=["true_category", "label_flipped"]).copy()
     for column in ("date_received", "date_responded"):
         export[column] = _format_dates(export[column])
-    columns = list(CANONICAL_COLUMNS)
+    columns = list(RECORD_COLUMNS)
     labelled = export.loc[~new, columns].reset_index(drop=True)
     new_complaints = export.loc[new, [c for c in columns if c not in ("category", "themes", "outcome")]]
     # Intake realities the scorer must account for: one record with no text, one with hardly any.

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import pandas as pd
 
-from pipeline.config import CANONICAL_COLUMNS, DataConfig, LabelsConfig
+from pipeline.config import CANONICAL_COLUMNS, DataConfig, LabelsConfig, ThemesConfig
 
 Purpose = Literal["train", "score"]
 
@@ -35,6 +35,7 @@ class Validated:
     rejected: pd.DataFrame
     rows_in: int
     labels_aliased: Mapping[str, int] = field(default_factory=dict)
+    theme_columns: Mapping[str, str] = field(default_factory=dict)  # one-hot exports: theme id -> column
 
     def summary(self) -> dict[str, object]:
         reasons = self.rejected["reason_code"].value_counts().to_dict() if len(self.rejected) else {}
@@ -160,23 +161,83 @@ def _describe_rows(rows: pd.Series, limit: int = 20) -> str:
     return shown + (f" and {len(numbers) - limit} more" if len(numbers) > limit else "")
 
 
+def theme_id_from_column(column: str) -> str:
+    """A theme id from a one-hot column's name: 'Staff manner & personal attributes' -> 'staff_manner_personal_attributes'."""
+    return re.sub(r"[^a-z0-9]+", "_", column.strip().lower()).strip("_") or "theme"
+
+
+def one_hot_theme_columns(raw: pd.DataFrame, data: DataConfig, themes: ThemesConfig) -> dict[str, str]:
+    """Theme id -> column of a one-hot export (explicitly mapped, or every column not excluded or used)."""
+    if themes.one_hot_columns:
+        missing = [column for column in themes.one_hot_columns.values() if column not in raw.columns]
+        if missing:
+            raise DataContractError(
+                f"themes.one_hot_columns names column(s) the file does not have: {', '.join(missing)}. "
+                f"Columns found: {', '.join(map(str, raw.columns))}."
+            )
+        return dict(themes.one_hot_columns)
+    used = set(data.columns.values()) | set(themes.one_hot_exclude)
+    return {theme_id_from_column(str(column)): str(column) for column in raw.columns if column not in used}
+
+
+def _one_hot_to_ids(raw: pd.DataFrame, columns: Mapping[str, str], separator: str) -> pd.Series:
+    flags = {
+        theme_id: pd.to_numeric(raw[column], errors="coerce").fillna(0).to_numpy() > 0
+        for theme_id, column in columns.items()
+    }
+    ids = [separator.join(t for t, on in flags.items() if on[row]) for row in range(len(raw))]
+    return pd.Series(ids, index=raw.index, dtype="string")
+
+
+def theme_sets(themes: pd.Series, separator: str = ";") -> list[frozenset[str]]:
+    """Theme ids per row from a column of ids joined by ``separator`` (empty or missing: no themes)."""
+    return [
+        frozenset(part.strip() for part in str(value).split(separator) if part.strip())
+        if value == value
+        else frozenset()
+        for value in themes.astype(object)
+    ]
+
+
 def validate(
     raw: pd.DataFrame,
     data: DataConfig,
     labels: LabelsConfig,
     purpose: Purpose = "train",
     need_dates: bool = False,
+    *,
+    require_category: bool = True,
+    themes: ThemesConfig | None = None,
 ) -> Validated:
     """Check a raw export against the contract and return usable rows plus rejected rows with reasons.
 
-    ``purpose="train"`` needs text and a recognised category; ``purpose="score"`` needs text only
-    (rows with empty text are still kept, so the scorer can account for them).
+    ``purpose="train"`` needs text and (unless ``require_category`` is False) a recognised category;
+    ``purpose="score"`` needs text only (rows with empty text are kept, so the scorer can account
+    for them). With ``themes`` configured for one-hot labels, the 0/1 columns become one ``themes``
+    column of ids joined by the separator.
     """
-    frame = _rename(raw, data.columns, _required_columns(purpose, need_dates))
+    theme_columns: dict[str, str] = {}
+    if themes is not None and themes.enabled and themes.labels == "one_hot" and purpose == "train":
+        theme_columns = one_hot_theme_columns(raw, data, themes)
+        raw = raw.assign(**{"__themes": _one_hot_to_ids(raw, theme_columns, themes.separator)})
+        data = replace(data, columns={**data.columns, "themes": "__themes"})
+    required = _required_columns(purpose, need_dates)
+    if not require_category:
+        required = tuple(column for column in required if column != "category")
+    frame = _rename(raw, data.columns, required)
     frame.insert(0, SOURCE_ROW, pd.RangeIndex(FIRST_DATA_ROW, FIRST_DATA_ROW + len(frame)))
     frame = frame.reset_index(drop=True)
 
-    for column in ("complaint_ref", "team", "complainant_type", "description", "themes", "outcome", "financial_year"):
+    for column in (
+        "complaint_ref",
+        "team",
+        "complainant_type",
+        "description",
+        "themes",
+        "outcome",
+        "financial_year",
+        "group",
+    ):
         frame[column] = _as_text(frame[column])
     frame["complaint_ref"] = frame["complaint_ref"].fillna("row " + frame[SOURCE_ROW].astype("string"))
     for column in ("date_received", "date_responded"):
@@ -188,6 +249,9 @@ def validate(
     rejected: list[pd.DataFrame] = []
     aliased: dict[str, int] = {}
     keep = pd.Series(True, index=frame.index)
+    if data.missing_text_values:
+        meaningless = frame["description"].str.casefold().isin([v.casefold() for v in data.missing_text_values])
+        frame["description"] = frame["description"].mask(meaningless.fillna(False), pd.NA)
     if purpose == "train":
         empty = frame["description"].isna()
         rejected.append(set_aside(frame, empty, "empty_description", "the complaint description is empty"))
@@ -196,9 +260,10 @@ def validate(
         lookup = build_label_lookup(labels)
         recorded = _as_text(frame["category"])
         normalised = recorded.map(lambda label: normalise_label(label, lookup)).astype("string")
-        no_label = recorded.isna() & keep
-        rejected.append(set_aside(frame, no_label, "missing_category", "no category recorded"))
-        keep &= ~no_label
+        if require_category:
+            no_label = recorded.isna() & keep
+            rejected.append(set_aside(frame, no_label, "missing_category", "no category recorded"))
+            keep &= ~no_label
         unknown = normalised.isna() & recorded.notna() & keep
         if unknown.any():
             reason = "category '" + recorded + "' is not a known category or alias (add it to labels.aliases)"
@@ -231,4 +296,5 @@ def validate(
         rejected=rejected_rows,
         rows_in=len(raw),
         labels_aliased=aliased,
+        theme_columns=theme_columns,
     )

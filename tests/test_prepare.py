@@ -15,8 +15,10 @@ def frame(rows: list[tuple[str, str, str]]) -> pd.DataFrame:
             "description": [r[0] for r in rows],
             "category": [r[1] for r in rows],
             "financial_year": [r[2] for r in rows],
+            "themes": pd.NA,
+            "group": [f"G{i // 2}" for i in range(len(rows))],
         }
-    ).astype({"description": "string", "category": "string", "financial_year": "string"})
+    ).astype({"description": "string", "category": "string", "financial_year": "string", "themes": "string"})
 
 
 ROWS = [(f"text {i}", "A" if i % 2 else "B", "2012/13" if i < 8 else "2013/14") for i in range(12)]
@@ -35,7 +37,7 @@ def test_duplicates_are_dropped_before_splitting_so_none_leak(params):
     prepared = prepare(frame(rows), replace(params.prepare, min_class_count=1), min_train_rows=2)
     duplicates = prepared.excluded[prepared.excluded["reason_code"] == "duplicate"]
     assert duplicates["complaint_ref"].tolist() == ["R12"]  # same text and label as R1; R13 differs in label
-    assert "same description and category as row 3" in duplicates["reason"].iloc[0]
+    assert "same description and labels as row 3" in duplicates["reason"].iloc[0]
     assert not set(prepared.train["description"] + prepared.train["category"]) & set(
         prepared.holdout["description"] + prepared.holdout["category"]
     )
@@ -101,3 +103,19 @@ def test_impossible_stratified_split_is_a_clear_error(params):
     config = replace(params.prepare, split="stratified", holdout_fraction=0.2, min_class_count=1)
     with pytest.raises(DataContractError, match="cannot hold every one of the 10 categories"):
         prepare(frame(rows), config)
+
+
+def test_group_split_keeps_each_complainant_on_one_side(params):
+    rows = [(f"t{i}", "AB"[i % 2], "2013/14") for i in range(40)]
+    config = replace(params.prepare, split="group", holdout_fraction=0.25, min_class_count=1)
+    prepared = prepare(frame(rows), config)
+    assert not set(prepared.train["group"]) & set(prepared.holdout["group"])
+    assert len(prepared.holdout) == 10 and "of groups" in prepared.holdout_name
+
+
+def test_theme_only_data_skips_category_checks(params):
+    data = frame([(f"t{i}", None, "2013/14") for i in range(20)]).assign(themes=["a;b", "c"] * 10)
+    data["themes"] = data["themes"].astype("string")
+    config = replace(params.prepare, split="stratified", holdout_fraction=0.2, min_class_count=5)
+    prepared = prepare(data, config)
+    assert len(prepared.train) == 16 and len(prepared.holdout) == 4 and prepared.excluded.empty
