@@ -10,7 +10,7 @@ import pandas as pd
 from pipeline.config import Params
 from pipeline.evaluate import Evaluation
 from pipeline.prepare import Prepared
-from pipeline.train import TrainedCategoryModel
+from pipeline.train import TrainedCategoryModel, TrainedThemeModel
 
 INTENDED_USE = (
     "Suggests one of the recorded complaint categories for a complaint's free-text description, with the "
@@ -76,6 +76,62 @@ def build_model_card(
         },
         "metrics": {"holdout": evaluation.metrics, "cross_validation": trained.cv_metrics},
         "known_weaknesses": _weaknesses(trained, evaluation, prepared),
+        "params": params.as_dict(),
+        "versions": dict(versions),
+        "git_commit": commit,
+    }
+
+
+THEMES_INTENDED_USE = (
+    "Suggests the root-cause themes of a complaint (any number, possibly none) with a probability each and "
+    "the words behind them, so that service leads can count and follow recurring causes per team. A theme "
+    "is suggested when its probability reaches the theme's threshold. Themes describe why complaints arise; "
+    "they are not findings about any person and should be read in aggregate."
+)
+
+
+def build_theme_card(
+    params: Params,
+    trained: TrainedThemeModel,
+    holdout_metrics: Mapping[str, Any],
+    theme_names: Mapping[str, str],
+    label_source: Mapping[str, Any],
+    data_summary: Mapping[str, Any],
+    versions: Mapping[str, str],
+    commit: str,
+    created_utc: str,
+) -> dict[str, Any]:
+    """The theme model's card: themes, thresholds, where the labels came from, metrics and limits."""
+    weak = [theme for theme, scores in holdout_metrics["per_theme"].items() if scores["support"] and scores["f1"] < 0.4]
+    rare = [theme for theme, scores in holdout_metrics["per_theme"].items() if scores["support"] < 10]
+    weaknesses = [f"Low holdout F1 (< 0.4): {', '.join(weak)}."] if weak else []
+    if rare:
+        weaknesses.append(f"Fewer than 10 holdout examples, so uncertain figures: {', '.join(rare)}.")
+    if label_source.get("labels") == "patterns":
+        weaknesses.append(
+            "Trained on weak labels from seed patterns: its metrics measure agreement with the "
+            "patterns, not with a person's judgement."
+        )
+    return {
+        "model": params.themes.registered_model,
+        "task": "complaint themes (multi-label)",
+        "created_utc": created_utc,
+        "intended_use": THEMES_INTENDED_USE,
+        "themes": [
+            {"id": t, "name": theme_names.get(t, t), "threshold": th}
+            for t, th in zip(trained.theme_ids, trained.thresholds, strict=True)
+        ],
+        "labels": dict(label_source),
+        "training": {
+            "chosen_C": trained.chosen_C,
+            "chosen_class_weight": trained.chosen_class_weight,
+            "cv_folds": trained.cv_folds,
+            "cv_search": trained.cv_search,
+            "thresholds": "tuned per theme on out-of-fold probabilities of the training rows",
+        },
+        "data": dict(data_summary),
+        "metrics": {"holdout": dict(holdout_metrics), "cross_validation": trained.cv_metrics},
+        "known_weaknesses": weaknesses,
         "params": params.as_dict(),
         "versions": dict(versions),
         "git_commit": commit,

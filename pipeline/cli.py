@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -16,14 +18,17 @@ from rich.table import Table
 
 from pipeline import io
 from pipeline.config import ConfigError, Params, load_params
+from pipeline.evaluate import evaluate as evaluate_model
+from pipeline.evaluate import evaluate_themes
 from pipeline.schema import DataContractError, validate
+from pipeline.taxonomy import TaxonomyError
 
 # Tracebacks never show local variables: they could hold complaint text.
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__, pretty_exceptions_show_locals=False)
 console = Console(stderr=True)
 log = logging.getLogger("complaints")
 
-USER_ERRORS = (ConfigError, DataContractError, io.InputFileError)
+USER_ERRORS = (ConfigError, DataContractError, io.InputFileError, TaxonomyError)
 EXIT_USER_ERROR, EXIT_UNTRUSTED_MODEL = 2, 3
 ParamsOption = typer.Option(Path("params.yaml"), "--params", "-p", help="Params file (see params.yaml).")
 ModelDirOption = typer.Option(None, "--model-dir", help="Folder with model.joblib and model_card.json.")
@@ -68,72 +73,97 @@ def _data_issues(validated_rejected: pd.DataFrame, excluded: pd.DataFrame) -> pd
 def train(
     params_file: Path = ParamsOption,
     data: Path | None = typer.Option(None, "--data", help="Labelled complaints; default data.train_file."),
-    track: bool = typer.Option(True, "--track/--no-track", help="Log the run and register the model in MLflow."),
+    track: bool = typer.Option(True, "--track/--no-track", help="Log the runs and register the models in MLflow."),
 ) -> None:
-    """Validate, split, train, evaluate on the holdout, save the model and card, and track it."""
+    """Validate, split, train the category and theme models, evaluate on the holdout, save, and track."""
+    from pipeline.workflow import fit_all
+
     with user_errors():
         params = load_params(params_file)
         data_file = data or Path(params.data.train_file)
-        result = _fit_and_evaluate(params, data_file)
-    card, artefacts = _write_training_outputs(params, data_file, *result)
-    _print_training_summary(params, *result)
-    if track:
-        _track(params, result, card, artefacts)
-    console.print("\n".join(f"{name + ':':<14} {path}" for name, path in artefacts.items()))
-
-
-def _fit_and_evaluate(params: Params, data_file: Path) -> tuple:
-    from pipeline.evaluate import evaluate
-    from pipeline.prepare import prepare
-    from pipeline.train import train as train_model
-
-    raw = io.read_table(data_file, params.data.sheet)
-    validated = validate(raw, params.data, params.labels, purpose="train", need_dates=params.prepare.split == "time")
-    prepared = prepare(validated.frame, params.prepare, min_train_rows=params.train.calibration_folds)
-    with Progress(console=console, transient=True) as progress:
-        task = progress.add_task("Cross-validated search, then final fit", total=None)
-        trained = train_model(
-            prepared.train, params, progress=lambda done, total: progress.update(task, completed=done, total=total)
+        taxonomy = io.read_taxonomy(params.themes.taxonomy_file) if params.themes.enabled else None
+        validated = validate(
+            io.read_table(data_file, params.data.sheet),
+            params.data,
+            params.labels,
+            purpose="train",
+            need_dates=params.prepare.split == "time",
+            require_category=params.train.enabled,
+            themes=params.themes,
         )
-    return validated, prepared, trained, evaluate(trained.model, prepared.holdout, params.evaluate)
+        with Progress(console=console, transient=True) as progress:
+            task = progress.add_task("Cross-validated search, then final fit", total=None)
+            result = fit_all(
+                validated, params, taxonomy, lambda done, total: progress.update(task, completed=done, total=total)
+            )
+    outputs = _write_training_outputs(params, data_file, validated, result, taxonomy)
+    _print_training_summary(params, validated, result)
+    if track:
+        for head, (card, artefacts) in outputs.items():
+            _track(params, head, result, card, artefacts)
+    for _, artefacts in outputs.values():
+        console.print("\n".join(f"{name + ':':<14} {path}" for name, path in artefacts.items()))
 
 
-def _write_training_outputs(
-    params: Params, data_file: Path, validated, prepared, trained, evaluation
-) -> tuple[dict, dict[str, Path]]:
-    """Save the model with its card, metrics, figure and the rows not used; return the card and paths."""
+def _write_training_outputs(params: Params, data_file: Path, validated, result, taxonomy) -> dict[str, tuple]:
+    """Save each model with its card and metrics, plus the rows not used; return (card, paths) per model."""
     from pipeline import card as model_card
     from pipeline import provenance
 
-    out = Path(params.output.model_dir)
+    prepared = result.prepared
     summary = {
         "file": data_file.name,
         "file_sha256": io.sha256_of(data_file),
         **validated.summary(),
         **prepared.summary(),
     }
-    card = model_card.build_model_card(
-        params,
-        trained,
-        evaluation,
-        prepared,
-        summary,
-        provenance.library_versions(),
-        provenance.git_commit(),
-        provenance.now_utc(),
-    )
-    card = io.save_model(trained.model, card, out)
-    metrics = {"holdout": evaluation.metrics, "cross_validation": trained.cv_metrics}
-    return card, {
-        "model": out / io.MODEL_FILE,
-        "card": out / io.CARD_FILE,
-        "metrics": io.write_json(metrics, out / "metrics.json"),
-        "figure": io.write_figure(evaluation.figure(f"Holdout: {prepared.holdout_name}"), out / "confusion_matrix.png"),
-        "rows not used": io.write_table(_data_issues(validated.rejected, prepared.excluded), out / "data_issues.csv"),
-    }
+    context = (provenance.library_versions(), provenance.git_commit(), provenance.now_utc())
+    issues = _data_issues(validated.rejected, prepared.excluded)
+    outputs = {}
+    if result.category is not None:
+        out, trained, evaluation = Path(params.output.model_dir), result.category.trained, result.category.evaluation
+        card = model_card.build_model_card(params, trained, evaluation, prepared, summary, *context)
+        card = io.save_model(trained.model, card, out)
+        metrics = {"holdout": evaluation.metrics, "cross_validation": trained.cv_metrics}
+        outputs["category"] = (
+            card,
+            {
+                "model": out / io.MODEL_FILE,
+                "card": out / io.CARD_FILE,
+                "metrics": io.write_json(metrics, out / "metrics.json"),
+                "figure": io.write_figure(
+                    evaluation.figure(f"Holdout: {prepared.holdout_name}"), out / "confusion_matrix.png"
+                ),
+                "rows not used": io.write_table(issues, out / "data_issues.csv"),
+            },
+        )
+    if result.themes is not None:
+        out, themes = Path(params.output.themes_model_dir), result.themes
+        source = {
+            **themes.data.source,
+            "too_rare_to_learn": themes.data.too_rare,
+            "taxonomy_version": taxonomy.version if taxonomy else None,
+            "pattern_coverage": themes.pattern_coverage,
+        }
+        card = model_card.build_theme_card(
+            params, themes.trained, themes.holdout_metrics, themes.names, source, summary, *context
+        )
+        card = io.save_model(themes.trained.model, card, out)
+        metrics = {"holdout": themes.holdout_metrics, "cross_validation": themes.trained.cv_metrics}
+        outputs["themes"] = (
+            card,
+            {
+                "theme model": out / io.MODEL_FILE,
+                "theme card": out / io.CARD_FILE,
+                "theme metrics": io.write_json(metrics, out / "metrics.json"),
+                "rows not used": io.write_table(issues, out / "data_issues.csv"),
+            },
+        )
+    return outputs
 
 
-def _print_training_summary(params: Params, validated, prepared, trained, evaluation) -> None:
+def _print_training_summary(params: Params, validated, result) -> None:
+    prepared = result.prepared
     summary = {**validated.summary(), **prepared.summary()}
     console.print(
         _summary_table(
@@ -147,38 +177,89 @@ def _print_training_summary(params: Params, validated, prepared, trained, evalua
             },
         )
     )
-    shown = ("accuracy", "macro_f1", f"top_{params.evaluate.top_k}_accuracy", "ece", "selective_accuracy", "coverage")
-    console.print(
-        _summary_table(
-            "Holdout metrics",
-            {
-                **{key: f"{evaluation.metrics[key]:.3f}" for key in shown},
-                "cross-validated macro-F1": f"{trained.cv_metrics['macro_f1']:.3f}",
-                "chosen C, class weight": f"{trained.chosen_C}, {trained.chosen_class_weight}",
-            },
+    if result.category is not None:
+        metrics, trained = result.category.evaluation.metrics, result.category.trained
+        shown = (
+            "accuracy",
+            "macro_f1",
+            f"top_{params.evaluate.top_k}_accuracy",
+            "ece",
+            "selective_accuracy",
+            "coverage",
         )
-    )
+        console.print(
+            _summary_table(
+                "Category model, holdout",
+                {
+                    **{key: f"{metrics[key]:.3f}" for key in shown},
+                    "cross-validated macro-F1": f"{trained.cv_metrics['macro_f1']:.3f}",
+                    "chosen C, class weight": f"{trained.chosen_C}, {trained.chosen_class_weight}",
+                },
+            )
+        )
+    if result.themes is not None:
+        themes = result.themes
+        rows = {
+            "themes learned": len(themes.data.theme_ids),
+            "labels from": params.themes.labels,
+            "micro-F1": f"{themes.holdout_metrics['micro_f1']:.3f}",
+            "macro-F1": f"{themes.holdout_metrics['macro_f1']:.3f}",
+            "cross-validated macro-F1": f"{themes.trained.cv_metrics['macro_f1']:.3f}",
+        }
+        if themes.data.too_rare:
+            rows["too rare to learn"] = ", ".join(f"{t} ({n})" for t, n in themes.data.too_rare.items())
+        console.print(_summary_table("Theme model, holdout", rows))
+        if themes.pattern_coverage:
+            console.print(
+                _summary_table(
+                    "Seed patterns: training texts matched, and more found by the model",
+                    {
+                        themes.names[t]: f"{c['matched_by_patterns']} matched, +{c['added_by_model']} by the model"
+                        for t, c in themes.pattern_coverage.items()
+                    },
+                )
+            )
 
 
-def _track(params: Params, result: tuple, card: dict, artefacts: dict[str, Path]) -> None:
-    """Log the run, register the model, and give it the champion alias only if it beats the champion."""
+def _track(params: Params, head: str, result, card: dict, artefacts: dict[str, Path]) -> None:
+    """Log one model's run, register it, and make it champion only if it beats the champion fairly."""
     from pipeline import tracking
     from pipeline.lifecycle import comparison_tags, decide_promotion
 
-    _, prepared, trained, evaluation = result
-    scalar = {f"holdout_{k}": v for k, v in evaluation.metrics.items() if isinstance(v, (int, float))}
+    prepared, metric = result.prepared, params.tracking.promotion_metric
+    if head == "category":
+        config, trained = params.tracking, result.category.trained
+        new_metrics = result.category.evaluation.metrics
+
+        def score_champion(model) -> float:
+            return evaluate_model(model, prepared.holdout, params.evaluate).metrics[metric]
+    else:
+        config, trained = (
+            replace(params.tracking, registered_model=params.themes.registered_model),
+            result.themes.trained,
+        )
+        new_metrics, data = result.themes.holdout_metrics, result.themes.data
+
+        def score_champion(model) -> float:
+            return evaluate_themes(model, prepared.holdout, data.holdout_targets, trained.thresholds, data.theme_ids)[
+                metric
+            ]
+
+    scalar = {f"holdout_{k}": v for k, v in new_metrics.items() if isinstance(v, (int, float))}
     scalar |= {f"cv_{k}": v for k, v in trained.cv_metrics.items() if isinstance(v, (int, float))}
     # Rows not used stay local: they carry complaint references, which MLflow need not hold.
-    files = {name: path for name, path in artefacts.items() if name not in ("model", "rows not used")}
+    files = {name: path for name, path in artefacts.items() if name not in ("model", "theme model", "rows not used")}
     split_tags = comparison_tags(prepared, params.prepare.split, card["data"]["file_sha256"])
-    tags = {"git_commit": card["git_commit"], "model_sha256": card["model_sha256"], **split_tags}
-    champion = tracking.load_alias(params.tracking, tracking.CHAMPION)
-    run = tracking.log_training_run(params.tracking, trained.model, params.as_dict(), scalar, files, tags)
-    decision = decide_promotion(params, evaluation.metrics, prepared.holdout, split_tags, champion)
+    tags = {"git_commit": card["git_commit"], "model_sha256": card["model_sha256"], "head": head, **split_tags}
+    champion = tracking.load_alias(config, tracking.CHAMPION)
+    run = tracking.log_training_run(config, trained.model, params.as_dict(), scalar, files, tags)
+    decision = decide_promotion(
+        metric, params.tracking.promotion_margin, new_metrics[metric], split_tags, champion, score_champion
+    )
     alias = tracking.CHAMPION if decision.promote else tracking.CHALLENGER
-    tracking.set_alias(params.tracking, run.model_version, alias, run.run_id, decision.reason)
+    tracking.set_alias(config, run.model_version, alias, run.run_id, decision.reason)
     console.print(
-        f"MLflow:  run {run.run_id} in {run.tracking_uri} (experiment '{params.tracking.experiment}')\n"
+        f"MLflow:  run {run.run_id} in {run.tracking_uri} (experiment '{config.experiment}')\n"
         f"Registry: {run.model_name} v{run.model_version} is now '{alias}': {decision.reason}"
     )
 
@@ -191,8 +272,6 @@ def evaluate(
     out: Path | None = typer.Option(None, "--out", help="Write the metrics here as JSON."),
 ) -> None:
     """Measure a saved model on another labelled file (all rows are used as the test set)."""
-    from pipeline.evaluate import evaluate as evaluate_model
-
     with user_errors():
         params = load_params(params_file)
         model, _ = io.load_model(model_dir or params.output.model_dir)
@@ -210,23 +289,47 @@ def evaluate(
         console.print(f"Metrics: {out}")
 
 
+def _load_models(params: Params, model_dir: Path | None, themes_dir: Path | None):
+    """The category model and, when trained, the theme model with the taxonomy's matcher."""
+    from pipeline.score import ThemeScorer
+    from pipeline.taxonomy import ThemeMatcher
+
+    model, card = io.load_model(model_dir or params.output.model_dir)
+    version = f"{card['model']}@{card['model_sha256'][:12]}"
+    themes_path = Path(themes_dir or params.output.themes_model_dir)
+    if not params.themes.enabled or not (themes_path / io.CARD_FILE).is_file():
+        return model, version, None
+    theme_model, theme_card = io.load_model(themes_path)
+    taxonomy = io.read_taxonomy(params.themes.taxonomy_file) if Path(params.themes.taxonomy_file).is_file() else None
+    theme_ids = tuple(theme["id"] for theme in theme_card["themes"])
+    scorer = ThemeScorer(
+        theme_model,
+        theme_ids,
+        f"{theme_card['model']}@{theme_card['model_sha256'][:12]}",
+        ThemeMatcher(taxonomy) if taxonomy is not None else None,
+    )
+    return model, version, scorer
+
+
+ThemesDirOption = typer.Option(None, "--themes-dir", help="Folder of the theme model; default output.themes_model_dir.")
+
+
 @app.command()
 def score(
     data: Path = typer.Argument(..., help="Complaints to score (CSV, XLSX or Parquet)."),
     out: Path | None = typer.Option(None, "--out", help="Scored file; default output.scored_file."),
     params_file: Path = ParamsOption,
     model_dir: Path | None = ModelDirOption,
+    themes_dir: Path | None = ThemesDirOption,
 ) -> None:
-    """Suggest categories (top 3 with probabilities) for every row, flagging those that need review."""
+    """Suggest categories (top 3 with probabilities) and themes for every row, with the words behind them."""
     from pipeline.score import score as score_frame
 
     with user_errors():
         params = load_params(params_file)
-        model, card = io.load_model(model_dir or params.output.model_dir)
+        model, version, themes = _load_models(params, model_dir, themes_dir)
         validated = validate(io.read_table(data, params.data.sheet), params.data, params.labels, purpose="score")
-        scored = score_frame(
-            model, validated.frame, params, model_version=f"{card['model']}@{card['model_sha256'][:12]}"
-        )
+        scored = score_frame(model, validated.frame, params, model_version=version, themes=themes)
     target = io.write_table(scored, out or params.output.scored_file)
     console.print(
         _summary_table(
@@ -236,10 +339,67 @@ def score(
                 "rows out": len(scored),
                 "needs review": int(scored["needs_review"].sum()),
                 "suggested with confidence": int((~scored["needs_review"]).sum()),
+                "with at least one theme": int((scored["themes"] != "").sum())
+                if "themes" in scored
+                else "no theme model",
             },
         )
     )
     console.print(f"Scored file: {target}")
+
+
+@app.command()
+def suggest(
+    text: str = typer.Argument(..., help="The complaint, as recorded at intake."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+    params_file: Path = ParamsOption,
+    model_dir: Path | None = ModelDirOption,
+    themes_dir: Path | None = ThemesDirOption,
+) -> None:
+    """Suggest the category (top 3 with probabilities) and themes for one complaint, with the words behind them."""
+    from pipeline.score import score as score_frame
+
+    with user_errors():
+        params = load_params(params_file)
+        model, version, themes = _load_models(params, model_dir, themes_dir)
+        frame = validate(pd.DataFrame({"description": [text]}), params.data, params.labels, purpose="score").frame
+        row = score_frame(model, frame, params, model_version=version, themes=themes).iloc[0]
+    suggestion = {
+        "categories": [
+            {"category": row[f"suggestion_{k}"], "probability": row[f"probability_{k}"]}
+            for k in range(1, params.evaluate.top_k + 1)
+            if pd.notna(row[f"suggestion_{k}"])
+        ],
+        "category_words": row.get("category_terms", ""),
+        "themes": row.get("theme_probabilities", ""),
+        "theme_words": row.get("theme_terms", ""),
+        "theme_patterns": row.get("theme_patterns", ""),
+        "needs_review": bool(row["needs_review"]),
+        "review_reason": row["review_reason"],
+        "model_version": version,
+    }
+    if as_json:
+        typer.echo(json.dumps(suggestion, indent=2, default=str))
+        return
+    table = Table(title="Suggested categories", title_justify="left")
+    for column in ("category", "probability"):
+        table.add_column(column)
+    for item in suggestion["categories"]:
+        table.add_row(str(item["category"]), f"{item['probability']:.2f}  {'█' * round(20 * item['probability'])}")
+    console.print(table)
+    details = {
+        "words behind the top category": suggestion["category_words"],
+        "themes": suggestion["themes"] or "none",
+        "words behind each theme": suggestion["theme_words"],
+        "seed patterns matched": suggestion["theme_patterns"],
+    }
+    console.print(_summary_table("Why", {k: v or "-" for k, v in details.items()}))
+    badge = (
+        f"[bold yellow]NEEDS REVIEW[/]: {suggestion['review_reason']}"
+        if suggestion["needs_review"]
+        else "[green]confident[/]"
+    )
+    console.print(badge)
 
 
 @app.command("generate-sample")

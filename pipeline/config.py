@@ -92,6 +92,7 @@ class TrainConfig:
     calibration: str
     calibration_folds: int
     calibration_ensemble: bool = True
+    enabled: bool = True  # false for data with themes but no categories
 
     def candidates(self) -> list[tuple[float, str | None]]:
         """The (C, class_weight) combinations the cross-validated search compares."""
@@ -135,6 +136,7 @@ class ThemesConfig:
 @dataclass(frozen=True)
 class ScoreConfig:
     min_words: int
+    explain_terms: int = 5  # words shown behind each suggested category or theme
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -9,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.config import EvaluateConfig
-from pipeline.metrics import classification_metrics, confusion, top_k_labels
+from pipeline.metrics import classification_metrics, confusion, multilabel_metrics, top_k_labels
 from pipeline.schema import DataContractError
 
 
@@ -39,6 +40,16 @@ class Evaluation:
                 axes.text(column, row, str(count), ha="center", va="center", fontsize=8, color=colour)
         figure.tight_layout()
         return figure
+
+
+def evaluate_themes(
+    model: Any, frame: pd.DataFrame, targets: np.ndarray, thresholds: Sequence[float], theme_ids: Sequence[str]
+) -> dict[str, Any]:
+    """Micro/macro-F1 and per-theme precision, recall and F1 of a theme model on labelled rows."""
+    if frame.empty:
+        raise DataContractError("The holdout has no rows to evaluate the themes on.")
+    probabilities = model.predict_proba(frame[["description"]])
+    return multilabel_metrics(targets, probabilities, np.asarray(thresholds), theme_ids)
 
 
 def evaluate(model: Any, frame: pd.DataFrame, config: EvaluateConfig) -> Evaluation:

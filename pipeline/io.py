@@ -20,6 +20,9 @@ from typing import Any
 
 import joblib
 import pandas as pd
+import yaml
+
+from pipeline.taxonomy import Taxonomy, taxonomy_from_dict
 
 TABLE_SUFFIXES = (".csv", ".xlsx", ".parquet")
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -69,6 +72,18 @@ def read_table(path: str | Path, sheet: str | None = None) -> pd.DataFrame:
                 "put text that contains commas in double quotes (Excel's 'Save as CSV' does this)."
             ) from error
     raise InputFileError(f"{path}: not UTF-8 or Windows-1252 text. Save it from Excel as 'CSV UTF-8'.")
+
+
+def read_taxonomy(path: str | Path) -> Taxonomy:
+    """Read and check the themes file (YAML)."""
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as error:
+        raise InputFileError(f"Themes file not found: {path} (themes.taxonomy_file in params.yaml).") from error
+    except yaml.YAMLError as error:
+        raise InputFileError(f"{path} is not valid YAML: {error}") from error
+    return taxonomy_from_dict(raw, str(path))
 
 
 def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:

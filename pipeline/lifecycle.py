@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import pandas as pd
-
-from pipeline.config import Params
-from pipeline.evaluate import evaluate
 from pipeline.prepare import Prepared
 
 
@@ -61,19 +57,21 @@ def promotion_decision(
 
 
 def decide_promotion(
-    params: Params,
-    new_metrics: Mapping[str, Any],
-    holdout: pd.DataFrame,
+    metric: str,
+    margin: float,
+    new_score: float,
     new_tags: Mapping[str, str],
     champion: tuple[Any, str, Mapping[str, str]] | None,
+    score_champion: Callable[[Any], float],
 ) -> PromotionDecision:
-    """Score the champion (model, version, run tags) on the new holdout, if that is fair, and decide."""
-    metric = params.tracking.promotion_metric
+    """Score the champion (model, version, run tags) on the new holdout, if that is fair, and decide.
+
+    ``score_champion(model)`` measures ``metric`` for a model on the new model's holdout.
+    """
     if champion is None:
-        return promotion_decision(metric, new_metrics[metric], None, params.tracking.promotion_margin)
+        return promotion_decision(metric, new_score, None, margin)
     model, version, tags = champion
     reason = unfair_comparison(tags, new_tags)
     if reason:
         return PromotionDecision(False, f"champion v{version} kept: it cannot be compared fairly ({reason})")
-    champion_score = evaluate(model, holdout, params.evaluate).metrics[metric]
-    return promotion_decision(metric, new_metrics[metric], champion_score, params.tracking.promotion_margin, version)
+    return promotion_decision(metric, new_score, score_champion(model), margin, version)

@@ -70,3 +70,44 @@ def classification_metrics(
 def confusion(y_true: Sequence[str], predicted: Sequence[str], labels: Sequence[str]) -> np.ndarray:
     """Counts with true labels as rows and predictions as columns, in ``labels`` order."""
     return confusion_matrix(np.asarray(y_true, dtype=object), np.asarray(predicted, dtype=object), labels=list(labels))
+
+
+THRESHOLD_GRID = np.round(np.arange(0.05, 0.951, 0.01), 2)
+
+
+def tune_thresholds(targets: np.ndarray, probabilities: np.ndarray, default: float = 0.5) -> np.ndarray:
+    """Per column, the probability cut-off with the best F1 on these rows (validation rows, never test).
+
+    A column with no positives keeps ``default``; ties go to the higher threshold (fewer false alarms).
+    """
+    targets = np.asarray(targets, dtype=bool)
+    thresholds = np.full(targets.shape[1], default)
+    for column in range(targets.shape[1]):
+        truth = targets[:, column]
+        if not truth.any():
+            continue
+        predicted = probabilities[:, column][:, None] >= THRESHOLD_GRID[None, :]
+        true_positive = (predicted & truth[:, None]).sum(axis=0)
+        f1 = 2 * true_positive / (predicted.sum(axis=0) + truth.sum())
+        best = np.flatnonzero(f1 == f1.max())[-1]
+        thresholds[column] = THRESHOLD_GRID[best]
+    return thresholds
+
+
+def multilabel_metrics(
+    targets: np.ndarray, probabilities: np.ndarray, thresholds: np.ndarray, labels: Sequence[str]
+) -> dict[str, Any]:
+    """Micro- and macro-F1 over labels, and precision/recall/F1/support per label, at the given thresholds."""
+    targets = np.asarray(targets, dtype=bool)
+    predicted = probabilities >= np.asarray(thresholds)[None, :]
+    precision, recall, f1, support = precision_recall_fscore_support(targets, predicted, zero_division=0)
+    return {
+        "n": int(len(targets)),
+        "micro_f1": float(f1_score(targets, predicted, average="micro", zero_division=0)),
+        "macro_f1": float(f1_score(targets, predicted, average="macro", zero_division=0)),
+        "rows_with_no_theme_predicted": float((~predicted.any(axis=1)).mean()) if len(predicted) else float("nan"),
+        "per_theme": {
+            label: {"precision": float(p), "recall": float(r), "f1": float(f), "support": int(s), "threshold": float(t)}
+            for label, p, r, f, s, t in zip(labels, precision, recall, f1, support, thresholds, strict=True)
+        },
+    }

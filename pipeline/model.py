@@ -1,13 +1,17 @@
-"""Build the category estimator: shared text features -> calibrated linear classifier."""
+"""Build the estimators: shared text features -> calibrated linear heads (one category, or many themes)."""
 
 from __future__ import annotations
 
+from typing import Any
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline as SkPipeline
 from sklearn.svm import LinearSVC
 
-from pipeline.config import Params, TrainConfig
+from pipeline.config import Params, ThemesConfig, TrainConfig
 from pipeline.features import build_text_features
 
 
@@ -28,6 +32,21 @@ def build_classifier(
     )
 
 
+def build_theme_head(themes: ThemesConfig, C: float, class_weight: str | None) -> MultiLabelLinear:
+    """Unfitted multi-label head: one calibrated linear model per theme."""
+    return MultiLabelLinear(C, class_weight, themes.calibration, themes.calibration_folds)
+
+
+def build_theme_model(params: Params, C: float, class_weight: str | None) -> SkPipeline:
+    """Unfitted pipeline: DataFrame with ``description`` -> a probability per theme."""
+    return SkPipeline(
+        [
+            ("features", build_text_features(params.features, params.text)),
+            ("classifier", build_theme_head(params.themes, C, class_weight)),
+        ]
+    )
+
+
 def build_category_model(
     params: Params, C: float, class_weight: str | None, calibration_folds: int, normalise: bool = True
 ) -> SkPipeline:
@@ -38,3 +57,71 @@ def build_category_model(
             ("classifier", build_classifier(params.train, C, class_weight, calibration_folds)),
         ]
     )
+
+
+class MultiLabelLinear(ClassifierMixin, BaseEstimator):
+    """One calibrated linear SVM per theme: a probability per theme, any number of themes per text.
+
+    A theme with too few positive (or negative) rows to calibrate gets its base rate as probability,
+    so it is never predicted above a sensible threshold; ``learned_`` says which themes were learned.
+    """
+
+    def __init__(
+        self,
+        C: float = 0.3,
+        class_weight: str | None = "balanced",
+        calibration: str = "sigmoid",
+        calibration_folds: int = 3,
+    ):
+        self.C = C
+        self.class_weight = class_weight
+        self.calibration = calibration
+        self.calibration_folds = calibration_folds
+
+    def fit(self, X, Y) -> MultiLabelLinear:
+        Y = np.asarray(Y, dtype=int)
+        self.base_rate_ = Y.mean(axis=0)
+        self.estimators_ = []
+        for column in range(Y.shape[1]):
+            target = Y[:, column]
+            folds = min(self.calibration_folds, int(target.sum()), int(len(target) - target.sum()))
+            if folds < 2:
+                self.estimators_.append(None)
+                continue
+            estimator = CalibratedClassifierCV(
+                LinearSVC(C=self.C, class_weight=self.class_weight), method=self.calibration, cv=folds
+            )
+            self.estimators_.append(estimator.fit(X, target))
+        self.learned_ = np.array([estimator is not None for estimator in self.estimators_])
+        self.thresholds_ = np.full(Y.shape[1], 0.5)
+        return self
+
+    def set_thresholds(self, thresholds) -> MultiLabelLinear:
+        """Store the per-theme cut-offs tuned on validation rows, so the saved model carries them."""
+        self.thresholds_ = np.asarray(thresholds, dtype=float)
+        return self
+
+    def predict(self, X) -> np.ndarray:
+        """0/1 per theme: probability at or above the theme's threshold."""
+        return (self.predict_proba(X) >= self.thresholds_[None, :]).astype(int)
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Probability of each theme, shape (rows, themes); columns do not sum to one."""
+        probabilities = np.tile(self.base_rate_, (X.shape[0], 1))
+        for column, estimator in enumerate(self.estimators_):
+            if estimator is not None:
+                probabilities[:, column] = estimator.predict_proba(X)[:, 1]
+        return probabilities
+
+
+def linear_weights(head: Any) -> np.ndarray:
+    """Feature weights per output (rows: categories or themes), averaged over calibration folds.
+
+    Used to explain a prediction: weight times feature value is each feature's contribution.
+    """
+    if isinstance(head, MultiLabelLinear):
+        rows = [linear_weights(estimator)[-1] if estimator is not None else None for estimator in head.estimators_]
+        width = next((len(row) for row in rows if row is not None), 0)
+        return np.vstack([row if row is not None else np.zeros(width) for row in rows])
+    coefficients = np.mean([calibrated.estimator.coef_ for calibrated in head.calibrated_classifiers_], axis=0)
+    return coefficients

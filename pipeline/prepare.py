@@ -1,14 +1,17 @@
-"""Validated frame -> training rows and holdout rows (time-aware or stratified), duplicates dropped first."""
+"""Validated frame -> training and holdout rows (by year, by group or stratified), duplicates dropped first;
+and the theme targets for those rows."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 from sklearn.model_selection import GroupShuffleSplit, train_test_split
 
-from pipeline.config import PrepareConfig
-from pipeline.schema import SOURCE_ROW, DataContractError, set_aside
+from pipeline.config import PrepareConfig, ThemesConfig
+from pipeline.schema import SOURCE_ROW, DataContractError, set_aside, theme_matrix, theme_sets
+from pipeline.taxonomy import ThemeMatcher
 
 
 @dataclass(frozen=True)
@@ -136,4 +139,49 @@ def prepare(frame: pd.DataFrame, config: PrepareConfig, min_train_rows: int = 2)
         holdout=holdout.reset_index(drop=True),
         excluded=pd.concat(excluded, ignore_index=True),
         holdout_name=holdout_name,
+    )
+
+
+@dataclass(frozen=True)
+class ThemeData:
+    """Theme targets (rows x themes, 0/1) for the training and holdout rows, and where they came from."""
+
+    theme_ids: tuple[str, ...]
+    train_targets: np.ndarray
+    holdout_targets: np.ndarray
+    too_rare: dict[str, int]  # theme -> training rows, for themes left out
+    source: dict[str, object]
+
+
+def prepare_themes(prepared: Prepared, themes: ThemesConfig, matcher: ThemeMatcher | None = None) -> ThemeData:
+    """Theme labels for training: recorded ones (column or one-hot), or weak ones from seed patterns.
+
+    With ``themes.labels == "patterns"`` the ``matcher`` labels every text, training and holdout
+    alike, so holdout figures measure agreement with the patterns. Themes with fewer than
+    ``themes.min_theme_count`` training rows are left out and listed.
+    """
+    if themes.labels == "patterns":
+        if matcher is None:
+            raise DataContractError("themes.labels is 'patterns' but no taxonomy was given to match.")
+        train_sets = [frozenset(found) for found in matcher.label_matrix(prepared.train["description"])]
+        holdout_sets = [frozenset(found) for found in matcher.label_matrix(prepared.holdout["description"])]
+        candidates = list(matcher.taxonomy.ids)
+    else:
+        train_sets = theme_sets(prepared.train["themes"], themes.separator)
+        holdout_sets = theme_sets(prepared.holdout["themes"], themes.separator)
+        candidates = sorted(set().union(*train_sets, *holdout_sets))
+    counts = {theme: sum(theme in row for row in train_sets) for theme in candidates}
+    kept = tuple(theme for theme in candidates if counts[theme] >= themes.min_theme_count)
+    if not kept:
+        raise DataContractError(
+            f"No theme has {themes.min_theme_count} or more labelled training rows (themes.min_theme_count). "
+            "Check the themes column and separator in params.yaml, or lower the minimum."
+        )
+    train_targets = theme_matrix(train_sets, kept)
+    return ThemeData(
+        theme_ids=kept,
+        train_targets=train_targets,
+        holdout_targets=theme_matrix(holdout_sets, kept),
+        too_rare={theme: count for theme, count in counts.items() if theme not in kept},
+        source={"labels": themes.labels, "training_rows_per_theme": {t: counts[t] for t in kept}},
     )

@@ -8,10 +8,11 @@ and types, plus every row it could not use with the reason. It raises :class:`Da
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 
 from pipeline.config import CANONICAL_COLUMNS, DataConfig, LabelsConfig, ThemesConfig
@@ -197,6 +198,13 @@ def theme_sets(themes: pd.Series, separator: str = ";") -> list[frozenset[str]]:
         else frozenset()
         for value in themes.astype(object)
     ]
+
+
+def theme_matrix(sets: Sequence[frozenset[str] | set[str]], theme_ids: Sequence[str]) -> np.ndarray:
+    """0/1 matrix (rows x themes) from theme-id sets, columns in ``theme_ids`` order."""
+    return np.array([[theme_id in row for theme_id in theme_ids] for row in sets], dtype=int).reshape(
+        len(sets), len(theme_ids)
+    )
 
 
 def validate(

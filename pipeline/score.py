@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from pipeline.config import Params
+from pipeline.explain import Explainer
 from pipeline.schema import SOURCE_ROW
+from pipeline.taxonomy import ThemeMatcher
 
 PASS_THROUGH = (SOURCE_ROW, "complaint_ref", "team", "date_received", "financial_year")
 EMPTY_TEXT = "empty description"
@@ -16,10 +19,62 @@ SHORT_TEXT = "very short description (under {n} words)"
 LOW_CONFIDENCE = "confidence {p:.2f} below the suggestion threshold {t:.2f}"
 
 
-def score(model: Any, frame: pd.DataFrame, params: Params, model_version: str) -> pd.DataFrame:
-    """Top-k categories with calibrated probabilities, plus ``needs_review`` and why.
+@dataclass(frozen=True)
+class ThemeScorer:
+    """A fitted theme model and what is needed to report its themes by name, with evidence."""
 
-    Rows without text are kept (not scored, flagged for review) so rows in equals rows out.
+    model: Any
+    theme_ids: tuple[str, ...]
+    version: str
+    matcher: ThemeMatcher | None = None
+
+
+def _join(pairs: list[tuple[str, list[str]]]) -> str:
+    return " | ".join(f"{key}: {', '.join(values)}" for key, values in pairs if values)
+
+
+def _score_themes(scorer: ThemeScorer, frame: pd.DataFrame, rows: np.ndarray, explain: bool, top_n: int) -> dict:
+    """Theme columns for the rows with text (others stay empty)."""
+    n = len(frame)
+    columns = {name: [""] * n for name in ("themes", "theme_probabilities", "theme_terms", "theme_patterns")}
+    if len(rows):
+        texts = frame.iloc[rows]["description"].astype(str).tolist()
+        probabilities = scorer.model.predict_proba(frame.iloc[rows][["description"]])
+        predicted = scorer.model.predict(frame.iloc[rows][["description"]]).astype(bool)
+        explainer = Explainer(scorer.model) if explain else None
+        found = scorer.matcher.match(texts) if scorer.matcher is not None else [{}] * len(rows)
+        for position, row in enumerate(rows):
+            chosen = [k for k in np.argsort(-probabilities[position]) if predicted[position, k]]
+            ids = [scorer.theme_ids[k] for k in chosen]
+            columns["themes"][row] = ";".join(ids)
+            columns["theme_probabilities"][row] = "; ".join(
+                f"{scorer.theme_ids[k]}={probabilities[position, k]:.2f}" for k in chosen
+            )
+            if explainer is not None:
+                columns["theme_terms"][row] = _join(
+                    [
+                        (scorer.theme_ids[k], [t.text for t in explainer.explain(texts[position], k, top_n)])
+                        for k in chosen
+                    ]
+                )
+            columns["theme_patterns"][row] = _join(list(found[position].items()))
+    columns["themes_model_version"] = [scorer.version] * n
+    return columns
+
+
+def score(
+    model: Any,
+    frame: pd.DataFrame,
+    params: Params,
+    model_version: str,
+    themes: ThemeScorer | None = None,
+    explain: bool = True,
+) -> pd.DataFrame:
+    """Top-k categories with calibrated probabilities, plus ``needs_review`` and why; themes when given.
+
+    With ``explain`` each suggestion carries the words of the complaint that raised it, and each
+    theme the seed patterns it matched. Rows without text are kept (not scored, flagged for review)
+    so rows in equals rows out.
     """
     k = params.evaluate.top_k
     threshold = params.evaluate.suggestion_threshold
@@ -57,4 +112,17 @@ def score(model: Any, frame: pd.DataFrame, params: Params, model_version: str) -
     scored["review_reason"] = pd.array(reasons, dtype="string")
     scored["needs_review"] = scored["review_reason"] != ""
     scored["model_version"] = model_version
+    rows = np.flatnonzero(has_text.to_numpy())
+    if explain:
+        explainer = Explainer(model)
+        terms = [""] * len(frame)
+        for row in rows:
+            index = classes.tolist().index(top_labels[row, 0])
+            terms[row] = ", ".join(
+                t.text for t in explainer.explain(str(text.iloc[row]), index, params.score.explain_terms)
+            )
+        scored["category_terms"] = pd.array(terms, dtype="string")
+    if themes is not None:
+        for name, values in _score_themes(themes, frame, rows, explain, params.score.explain_terms).items():
+            scored[name] = pd.array(values, dtype="string")
     return scored.reset_index(drop=True)

@@ -92,6 +92,14 @@ def taxonomy_from_dict(raw: Mapping[str, Any], source: str = "<dict>") -> Taxono
     return taxonomy
 
 
+def _has_boolean(value: Any) -> bool:
+    if isinstance(value, Mapping):
+        return any(_has_boolean(item) for key, item in value.items() if key not in ("OP",))
+    if isinstance(value, list):
+        return any(isinstance(item, bool) or _has_boolean(item) for item in value)
+    return False
+
+
 class ThemeMatcher:
     """Seed patterns of a taxonomy compiled for spaCy; ``match`` returns what each text matched."""
 
@@ -110,8 +118,13 @@ class ThemeMatcher:
                 try:
                     self.tokens.add(theme.id, [pattern])
                 except (ValueError, KeyError) as error:  # spaCy's MatchPatternError is a ValueError
+                    hint = (
+                        " YAML reads a bare no, yes, on or off as true/false: put such words in quotes."
+                        if _has_boolean(pattern)
+                        else ""
+                    )
                     raise TaxonomyError(
-                        f"{taxonomy.source}: theme '{theme.id}', token pattern {index + 1}: {error}"
+                        f"{taxonomy.source}: theme '{theme.id}', token pattern {index + 1}: {error}{hint}"
                     ) from error
 
     def match(self, texts: Iterable[object]) -> list[dict[str, list[str]]]:

@@ -107,3 +107,18 @@ class LemmaNormaliser(TransformerMixin, BaseEstimator):
 
     def transform(self, texts: Iterable[object]) -> np.ndarray:
         return np.asarray(normalise_texts(texts, self.lemmatize, self.batch_size), dtype=object)
+
+
+def lemma_tokens(text: str, lemmatize: bool = True) -> list[tuple[str, str]]:
+    """(word as written, its normalised form) for the words :func:`normalise_texts` keeps, in order.
+
+    Lets an explanation name the words of the text ("kept changing") behind a feature ("keep change").
+    """
+    nlp = blank_english(lemmatize)
+    written = nlp.make_doc(text)
+    normalised = nlp(text.lower())
+    return [
+        (original.text, token.lemma_ if lemmatize else token.text)
+        for original, token in zip(written, normalised, strict=True)
+        if _keep(token)
+    ]

@@ -21,6 +21,8 @@ TRUSTED_TYPES = [
     "pipeline.text.IdentifierMasker",
     "pipeline.text.LemmaNormaliser",
     "sklearn.calibration._CalibratedClassifier",
+    "sklearn.calibration._SigmoidCalibration",
+    "pipeline.model.MultiLabelLinear",
 ]
 # An invented complaint: the logged input example must never be a real person's text.
 INPUT_EXAMPLE = pd.DataFrame(

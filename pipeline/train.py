@@ -1,26 +1,32 @@
-"""Training rows + params -> the fitted category pipeline, chosen by cross-validation on those rows only."""
+"""Training rows + params -> fitted pipelines, every choice made by cross-validation on those rows only.
+
+``train`` fits the category model (one label per complaint); ``train_themes`` fits the theme model
+(any number of themes per complaint) and tunes a decision threshold per theme on out-of-fold
+probabilities. The holdout never reaches this module, so nothing about it can leak into a choice.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.model_selection import StratifiedKFold
+from sklearn.model_selection import GroupKFold, KFold, StratifiedGroupKFold, StratifiedKFold
 from sklearn.pipeline import Pipeline as SkPipeline
 
 from pipeline.config import Params
 from pipeline.features import build_text_features
-from pipeline.metrics import classification_metrics
-from pipeline.model import build_category_model, build_classifier
+from pipeline.metrics import classification_metrics, multilabel_metrics, tune_thresholds
+from pipeline.model import build_category_model, build_classifier, build_theme_head, build_theme_model
 from pipeline.schema import DataContractError
 from pipeline.text import IdentifierMasker, normalise_texts
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]  # (steps done, steps in all)
+Candidate = tuple[float, str | None]  # (C, class_weight)
 
 
 @dataclass(frozen=True)
@@ -35,88 +41,196 @@ class TrainedCategoryModel:
     cv_search: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class TrainedThemeModel:
+    model: SkPipeline
+    theme_ids: tuple[str, ...]
+    thresholds: tuple[float, ...]
+    chosen_C: float
+    chosen_class_weight: str | None
+    cv_folds: int
+    cv_metrics: dict[str, Any]
+    cv_search: dict[str, dict[str, float]] = field(default_factory=dict)
+
+    def predict(self, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        """Theme probabilities (rows x themes) and the themes at or above each threshold."""
+        probabilities = self.model.predict_proba(frame[["description"]])
+        return probabilities, probabilities >= np.asarray(self.thresholds)[None, :]
+
+
 def _calibration_folds(labels: pd.Series, wanted: int) -> int:
     """As many calibration folds as asked, but no more than the smallest category has rows."""
     return max(2, min(wanted, int(labels.value_counts().min())))
 
 
-def _cross_validated_probabilities(
-    frame: pd.DataFrame, params: Params, progress: Progress | None
-) -> tuple[dict[tuple[float, str | None], np.ndarray], list[str], int]:
-    """Out-of-fold probabilities for every (C, class_weight) in the search, on ``frame`` only.
+def _normalised(frame: pd.DataFrame, params: Params) -> pd.DataFrame:
+    """Mask and normalise the training texts once, for every fold and candidate.
 
-    The text is normalised once and the features fitted once per fold; only the classifier is
-    refitted per candidate. That is the same computation as fitting the whole pipeline each time.
+    Masking learns only which words the training texts write in lower case (no labels), so it is
+    fitted once on all training rows.
     """
-    labels = frame["category"].astype(object).to_numpy()
-    classes = sorted(set(labels))
-    n_folds = min(params.evaluate.cv_folds, int(pd.Series(labels).value_counts().min()))
-    if n_folds < 2:
-        raise DataContractError("Every category needs at least two training rows for cross-validation.")
-    # Masking learns only which words the training texts write in lower case (no labels), so it is
-    # fitted once on all training rows; the holdout is never seen here.
     masked = IdentifierMasker(params.text.mask_identifiers, params.text.mask_names).fit_transform(frame["description"])
-    normalised = pd.DataFrame({"description": normalise_texts(masked, params.text.lemmatize, params.text.batch_size)})
-    candidates = params.train.candidates()
-    probabilities = {candidate: np.zeros((len(frame), len(classes))) for candidate in candidates}
-    splitter = StratifiedKFold(n_splits=n_folds, shuffle=True, random_state=params.prepare.random_state)
-    for done, (fit_rows, test_rows) in enumerate(splitter.split(normalised, labels), start=1):
+    return pd.DataFrame({"description": normalise_texts(masked, params.text.lemmatize, params.text.batch_size)})
+
+
+def _splits(frame: pd.DataFrame, labels: np.ndarray | None, n_folds: int, params: Params) -> list:
+    """Cross-validation folds: stratified by category when there is one, grouped by complainant when
+    the holdout is split by group (so no complainant is on both sides of a fold either)."""
+    seed = params.prepare.random_state
+    grouped = params.prepare.split == "group" and frame["group"].notna().all()
+    groups = frame["group"].astype(object).to_numpy() if grouped else None
+    if labels is not None:
+        splitter = (
+            StratifiedGroupKFold(n_folds, shuffle=True, random_state=seed)
+            if grouped
+            else StratifiedKFold(n_folds, shuffle=True, random_state=seed)
+        )
+        return list(splitter.split(frame, labels, groups))
+    splitter = GroupKFold(n_folds) if grouped else KFold(n_folds, shuffle=True, random_state=seed)
+    return list(splitter.split(frame, groups=groups))
+
+
+def _out_of_fold(
+    normalised: pd.DataFrame,
+    splits: list,
+    candidates: Sequence[Candidate],
+    fit_predict: Callable[[Candidate, Any, np.ndarray, Any], np.ndarray],
+    width: int,
+    params: Params,
+    progress: Progress | None,
+) -> dict[Candidate, np.ndarray]:
+    """Out-of-fold probabilities (rows x ``width``) for every candidate.
+
+    Features are fitted once per fold and only the head is refitted per candidate: the same
+    computation as fitting the whole pipeline each time, several times faster.
+    """
+    probabilities = {candidate: np.zeros((len(normalised), width)) for candidate in candidates}
+    for done, (fit_rows, test_rows) in enumerate(splits, start=1):
         features = build_text_features(params.features, params.text, normalise=False)
         fit_matrix = features.fit_transform(normalised.iloc[fit_rows])
         test_matrix = features.transform(normalised.iloc[test_rows])
-        folds = _calibration_folds(pd.Series(labels[fit_rows]), params.train.calibration_folds)
-        for C, class_weight in candidates:
-            classifier = build_classifier(params.train, C, class_weight, folds).fit(fit_matrix, labels[fit_rows])
-            columns = [classes.index(label) for label in classifier.classes_]
-            probabilities[C, class_weight][np.ix_(test_rows, columns)] = classifier.predict_proba(test_matrix)
+        for candidate in candidates:
+            probabilities[candidate][test_rows] = fit_predict(candidate, fit_matrix, fit_rows, test_matrix)
         if progress:
-            progress(done, n_folds + 1)
-    return probabilities, classes, n_folds
+            progress(done, len(splits) + 1)
+    return probabilities
+
+
+def _describe(candidate: Candidate) -> str:
+    return f"C={candidate[0]}, class_weight={candidate[1]}"
 
 
 def train(frame: pd.DataFrame, params: Params, progress: Progress | None = None) -> TrainedCategoryModel:
     """Pick C and class weighting by stratified cross-validation (macro-F1) on ``frame``, then fit on all of it.
 
-    The holdout never reaches this function, so nothing about it can leak into the choice.
     ``progress(done, total)`` is called after each cross-validation fold and after the final fit.
     """
     if frame.empty:
         raise DataContractError("No training rows are left after validation and preparation.")
-    labels = frame["category"].astype(object)
-    probabilities, classes, n_folds = _cross_validated_probabilities(frame, params, progress)
+    labels = frame["category"].astype(object).to_numpy()
+    classes = sorted(set(labels))
+    n_folds = min(params.evaluate.cv_folds, int(pd.Series(labels).value_counts().min()))
+    if n_folds < 2:
+        raise DataContractError("Every category needs at least two training rows for cross-validation.")
+
+    def fit_predict(candidate: Candidate, fit_matrix, fit_rows, test_matrix) -> np.ndarray:
+        folds = _calibration_folds(pd.Series(labels[fit_rows]), params.train.calibration_folds)
+        head = build_classifier(params.train, *candidate, folds).fit(fit_matrix, labels[fit_rows])
+        aligned = np.zeros((test_matrix.shape[0], len(classes)))
+        aligned[:, [classes.index(label) for label in head.classes_]] = head.predict_proba(test_matrix)
+        return aligned
+
+    splits = _splits(frame, labels, n_folds, params)
+    out_of_fold = _out_of_fold(
+        _normalised(frame, params), splits, params.train.candidates(), fit_predict, len(classes), params, progress
+    )
     evaluate = params.evaluate
     search = {
         candidate: classification_metrics(
             labels, proba, classes, evaluate.top_k, evaluate.suggestion_threshold, evaluate.calibration_bins
         )
-        for candidate, proba in probabilities.items()
+        for candidate, proba in out_of_fold.items()
     }
-    for (C, weight), metrics in search.items():
+    for candidate, metrics in search.items():
         log.info(
-            "C=%s, class_weight=%s: cross-validated macro-F1 %.3f, accuracy %.3f",
-            C,
-            weight,
+            "%s: cross-validated macro-F1 %.3f, accuracy %.3f",
+            _describe(candidate),
             metrics["macro_f1"],
             metrics["accuracy"],
         )
     chosen = max(search, key=lambda candidate: search[candidate]["macro_f1"])
-    chosen_C, chosen_weight = chosen
 
     calibration_folds = _calibration_folds(frame["category"], params.train.calibration_folds)
-    model = build_category_model(params, chosen_C, chosen_weight, calibration_folds)
-    model.fit(frame[["description"]], labels)
+    model = build_category_model(params, *chosen, calibration_folds).fit(frame[["description"]], labels)
     if progress:
-        progress(n_folds + 1, n_folds + 1)
+        progress(len(splits) + 1, len(splits) + 1)
     return TrainedCategoryModel(
         model=model,
         classes=tuple(str(label) for label in model.classes_),
-        chosen_C=chosen_C,
-        chosen_class_weight=chosen_weight,
+        chosen_C=chosen[0],
+        chosen_class_weight=chosen[1],
         calibration_folds=calibration_folds,
         cv_folds=n_folds,
         cv_metrics=search[chosen],
         cv_search={
-            f"C={C}, class_weight={weight}": {key: metrics[key] for key in ("macro_f1", "accuracy", "ece")}
-            for (C, weight), metrics in search.items()
+            _describe(candidate): {key: metrics[key] for key in ("macro_f1", "accuracy", "ece")}
+            for candidate, metrics in search.items()
+        },
+    )
+
+
+def train_themes(
+    frame: pd.DataFrame,
+    targets: np.ndarray,
+    theme_ids: Sequence[str],
+    params: Params,
+    progress: Progress | None = None,
+) -> TrainedThemeModel:
+    """Fit one calibrated linear model per theme on ``targets`` (rows x themes, 0/1).
+
+    C and class weighting are chosen, and a threshold per theme tuned, on out-of-fold probabilities
+    from cross-validation inside ``frame``: the validation data is always training data.
+    """
+    targets = np.asarray(targets, dtype=int)
+    if frame.empty or targets.shape != (len(frame), len(theme_ids)):
+        raise DataContractError("Theme training needs one row of theme labels per training complaint.")
+    n_folds = params.evaluate.cv_folds
+
+    def fit_predict(candidate: Candidate, fit_matrix, fit_rows, test_matrix) -> np.ndarray:
+        head = build_theme_head(params.themes, *candidate).fit(fit_matrix, targets[fit_rows])
+        return head.predict_proba(test_matrix)
+
+    splits = _splits(frame, None, n_folds, params)
+    out_of_fold = _out_of_fold(
+        _normalised(frame, params), splits, params.themes.candidates(), fit_predict, len(theme_ids), params, progress
+    )
+    search = {}
+    for candidate, proba in out_of_fold.items():
+        thresholds = tune_thresholds(targets, proba)
+        search[candidate] = (multilabel_metrics(targets, proba, thresholds, theme_ids), thresholds)
+        log.info(
+            "themes %s: cross-validated micro-F1 %.3f, macro-F1 %.3f",
+            _describe(candidate),
+            search[candidate][0]["micro_f1"],
+            search[candidate][0]["macro_f1"],
+        )
+    chosen = max(search, key=lambda candidate: search[candidate][0]["macro_f1"])
+    cv_metrics, thresholds = search[chosen]
+
+    model = build_theme_model(params, *chosen).fit(frame[["description"]], targets)
+    model.named_steps["classifier"].set_thresholds(thresholds)
+    if progress:
+        progress(len(splits) + 1, len(splits) + 1)
+    return TrainedThemeModel(
+        model=model,
+        theme_ids=tuple(theme_ids),
+        thresholds=tuple(float(t) for t in thresholds),
+        chosen_C=chosen[0],
+        chosen_class_weight=chosen[1],
+        cv_folds=n_folds,
+        cv_metrics=cv_metrics,
+        cv_search={
+            _describe(candidate): {key: metrics[key] for key in ("micro_f1", "macro_f1")}
+            for candidate, (metrics, _) in search.items()
         },
     )

@@ -85,3 +85,19 @@ def needs_shared(*parts: str) -> Path:
     if not path.exists():
         pytest.skip(f"{path} is not present (the real datasets live in ../shared/data beside the repository)")
     return path
+
+
+@pytest.fixture(scope="session")
+def theme_params(fast_params: Params) -> Params:
+    return dataclasses.replace(fast_params, themes=dataclasses.replace(fast_params.themes, C=(0.3,)))
+
+
+@pytest.fixture(scope="session")
+def trained_themes(theme_params: Params, trained_sample):
+    """The theme model trained on the sample's recorded themes (training years only)."""
+    from pipeline.prepare import prepare_themes
+    from pipeline.train import train_themes
+
+    prepared, _ = trained_sample
+    data = prepare_themes(prepared, theme_params.themes)
+    return data, train_themes(prepared.train, data.train_targets, data.theme_ids, theme_params)

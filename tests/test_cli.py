@@ -1,5 +1,6 @@
 """End to end: the `complaints` command on the bundled sample, in a temporary folder."""
 
+import json
 import os
 import shutil
 import subprocess
@@ -26,6 +27,7 @@ def workdir(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("demo")
     shutil.copytree(REPO / "data" / "sample", folder / "data" / "sample")
     shutil.copy(REPO / "params.yaml", folder / "params.yaml")
+    shutil.copy(REPO / "themes.yaml", folder / "themes.yaml")
     return folder
 
 
@@ -35,6 +37,10 @@ def test_train_writes_model_card_metrics_and_an_mlflow_run(workdir: Path):
     model_dir = workdir / "models" / "category"
     for name in ("model.joblib", "model_card.json", "metrics.json", "confusion_matrix.png", "data_issues.csv"):
         assert (model_dir / name).is_file(), name
+    for name in ("model.joblib", "model_card.json", "metrics.json"):
+        assert (workdir / "models" / "themes" / name).is_file(), name
+    theme_card = pd.read_json(workdir / "models" / "themes" / "model_card.json", typ="series")
+    assert len(theme_card["themes"]) == 17 and all(0 < t["threshold"] < 1 for t in theme_card["themes"])
     card = pd.read_json(model_dir / "model_card.json", typ="series")
     assert len(card["model_sha256"]) == 64 and card["data"]["rows_in"] == 482
     issues = pd.read_csv(model_dir / "data_issues.csv")
@@ -44,7 +50,9 @@ def test_train_writes_model_card_metrics_and_an_mlflow_run(workdir: Path):
     import mlflow
 
     mlflow.set_tracking_uri(f"sqlite:///{workdir / 'mlruns.db'}")
-    [run_info] = mlflow.search_runs(experiment_names=["complaints-category"], output_format="list")
+    runs = mlflow.search_runs(experiment_names=["complaints-category"], output_format="list")
+    assert sorted(r.data.tags["head"] for r in runs) == ["category", "themes"]
+    [run_info] = [r for r in runs if r.data.tags["head"] == "category"]
     assert run_info.data.metrics["holdout_accuracy"] > 0.5
     assert {a.path for a in mlflow.MlflowClient().list_artifacts(run_info.info.run_id)} >= {
         "model_card.json",
@@ -58,7 +66,8 @@ def test_train_writes_model_card_metrics_and_an_mlflow_run(workdir: Path):
 def test_retraining_the_same_model_does_not_displace_the_champion(workdir: Path):
     result = run(["train"], workdir)
     assert result.returncode == 0, result.stderr
-    assert "v2 is now 'challenger'" in result.stderr
+    assert "complaints-category v2 is now 'challenger'" in result.stderr
+    assert "complaints-themes v2 is now 'challenger'" in result.stderr
 
 
 def test_score_keeps_every_row_and_flags_review(workdir: Path):
@@ -70,6 +79,19 @@ def test_score_keeps_every_row_and_flags_review(workdir: Path):
     empty = scored["review_reason"] == "empty description"
     assert empty.sum() == 1 and scored.loc[empty, "predicted_category"].isna().all()
     assert scored["needs_review"].sum() >= 2  # the empty and the two-word complaint at least
+    assert (scored["themes"].fillna("") != "").mean() > 0.5 and scored["category_terms"].notna().mean() > 0.9
+
+
+def test_suggest_gives_categories_themes_and_words(workdir: Path):
+    text = "The taxi to contact never turned up and the social worker was rude and shouted at me."
+    result = run(["suggest", text, "--json"], workdir)
+    assert result.returncode == 0, result.stderr
+    suggestion = json.loads(result.stdout)
+    assert len(suggestion["categories"]) == 3
+    assert abs(sum(c["probability"] for c in suggestion["categories"]) - 1) < 0.2
+    assert "contact_arrangements: taxi to contact" in suggestion["theme_patterns"]
+    for word in suggestion["category_words"].replace(",", " ").split():
+        assert word.lower() in text.lower()
 
 
 def test_evaluate_measures_a_saved_model_on_another_file(workdir: Path):
@@ -83,15 +105,16 @@ def test_missing_column_exits_2_and_writes_nothing(workdir: Path, tmp_path: Path
     bad = pd.read_csv(workdir / "data" / "sample" / "complaints.csv").drop(columns=["description"])
     bad.to_csv(tmp_path / "bad.csv", index=False)
     shutil.copy(workdir / "params.yaml", tmp_path / "params.yaml")
+    shutil.copy(workdir / "themes.yaml", tmp_path / "themes.yaml")
     result = run(["train", "--data", "bad.csv"], tmp_path)
     assert result.returncode == 2
     assert "no column 'description'" in result.stderr and "Columns found:" in result.stderr
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.csv", "params.yaml"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.csv", "params.yaml", "themes.yaml"]
     result = run(
         ["score", "bad.csv", "--out", "never.csv", "--model-dir", str(workdir / "models" / "category")], tmp_path
     )
     assert result.returncode == 2 and "no column 'description'" in result.stderr
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.csv", "params.yaml"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.csv", "params.yaml", "themes.yaml"]
 
 
 def test_a_tampered_model_is_refused(workdir: Path):

@@ -35,3 +35,24 @@ def test_labels_the_model_never_saw_count_as_errors():
     metrics = classification_metrics(["a", "z"], np.array([[1.0, 0.0], [0.6, 0.4]]), ["a", "b"])
     assert metrics["accuracy"] == pytest.approx(0.5)
     assert metrics["per_category"]["z"]["recall"] == 0.0
+
+
+def test_thresholds_maximise_f1_per_theme():
+    from pipeline.metrics import tune_thresholds
+
+    targets = np.array([[1, 0], [1, 0], [0, 0], [0, 1]])
+    probabilities = np.array([[0.8, 0.1], [0.4, 0.2], [0.3, 0.1], [0.2, 0.6]])
+    thresholds = tune_thresholds(targets, probabilities)
+    assert 0.3 < thresholds[0] <= 0.4  # both positives in, the 0.3 negative out
+    assert 0.2 < thresholds[1] <= 0.6
+
+
+def test_multilabel_metrics_by_hand():
+    from pipeline.metrics import multilabel_metrics
+
+    targets = np.array([[1, 0], [1, 1], [0, 0]])
+    probabilities = np.array([[0.9, 0.2], [0.4, 0.8], [0.1, 0.9]])
+    metrics = multilabel_metrics(targets, probabilities, np.array([0.5, 0.5]), ["a", "b"])
+    assert metrics["per_theme"]["a"]["recall"] == pytest.approx(0.5)
+    assert metrics["per_theme"]["b"]["precision"] == pytest.approx(0.5)
+    assert metrics["micro_f1"] == pytest.approx(2 * 2 / (3 + 3))

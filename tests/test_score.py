@@ -29,7 +29,7 @@ def frame(texts: list[object]) -> pd.DataFrame:
 
 def test_every_row_comes_out_in_order(params):
     texts = ["The visit was late again and again.", None, "Nobody answers the phone at all.", "", "late late"]
-    scored = score(FixedModel(), frame(texts), params, "v1")
+    scored = score(FixedModel(), frame(texts), params, "v1", explain=False)
     assert scored["complaint_ref"].tolist() == ["R0", "R1", "R2", "R3", "R4"]
     assert scored["needs_review"].tolist() == [False, True, True, True, True]
     assert scored["review_reason"].tolist()[1] == "empty description"
@@ -38,7 +38,7 @@ def test_every_row_comes_out_in_order(params):
 
 
 def test_top_three_are_ordered_with_probabilities(params):
-    scored = score(FixedModel(), frame(["The visit was late again and again."]), params, "v1")
+    scored = score(FixedModel(), frame(["The visit was late again and again."]), params, "v1", explain=False)
     row = scored.iloc[0]
     assert [row.suggestion_1, row.suggestion_2, row.suggestion_3] == [
         "Delay/Failed Service",
@@ -52,5 +52,5 @@ def test_top_three_are_ordered_with_probabilities(params):
 def test_score_does_not_mutate_its_input(params):
     data = frame(["The visit was late again and again."])
     before = data.copy()
-    score(FixedModel(), data, params, "v1")
+    score(FixedModel(), data, params, "v1", explain=False)
     pd.testing.assert_frame_equal(data, before)
