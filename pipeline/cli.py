@@ -311,6 +311,15 @@ def _load_models(params: Params, model_dir: Path | None, themes_dir: Path | None
     return model, version, scorer
 
 
+def _score(params: Params, raw: pd.DataFrame, model_dir: Path | None, themes_dir: Path | None):
+    """Load the models, validate the rows for scoring, and score them: (validated, scored, model version)."""
+    from pipeline.score import score as score_frame
+
+    model, version, themes = _load_models(params, model_dir, themes_dir)
+    validated = validate(raw, params.data, params.labels, purpose="score")
+    return validated, score_frame(model, validated.frame, params, model_version=version, themes=themes), version
+
+
 ThemesDirOption = typer.Option(None, "--themes-dir", help="Folder of the theme model; default output.themes_model_dir.")
 
 
@@ -323,13 +332,9 @@ def score(
     themes_dir: Path | None = ThemesDirOption,
 ) -> None:
     """Suggest categories (top 3 with probabilities) and themes for every row, with the words behind them."""
-    from pipeline.score import score as score_frame
-
     with user_errors():
         params = load_params(params_file)
-        model, version, themes = _load_models(params, model_dir, themes_dir)
-        validated = validate(io.read_table(data, params.data.sheet), params.data, params.labels, purpose="score")
-        scored = score_frame(model, validated.frame, params, model_version=version, themes=themes)
+        validated, scored, _ = _score(params, io.read_table(data, params.data.sheet), model_dir, themes_dir)
     target = io.write_table(scored, out or params.output.scored_file)
     console.print(
         _summary_table(
@@ -357,13 +362,11 @@ def suggest(
     themes_dir: Path | None = ThemesDirOption,
 ) -> None:
     """Suggest the category (top 3 with probabilities) and themes for one complaint, with the words behind them."""
-    from pipeline.score import score as score_frame
-
     with user_errors():
         params = load_params(params_file)
-        model, version, themes = _load_models(params, model_dir, themes_dir)
-        frame = validate(pd.DataFrame({"description": [text]}), params.data, params.labels, purpose="score").frame
-        row = score_frame(model, frame, params, model_version=version, themes=themes).iloc[0]
+        raw = pd.DataFrame({params.data.columns["description"]: [text]})
+        _, scored, version = _score(params, raw, model_dir, themes_dir)
+        row = scored.iloc[0]
     suggestion = {
         "categories": [
             {"category": row[f"suggestion_{k}"], "probability": row[f"probability_{k}"]}

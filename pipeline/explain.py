@@ -76,8 +76,10 @@ class Explainer:
 def _readable(lemma: str) -> bool:
     """Worth showing: no stop word at either end ("and her", "the social"), no masked identifier."""
     parts = lemma.split()
-    return parts[0] not in STOP_WORDS and parts[-1] not in STOP_WORDS and not any(
-        part.startswith(PLACEHOLDER_PREFIX) for part in parts
+    return (
+        parts[0] not in STOP_WORDS
+        and parts[-1] not in STOP_WORDS
+        and not any(part.startswith(PLACEHOLDER_PREFIX) for part in parts)
     )
 
 
