@@ -35,8 +35,19 @@ from pipeline.metrics import multilabel_metrics
 from pipeline.taxonomy import ThemeMatcher, taxonomy_from_dict
 from pipeline.train import train_themes
 
-NOT_THEMES = ["Comment ID", "Trust", "Respondent ID", "Date", "Service type 1", "Service type 2",
-              "FFT categorical answer", "FFT question", "FFT answer", "Person identifiable info?", "Comment sentiment"]
+NOT_THEMES = [
+    "Comment ID",
+    "Trust",
+    "Respondent ID",
+    "Date",
+    "Service type 1",
+    "Service type 2",
+    "FFT categorical answer",
+    "FFT question",
+    "FFT answer",
+    "Person identifiable info?",
+    "Comment sentiment",
+]
 REFERENCE = {"micro_f1": 0.63, "macro_f1": 0.41}
 TARGET = {"micro_f1": 0.68, "macro_f1": 0.52}
 WEAK_THEMES = {  # hidden NHS column for each weakly labelled theme
@@ -51,14 +62,18 @@ def standard_split(path: Path) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
     """Training and test rows (description, group and 0/1 theme columns) exactly as SOURCE.md defines them."""
     raw = pd.read_csv(path)
     answer = raw["FFT answer"]
-    usable = raw[answer.notna() & (answer.astype(str).str.strip().str.lower() != "did not answer")].reset_index(drop=True)
+    usable = raw[answer.notna() & (answer.astype(str).str.strip().str.lower() != "did not answer")].reset_index(
+        drop=True
+    )
     theme_columns = [c for c in raw.columns if c not in NOT_THEMES]
     labels = usable[theme_columns].fillna(0).astype(int).clip(0, 1)
     themes = [c for c in theme_columns if labels[c].sum() >= 10]
-    frame = pd.DataFrame({
-        "description": usable["FFT answer"].astype(str),
-        "group": usable["Respondent ID"].astype(str),
-    }).join(labels[themes])
+    frame = pd.DataFrame(
+        {
+            "description": usable["FFT answer"].astype(str),
+            "group": usable["Respondent ID"].astype(str),
+        }
+    ).join(labels[themes])
     splitter = GroupShuffleSplit(n_splits=1, test_size=0.2, random_state=42)
     train_rows, test_rows = next(splitter.split(frame, groups=frame["group"]))
     return frame.iloc[train_rows].reset_index(drop=True), frame.iloc[test_rows].reset_index(drop=True), themes
@@ -87,8 +102,10 @@ def weak_check(params, train: pd.DataFrame, test: pd.DataFrame, taxonomy_file: P
     results = {}
     for name, predicted in (("patterns", pattern_hits), ("weak model", model_hits), ("patterns or model", combined)):
         precision, recall, f1, _ = precision_recall_fscore_support(hidden, predicted, zero_division=0)
-        results[name] = {i: {"precision": float(p), "recall": float(r), "f1": float(f)}
-                         for i, p, r, f in zip(ids, precision, recall, f1, strict=True)}
+        results[name] = {
+            i: {"precision": float(p), "recall": float(r), "f1": float(f)}
+            for i, p, r, f in zip(ids, precision, recall, f1, strict=True)
+        }
     results["training texts matched"] = {i: int(weak[:, k].sum()) for k, i in enumerate(ids)}
     results["training texts added by the model"] = {
         i: int((trained.predict(train)[1][:, k] & ~weak[:, k].astype(bool)).sum()) for k, i in enumerate(ids)
@@ -116,19 +133,29 @@ def main() -> None:
 
     print(f"NHS FFT themes, standard split: {len(train)} training rows, {len(test)} test rows, {len(themes)} themes")
     print(f"{'model':40s} {'micro-F1':>8s} {'macro-F1':>8s} {'train s':>8s}")
-    print(f"{'reference TF-IDF + OvR LinearSVC (same run)':40s} {baseline['micro_f1']:8.3f} {baseline['macro_f1']:8.3f} "
-          f"{reference_seconds:8.1f}")
+    print(
+        f"{'reference TF-IDF + OvR LinearSVC (same run)':40s} {baseline['micro_f1']:8.3f} {baseline['macro_f1']:8.3f} "
+        f"{reference_seconds:8.1f}"
+    )
     print(f"{'this pipeline':40s} {ours['micro_f1']:8.3f} {ours['macro_f1']:8.3f} {seconds:8.1f}")
-    print(f"published reference: micro {REFERENCE['micro_f1']}, macro {REFERENCE['macro_f1']}; "
-          f"target micro >= {TARGET['micro_f1']}, macro >= {TARGET['macro_f1']}; "
-          f"chosen by CV: C={trained.chosen_C}, class_weight={trained.chosen_class_weight}")
+    print(
+        f"published reference: micro {REFERENCE['micro_f1']}, macro {REFERENCE['macro_f1']}; "
+        f"target micro >= {TARGET['micro_f1']}, macro >= {TARGET['macro_f1']}; "
+        f"chosen by CV: C={trained.chosen_C}, class_weight={trained.chosen_class_weight}"
+    )
     print(f"\n{'theme':58s} {'n':>4s}  {'ref P/R/F1':>17s}  {'ours P/R/F1':>17s}")
     for theme in themes:
         r, o = baseline["per_theme"][theme], ours["per_theme"][theme]
-        print(f"{theme[:58]:58s} {o['support']:4d}  {r['precision']:.2f} {r['recall']:.2f} {r['f1']:.2f}  "
-              f"{o['precision']:.2f} {o['recall']:.2f} {o['f1']:.2f}")
-    report = {"split": {"train": len(train), "test": len(test), "themes": len(themes)},
-              "reference": baseline, "pipeline": ours, "train_seconds": seconds}
+        print(
+            f"{theme[:58]:58s} {o['support']:4d}  {r['precision']:.2f} {r['recall']:.2f} {r['f1']:.2f}  "
+            f"{o['precision']:.2f} {o['recall']:.2f} {o['f1']:.2f}"
+        )
+    report = {
+        "split": {"train": len(train), "test": len(test), "themes": len(themes)},
+        "reference": baseline,
+        "pipeline": ours,
+        "train_seconds": seconds,
+    }
     if not args.skip_weak:
         report["weak"] = weak_check(params, train, test, args.weak_taxonomy)
         print("\nWeak supervision, 4 themes, against the hidden labels on the test rows:")

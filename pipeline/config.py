@@ -128,6 +128,7 @@ class ThemesConfig:
     calibration: str
     calibration_folds: int
     registered_model: str
+    classifier: str = "linear_svc"  # or logistic_regression (own probabilities, no calibration folds)
 
     def candidates(self) -> list[tuple[float, str | None]]:
         return [(C, weight) for weight in self.class_weight for C in self.C]
@@ -194,6 +195,7 @@ _CHOICES = {
     ("train", "calibration"): {"isotonic", "sigmoid", "temperature"},
     ("themes", "labels"): {"column", "one_hot", "patterns"},
     ("themes", "calibration"): {"isotonic", "sigmoid"},
+    ("themes", "classifier"): {"linear_svc", "logistic_regression"},
     ("prepare", "split"): {"time", "stratified", "group"},
 }
 

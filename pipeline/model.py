@@ -34,7 +34,7 @@ def build_classifier(
 
 def build_theme_head(themes: ThemesConfig, C: float, class_weight: str | None) -> MultiLabelLinear:
     """Unfitted multi-label head: one calibrated linear model per theme."""
-    return MultiLabelLinear(C, class_weight, themes.calibration, themes.calibration_folds)
+    return MultiLabelLinear(C, class_weight, themes.calibration, themes.calibration_folds, themes.classifier)
 
 
 def build_theme_model(params: Params, C: float, class_weight: str | None) -> SkPipeline:
@@ -72,11 +72,13 @@ class MultiLabelLinear(ClassifierMixin, BaseEstimator):
         class_weight: str | None = "balanced",
         calibration: str = "sigmoid",
         calibration_folds: int = 3,
+        classifier: str = "linear_svc",
     ):
         self.C = C
         self.class_weight = class_weight
         self.calibration = calibration
         self.calibration_folds = calibration_folds
+        self.classifier = classifier
 
     def fit(self, X, Y) -> MultiLabelLinear:
         Y = np.asarray(Y, dtype=int)
@@ -88,9 +90,12 @@ class MultiLabelLinear(ClassifierMixin, BaseEstimator):
             if folds < 2:
                 self.estimators_.append(None)
                 continue
-            estimator = CalibratedClassifierCV(
-                LinearSVC(C=self.C, class_weight=self.class_weight), method=self.calibration, cv=folds
-            )
+            if self.classifier == "logistic_regression":  # probabilities of its own: one fit, no calibration folds
+                estimator = LogisticRegression(C=self.C, class_weight=self.class_weight, max_iter=2000)
+            else:
+                estimator = CalibratedClassifierCV(
+                    LinearSVC(C=self.C, class_weight=self.class_weight), method=self.calibration, cv=folds
+                )
             self.estimators_.append(estimator.fit(X, target))
         self.learned_ = np.array([estimator is not None for estimator in self.estimators_])
         self.thresholds_ = np.full(Y.shape[1], 0.5)
@@ -119,6 +124,8 @@ def linear_weights(head: Any) -> np.ndarray:
 
     Used to explain a prediction: weight times feature value is each feature's contribution.
     """
+    if isinstance(head, LogisticRegression):
+        return head.coef_
     if isinstance(head, MultiLabelLinear):
         rows = [linear_weights(estimator)[-1] if estimator is not None else None for estimator in head.estimators_]
         width = next((len(row) for row in rows if row is not None), 0)

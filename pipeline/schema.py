@@ -193,9 +193,9 @@ def _one_hot_to_ids(raw: pd.DataFrame, columns: Mapping[str, str], separator: st
 def theme_sets(themes: pd.Series, separator: str = ";") -> list[frozenset[str]]:
     """Theme ids per row from a column of ids joined by ``separator`` (empty or missing: no themes)."""
     return [
-        frozenset(part.strip() for part in str(value).split(separator) if part.strip())
-        if value == value
-        else frozenset()
+        frozenset()
+        if pd.isna(value)
+        else frozenset(part.strip() for part in str(value).split(separator) if part.strip())
         for value in themes.astype(object)
     ]
 

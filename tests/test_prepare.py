@@ -119,3 +119,33 @@ def test_theme_only_data_skips_category_checks(params):
     config = replace(params.prepare, split="stratified", holdout_fraction=0.2, min_class_count=5)
     prepared = prepare(data, config)
     assert len(prepared.train) == 16 and len(prepared.holdout) == 4 and prepared.excluded.empty
+
+
+def test_theme_targets_from_recorded_labels_leave_rare_themes_out(params):
+    from pipeline.prepare import prepare_themes
+
+    data = frame([(f"t{i}", "AB"[i % 2], "2012/13" if i < 8 else "2013/14") for i in range(12)])
+    data["themes"] = pd.array(["delay;communication", "delay", "placement", "delay"] * 3, dtype="string")
+    prepared = prepare(data, replace(params.prepare, min_class_count=1))
+    themes = prepare_themes(prepared, replace(params.themes, min_theme_count=3))
+    assert themes.theme_ids == ("delay",) and themes.too_rare == {"communication": 2, "placement": 2}
+    assert themes.train_targets.shape == (8, 1) and themes.holdout_targets.sum() == 3
+
+
+def test_weak_theme_targets_come_from_seed_patterns(params):
+    from pipeline.prepare import prepare_themes
+    from pipeline.taxonomy import ThemeMatcher, taxonomy_from_dict
+
+    taxonomy = taxonomy_from_dict(
+        {
+            "version": 1,
+            "themes": [{"id": "contact", "name": "Contact", "definition": "d", "patterns": ["transport to contact"]}],
+        }
+    )
+    texts = ["Transport to contact failed.", "Nothing relevant here."] * 6
+    data = frame([(t, "AB"[i % 2], "2012/13" if i < 8 else "2013/14") for i, t in enumerate(texts)])
+    prepared = prepare(data, replace(params.prepare, min_class_count=1, drop_duplicates=False))
+    weak = prepare_themes(
+        prepared, replace(params.themes, labels="patterns", min_theme_count=2), ThemeMatcher(taxonomy)
+    )
+    assert weak.theme_ids == ("contact",) and weak.train_targets[:, 0].tolist() == [1, 0] * 4

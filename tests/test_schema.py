@@ -3,7 +3,15 @@
 import pandas as pd
 import pytest
 
-from pipeline.schema import DataContractError, build_label_lookup, financial_year, label_key, normalise_label, validate
+from pipeline.schema import (
+    DataContractError,
+    build_label_lookup,
+    financial_year,
+    label_key,
+    normalise_label,
+    theme_sets,
+    validate,
+)
 from tests.conftest import raw_frame
 
 
@@ -141,3 +149,36 @@ def test_repeated_column_names_are_refused(params, good_rows, extra):
     raw[extra] = "Other"
     with pytest.raises(DataContractError, match="more than one column called 'category'"):
         validate(raw, params.data, params.labels)
+
+
+def test_one_hot_theme_columns_become_theme_ids(params):
+    from dataclasses import replace
+
+    themes = replace(params.themes, labels="one_hot", one_hot_exclude=("date_received", "team", "outcome"))
+    raw = raw_frame(
+        [
+            {"description": "Late again.", "category": "Other", "Timeliness of care": "1", "Staff manner": "0"},
+            {"description": "Rude nurse.", "category": "Other", "Timeliness of care": "", "Staff manner": "1"},
+            {"description": "Both.", "category": "Other", "Timeliness of care": "1.0", "Staff manner": "1"},
+        ]
+    )
+    result = validate(raw, params.data, params.labels, themes=themes)
+    assert result.frame["themes"].tolist() == ["timeliness_of_care", "staff_manner", "timeliness_of_care;staff_manner"]
+    assert result.theme_columns == {"timeliness_of_care": "Timeliness of care", "staff_manner": "Staff manner"}
+
+
+def test_mapped_one_hot_column_must_exist(params):
+    from dataclasses import replace
+
+    themes = replace(params.themes, labels="one_hot", one_hot_columns={"delay": "Delay flag"})
+    with pytest.raises(DataContractError, match="Delay flag"):
+        validate(raw_frame([{"description": "x", "category": "Other"}]), params.data, params.labels, themes=themes)
+
+
+def test_theme_sets_split_ids():
+    assert theme_sets(pd.Series(["a;b", None, " c ;", ""], dtype="string")) == [
+        frozenset({"a", "b"}),
+        frozenset(),
+        frozenset({"c"}),
+        frozenset(),
+    ]
