@@ -133,7 +133,9 @@ class ThemeMatcher:
         results = []
         for doc in self.nlp.pipe(lowered, batch_size=self.batch_size, n_process=1):
             found: dict[str, list[str]] = {}
-            spans = sorted(self.phrases(doc) + self.tokens(doc), key=lambda m: m[1])
+            # An empty matcher warns on every call, so only the kinds with patterns are run.
+            matches = [match for matcher in (self.phrases, self.tokens) if len(matcher) for match in matcher(doc)]
+            spans = sorted(matches, key=lambda m: m[1])
             for match_id, start, end in spans:
                 words = found.setdefault(self.nlp.vocab.strings[match_id], [])
                 text = doc[start:end].text
