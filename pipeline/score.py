@@ -40,7 +40,7 @@ def _score_themes(scorer: ThemeScorer, frame: pd.DataFrame, rows: np.ndarray, ex
     if len(rows):
         texts = frame.iloc[rows]["description"].astype(str).tolist()
         probabilities = scorer.model.predict_proba(frame.iloc[rows][["description"]])
-        predicted = scorer.model.predict(frame.iloc[rows][["description"]]).astype(bool)
+        predicted = probabilities >= scorer.model.named_steps["classifier"].thresholds_[None, :]
         explainer = Explainer(scorer.model) if explain else None
         found = scorer.matcher.match(texts) if scorer.matcher is not None else [{}] * len(rows)
         for position, row in enumerate(rows):

@@ -23,17 +23,25 @@ def run(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture(scope="module")
-def workdir(tmp_path_factory) -> Path:
+def first_training(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
+    """A folder laid out like the repository, and the result of the first `complaints train` in it."""
     folder = tmp_path_factory.mktemp("demo")
     shutil.copytree(REPO / "data" / "sample", folder / "data" / "sample")
     shutil.copy(REPO / "params.yaml", folder / "params.yaml")
     shutil.copy(REPO / "themes.yaml", folder / "themes.yaml")
+    return folder, run(["train"], folder)
+
+
+@pytest.fixture(scope="module")
+def workdir(first_training) -> Path:
+    """The folder after a successful first training, whatever order the tests run in."""
+    folder, result = first_training
+    assert result.returncode == 0, result.stderr
     return folder
 
 
-def test_train_writes_model_card_metrics_and_an_mlflow_run(workdir: Path):
-    result = run(["train"], workdir)
-    assert result.returncode == 0, result.stderr
+def test_train_writes_model_card_metrics_and_an_mlflow_run(first_training, workdir: Path):
+    _, result = first_training
     model_dir = workdir / "models" / "category"
     for name in ("model.joblib", "model_card.json", "metrics.json", "confusion_matrix.png", "data_issues.csv"):
         assert (model_dir / name).is_file(), name
