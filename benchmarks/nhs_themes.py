@@ -94,7 +94,7 @@ def weak_check(params, train: pd.DataFrame, test: pd.DataFrame, taxonomy_file: P
     ids = list(taxonomy.ids)
     matcher = ThemeMatcher(taxonomy)
     weak = np.array([[i in found for i in ids] for found in matcher.label_matrix(train["description"])], dtype=int)
-    trained = train_themes(train, weak, ids, params)
+    trained = train_themes(train, weak, ids, params, target_recall=params.themes.weak_recall)
     hidden = test[[WEAK_THEMES[i] for i in ids]].to_numpy()
     pattern_hits = np.array([[i in found for i in ids] for found in matcher.label_matrix(test["description"])])
     _, model_hits = trained.predict(test)

@@ -48,7 +48,9 @@ def main() -> None:
     rows["seed patterns alone"] = multilabel_metrics(
         weak_truth, patterns.astype(float), np.full(len(weak_ids), 0.5), weak_ids
     )
-    weak_model = train_themes(prepared.train, weak.train_targets, weak_ids, params)
+    weak_model = train_themes(
+        prepared.train, weak.train_targets, weak_ids, params, target_recall=params.themes.weak_recall
+    )
     rows["weak route (model on pattern labels)"] = evaluate_themes(
         weak_model.model, prepared.holdout, weak_truth, weak_model.thresholds, weak_ids
     )

@@ -129,6 +129,7 @@ class ThemesConfig:
     calibration_folds: int
     registered_model: str
     classifier: str = "linear_svc"  # or logistic_regression (own probabilities, no calibration folds)
+    weak_recall: float = 0.9  # labels from patterns: each threshold recovers this share of matched texts
 
     def candidates(self) -> list[tuple[float, str | None]]:
         return [(C, weight) for weight in self.class_weight for C in self.C]
@@ -207,6 +208,7 @@ _RANGES = {
     ("train", "calibration_folds"): (2, 100),
     ("themes", "calibration_folds"): (2, 100),
     ("themes", "min_theme_count"): (2, 10**9),
+    ("themes", "weak_recall"): (0.05, 1.0),
     ("evaluate", "cv_folds"): (2, 100),
     ("evaluate", "top_k"): (1, 100),
     ("evaluate", "suggestion_threshold"): (0.0, 1.0),

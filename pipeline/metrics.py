@@ -75,10 +75,15 @@ def confusion(y_true: Sequence[str], predicted: Sequence[str], labels: Sequence[
 THRESHOLD_GRID = np.round(np.arange(0.05, 0.951, 0.01), 2)
 
 
-def tune_thresholds(targets: np.ndarray, probabilities: np.ndarray, default: float = 0.5) -> np.ndarray:
+def tune_thresholds(
+    targets: np.ndarray, probabilities: np.ndarray, default: float = 0.5, recall: float | None = None
+) -> np.ndarray:
     """Per column, the probability cut-off with the best F1 on these rows (validation rows, never test).
 
-    A column with no positives keeps ``default``; ties go to the higher threshold (fewer false alarms).
+    With ``recall`` the cut-off is instead the highest one that still recovers that share of the
+    positives: for weak labels, where unmatched rows are unknown rather than negative, so F1 against
+    them would teach the model to copy the patterns. A column with no positives keeps ``default``;
+    F1 ties go to the higher threshold (fewer false alarms).
     """
     targets = np.asarray(targets, dtype=bool)
     thresholds = np.full(targets.shape[1], default)
@@ -88,6 +93,10 @@ def tune_thresholds(targets: np.ndarray, probabilities: np.ndarray, default: flo
             continue
         predicted = probabilities[:, column][:, None] >= THRESHOLD_GRID[None, :]
         true_positive = (predicted & truth[:, None]).sum(axis=0)
+        if recall is not None:
+            reaching = np.flatnonzero(true_positive / truth.sum() >= recall)
+            thresholds[column] = THRESHOLD_GRID[reaching[-1]] if len(reaching) else THRESHOLD_GRID[0]
+            continue
         f1 = 2 * true_positive / (predicted.sum(axis=0) + truth.sum())
         best = np.flatnonzero(f1 == f1.max())[-1]
         thresholds[column] = THRESHOLD_GRID[best]

@@ -185,11 +185,14 @@ def train_themes(
     theme_ids: Sequence[str],
     params: Params,
     progress: Progress | None = None,
+    target_recall: float | None = None,
 ) -> TrainedThemeModel:
     """Fit one calibrated linear model per theme on ``targets`` (rows x themes, 0/1).
 
     C and class weighting are chosen, and a threshold per theme tuned, on out-of-fold probabilities
-    from cross-validation inside ``frame``: the validation data is always training data.
+    from cross-validation inside ``frame``: the validation data is always training data. With
+    ``target_recall`` (weak labels) each threshold recovers that share of the labelled positives
+    instead of maximising F1 against labels that are only partly known.
     """
     targets = np.asarray(targets, dtype=int)
     if frame.empty or targets.shape != (len(frame), len(theme_ids)):
@@ -206,7 +209,7 @@ def train_themes(
     )
     search = {}
     for candidate, proba in out_of_fold.items():
-        thresholds = tune_thresholds(targets, proba)
+        thresholds = tune_thresholds(targets, proba, recall=target_recall)
         search[candidate] = (multilabel_metrics(targets, proba, thresholds, theme_ids), thresholds)
         log.info(
             "themes %s: cross-validated micro-F1 %.3f, macro-F1 %.3f",

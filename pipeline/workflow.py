@@ -69,7 +69,15 @@ def fit_all(
     if params.themes.enabled:
         matcher = ThemeMatcher(taxonomy) if taxonomy is not None and params.themes.labels == "patterns" else None
         data = prepare_themes(prepared, params.themes, matcher)
-        trained_themes = train_themes(prepared.train, data.train_targets, data.theme_ids, params, progress)
+        weak = params.themes.labels == "patterns"
+        trained_themes = train_themes(
+            prepared.train,
+            data.train_targets,
+            data.theme_ids,
+            params,
+            progress,
+            target_recall=params.themes.weak_recall if weak else None,
+        )
         holdout = evaluate_themes(
             trained_themes.model, prepared.holdout, data.holdout_targets, trained_themes.thresholds, data.theme_ids
         )

@@ -56,3 +56,12 @@ def test_multilabel_metrics_by_hand():
     assert metrics["per_theme"]["a"]["recall"] == pytest.approx(0.5)
     assert metrics["per_theme"]["b"]["precision"] == pytest.approx(0.5)
     assert metrics["micro_f1"] == pytest.approx(2 * 2 / (3 + 3))
+
+
+def test_recall_rule_keeps_the_highest_threshold_reaching_the_recall():
+    from pipeline.metrics import tune_thresholds
+
+    targets = np.array([[1], [1], [1], [1], [0]])
+    probabilities = np.array([[0.9], [0.8], [0.6], [0.2], [0.7]])
+    assert tune_thresholds(targets, probabilities, recall=0.75)[0] == pytest.approx(0.6)
+    assert tune_thresholds(targets, probabilities, recall=1.0)[0] == pytest.approx(0.2)
