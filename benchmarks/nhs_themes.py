@@ -34,6 +34,7 @@ from pipeline.evaluate import evaluate_themes
 from pipeline.metrics import multilabel_metrics
 from pipeline.taxonomy import ThemeMatcher, taxonomy_from_dict
 from pipeline.train import train_themes
+from pipeline.workflow import pattern_coverage
 
 NOT_THEMES = [
     "Comment ID",
@@ -106,10 +107,9 @@ def weak_check(params, train: pd.DataFrame, test: pd.DataFrame, taxonomy_file: P
             i: {"precision": float(p), "recall": float(r), "f1": float(f)}
             for i, p, r, f in zip(ids, precision, recall, f1, strict=True)
         }
-    results["training texts matched"] = {i: int(weak[:, k].sum()) for k, i in enumerate(ids)}
-    results["training texts added by the model"] = {
-        i: int((trained.predict(train)[1][:, k] & ~weak[:, k].astype(bool)).sum()) for k, i in enumerate(ids)
-    }
+    coverage = pattern_coverage(trained, train, weak)
+    results["training texts matched"] = {i: c["matched_by_patterns"] for i, c in coverage.items()}
+    results["training texts added by the model"] = {i: c["added_by_model"] for i, c in coverage.items()}
     return results
 
 

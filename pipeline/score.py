@@ -85,12 +85,14 @@ def score(
 
     classes = np.asarray([str(label) for label in model.classes_], dtype=object)
     top_labels = np.full((len(frame), k), None, dtype=object)
+    top_index = np.full(len(frame), -1)
     top_probabilities = np.full((len(frame), k), np.nan)
     if has_text.any():
         rows = np.flatnonzero(has_text.to_numpy())
         probabilities = model.predict_proba(frame.iloc[rows][["description"]])
         order = np.argsort(-probabilities, axis=1, kind="stable")[:, :k]
         top_labels[rows, : order.shape[1]] = classes[order]
+        top_index[rows] = order[:, 0]
         top_probabilities[rows, : order.shape[1]] = np.take_along_axis(probabilities, order, axis=1)
 
     scored["predicted_category"] = pd.array(top_labels[:, 0], dtype="string")
@@ -117,9 +119,8 @@ def score(
         explainer = Explainer(model)
         terms = [""] * len(frame)
         for row in rows:
-            index = classes.tolist().index(top_labels[row, 0])
             terms[row] = ", ".join(
-                t.text for t in explainer.explain(str(text.iloc[row]), index, params.score.explain_terms)
+                t.text for t in explainer.explain(str(text.iloc[row]), top_index[row], params.score.explain_terms)
             )
         scored["category_terms"] = pd.array(terms, dtype="string")
     if themes is not None:

@@ -10,6 +10,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+import pandas as pd
+
 from pipeline.config import Params
 from pipeline.evaluate import Evaluation, evaluate, evaluate_themes
 from pipeline.prepare import Prepared, ThemeData, prepare, prepare_themes
@@ -40,16 +43,18 @@ class TrainingResult:
     themes: ThemeResult | None
 
 
-def _pattern_coverage(trained: TrainedThemeModel, prepared: Prepared, data: ThemeData) -> dict[str, dict[str, int]]:
+def pattern_coverage(
+    trained: TrainedThemeModel, train: pd.DataFrame, pattern_targets: np.ndarray
+) -> dict[str, dict[str, int]]:
     """Per theme: training texts the patterns matched, and how many more the model finds beyond them."""
-    _, predicted = trained.predict(prepared.train)
-    matched = data.train_targets.astype(bool)
+    _, predicted = trained.predict(train)
+    matched = np.asarray(pattern_targets, dtype=bool)
     return {
         theme: {
             "matched_by_patterns": int(matched[:, k].sum()),
             "added_by_model": int((predicted[:, k] & ~matched[:, k]).sum()),
         }
-        for k, theme in enumerate(data.theme_ids)
+        for k, theme in enumerate(trained.theme_ids)
     }
 
 
@@ -84,6 +89,6 @@ def fit_all(
         names = {theme: validated.theme_columns.get(theme, theme) for theme in data.theme_ids}
         if taxonomy is not None:
             names |= {theme: taxonomy.name_of(theme) for theme in data.theme_ids if theme in taxonomy.ids}
-        coverage = _pattern_coverage(trained_themes, prepared, data) if matcher is not None else {}
+        coverage = pattern_coverage(trained_themes, prepared.train, data.train_targets) if matcher is not None else {}
         themes = ThemeResult(trained_themes, holdout, data, names, coverage)
     return TrainingResult(prepared, category, themes)
