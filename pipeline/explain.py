@@ -39,7 +39,10 @@ class Explainer:
         self.word_names = word.get_feature_names_out()
         self.char_names = char.get_feature_names_out()
         self.char_range = char.ngram_range
-        self.weights = linear_weights(model.named_steps["classifier"])
+        # Only the TF-IDF columns (first in the matrix) map to words; embedding columns, when
+        # switched on, also move the score but name no word, so explanations leave them out.
+        n_tfidf = len(self.word_names) + len(self.char_names)
+        self.weights = linear_weights(model.named_steps["classifier"])[:, :n_tfidf]
 
     def explain(self, text: str, output: int, top_n: int = 5) -> list[Term]:
         """The ``top_n`` terms of ``text`` that most raise output ``output`` (a category or theme index)."""

@@ -13,13 +13,14 @@ from sklearn.pipeline import FeatureUnion
 from sklearn.pipeline import Pipeline as SkPipeline
 
 from pipeline.config import FeaturesConfig, TextConfig
+from pipeline.embeddings import ENCODERS, SentenceEmbedder, embedding_columns
 from pipeline.text import IdentifierMasker, LemmaNormaliser
 
 TEXT_COLUMN = "description"
 
 
 def build_text_features(features: FeaturesConfig, text: TextConfig, normalise: bool = True) -> ColumnTransformer:
-    """Unfitted transformer: DataFrame[description] -> sparse TF-IDF matrix.
+    """Unfitted transformer: DataFrame[description] -> sparse TF-IDF matrix (then embeddings, if switched on).
 
     ``normalise=False`` expects text already masked and passed through :func:`pipeline.text.normalise_texts`
     (training does that once, not once per cross-validation fit); saved models always normalise.
@@ -55,5 +56,23 @@ def build_text_features(features: FeaturesConfig, text: TextConfig, normalise: b
             ("mask", IdentifierMasker(text.mask_identifiers, text.mask_names)),
             ("normalise", LemmaNormaliser(text.lemmatize, text.batch_size)),
         ] + steps
-    # sparse_threshold=1: always keep the TF-IDF matrix sparse, however dense a small batch happens to be.
-    return ColumnTransformer([("text", SkPipeline(steps), TEXT_COLUMN)], remainder="drop", sparse_threshold=1.0)
+    blocks = [("text", SkPipeline(steps), TEXT_COLUMN)]
+    if features.embeddings != "none":
+        blocks.append(_embedding_block(features, text, normalise))
+    # sparse_threshold=1: always keep the matrix sparse, however dense a small batch happens to be.
+    return ColumnTransformer(blocks, remainder="drop", sparse_threshold=1.0)
+
+
+def _embedding_block(features: FeaturesConfig, text: TextConfig, normalise: bool) -> tuple:
+    """Sentence embeddings of the masked (not lemmatised) text, after the TF-IDF columns.
+
+    On the pre-normalised path training has already embedded every row once (the columns named by
+    :func:`pipeline.embeddings.embedding_columns`); they pass straight through.
+    """
+    if not normalise:
+        return ("embedding", "passthrough", embedding_columns(ENCODERS[features.embeddings]))
+    steps = [
+        ("mask", IdentifierMasker(text.mask_identifiers, text.mask_names)),
+        ("embed", SentenceEmbedder(features.embeddings, features.embedding_weight)),
+    ]
+    return ("embedding", SkPipeline(steps), TEXT_COLUMN)

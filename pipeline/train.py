@@ -18,6 +18,7 @@ from sklearn.model_selection import GroupKFold, KFold, StratifiedGroupKFold, Str
 from sklearn.pipeline import Pipeline as SkPipeline
 
 from pipeline.config import Params
+from pipeline.embeddings import SentenceEmbedder, embedding_columns
 from pipeline.features import build_text_features
 from pipeline.metrics import classification_metrics, multilabel_metrics, tune_thresholds
 from pipeline.model import build_category_model, build_classifier, build_theme_head, build_theme_model
@@ -70,7 +71,13 @@ def _normalised(frame: pd.DataFrame, params: Params) -> pd.DataFrame:
     fitted once on all training rows.
     """
     masked = IdentifierMasker(params.text.mask_identifiers, params.text.mask_names).fit_transform(frame["description"])
-    return pd.DataFrame({"description": normalise_texts(masked, params.text.lemmatize, params.text.batch_size)})
+    normalised = pd.DataFrame({"description": normalise_texts(masked, params.text.lemmatize, params.text.batch_size)})
+    if params.features.embeddings == "none":
+        return normalised
+    # Embedding is the slow step: embed every training row once, as the saved model would.
+    embedder = SentenceEmbedder(params.features.embeddings, params.features.embedding_weight).fit(masked)
+    vectors = pd.DataFrame(embedder.transform(masked), columns=embedding_columns(embedder.n_features_out_))
+    return pd.concat([normalised, vectors], axis=1)
 
 
 def _splits(frame: pd.DataFrame, labels: np.ndarray | None, n_folds: int, params: Params) -> list:

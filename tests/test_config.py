@@ -36,6 +36,7 @@ def test_cfpb_config_maps_its_columns():
         ("prepare:\n  split: sideways\n", "prepare.split is 'sideways'; choose one of"),
         ("train:\n  colour: red\n", "Unknown key(s) in section 'train': colour"),
         ("reporting:\n  x: 1\n", "Unknown section(s)"),
+        ("features:\n  embeddings: bert\n", "features.embeddings is 'bert'; choose one of: minilm, none"),
     ],
 )
 def test_bad_params_say_what_is_wrong(tmp_path: Path, extra: str, message: str):
@@ -67,6 +68,7 @@ def test_params_cannot_be_changed_after_loading(params):
         ("evaluate:\n  cv_folds: 1\n", "evaluate.cv_folds is 1"),
         ("train:\n  C: [0.1, -1]\n", "train.C is"),
         ("evaluate:\n  suggestion_threshold: 1.5\n", "suggestion_threshold is 1.5"),
+        ("features:\n  embedding_weight: 0\n", "features.embedding_weight is 0"),
     ],
 )
 def test_out_of_range_values_are_named(tmp_path: Path, extra: str, message: str):
