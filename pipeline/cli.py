@@ -22,13 +22,14 @@ from pipeline.evaluate import evaluate as evaluate_model
 from pipeline.evaluate import evaluate_themes
 from pipeline.schema import DataContractError, validate
 from pipeline.taxonomy import TaxonomyError
+from pipeline.tracking import RegistryError
 
 # Tracebacks never show local variables: they could hold complaint text.
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__, pretty_exceptions_show_locals=False)
 console = Console(stderr=True)
 log = logging.getLogger("complaints")
 
-USER_ERRORS = (ConfigError, DataContractError, io.InputFileError, TaxonomyError)
+USER_ERRORS = (ConfigError, DataContractError, io.InputFileError, TaxonomyError, RegistryError)
 EXIT_USER_ERROR, EXIT_UNTRUSTED_MODEL = 2, 3
 ParamsOption = typer.Option(Path("params.yaml"), "--params", "-p", help="Params file (see params.yaml).")
 ModelDirOption = typer.Option(None, "--model-dir", help="Folder with model.joblib and model_card.json.")
@@ -289,113 +290,142 @@ def evaluate(
         console.print(f"Metrics: {out}")
 
 
-def _load_models(params: Params, model_dir: Path | None, themes_dir: Path | None):
-    """The category model and, when trained, the theme model with the taxonomy's matcher."""
+def _load_one(params: Params, reference: str) -> tuple[object, dict, str]:
+    """(model, card, version label) from a registry address or a model folder."""
+    from pipeline import tracking
+
+    if reference.startswith("models:/"):
+        return tracking.load_registered(params.tracking, reference)
+    model, card = io.load_model(reference)
+    return model, card, f"{card['model']}@{card['model_sha256'][:12]}"
+
+
+def _load_scorers(params: Params, model: str | None, themes_model: str | None):
+    """The category model and, unless switched off, the theme model with the taxonomy's matcher.
+
+    A theme model named on the command line must load; the default one may be missing (a council
+    that has not trained themes yet), and then categories are scored alone, with a warning.
+    """
+    from pipeline.batch import Scorers
     from pipeline.score import ThemeScorer
     from pipeline.taxonomy import ThemeMatcher
 
-    model, card = io.load_model(model_dir or params.output.model_dir)
-    version = f"{card['model']}@{card['model_sha256'][:12]}"
-    themes_path = Path(themes_dir or params.output.themes_model_dir)
-    if not params.themes.enabled or not (themes_path / io.CARD_FILE).is_file():
-        return model, version, None
-    theme_model, theme_card = io.load_model(themes_path)
+    category_model, _, version = _load_one(params, model or params.score.model)
+    reference = themes_model or params.score.themes_model
+    if not params.themes.enabled or not reference:
+        return Scorers(category_model, version)
+    try:
+        theme_model, theme_card, theme_version = _load_one(params, reference)
+    except (RegistryError, io.InputFileError) as error:
+        if themes_model:
+            raise
+        log.warning("No theme model (%s): scoring categories only.", error)
+        return Scorers(category_model, version)
     taxonomy = io.read_taxonomy(params.themes.taxonomy_file) if Path(params.themes.taxonomy_file).is_file() else None
-    theme_ids = tuple(theme["id"] for theme in theme_card["themes"])
-    scorer = ThemeScorer(
+    themes = ThemeScorer(
         theme_model,
-        theme_ids,
-        f"{theme_card['model']}@{theme_card['model_sha256'][:12]}",
+        tuple(theme["id"] for theme in theme_card["themes"]),
+        theme_version,
         ThemeMatcher(taxonomy) if taxonomy is not None else None,
     )
-    return model, version, scorer
+    return Scorers(category_model, version, themes)
 
 
-def _score(params: Params, raw: pd.DataFrame, model_dir: Path | None, themes_dir: Path | None):
-    """Load the models, validate the rows for scoring, and score them: (validated, scored, model version)."""
-    from pipeline.score import score as score_frame
+ModelOption = typer.Option(
+    None, "--model", help="Registry address (models:/NAME@ALIAS) or model folder; default score.model."
+)
+ThemesModelOption = typer.Option(
+    None, "--themes-model", help="Registry address or folder of the theme model; default score.themes_model."
+)
 
-    model, version, themes = _load_models(params, model_dir, themes_dir)
-    validated = validate(raw, params.data, params.labels, purpose="score")
-    return validated, score_frame(model, validated.frame, params, model_version=version, themes=themes), version
 
-
-ThemesDirOption = typer.Option(None, "--themes-dir", help="Folder of the theme model; default output.themes_model_dir.")
+def _rejects_path(out: Path) -> Path:
+    return out.with_name(f"{out.stem}_rejects.csv")
 
 
 @app.command()
 def score(
     data: Path = typer.Argument(..., help="Complaints to score (CSV, XLSX or Parquet)."),
-    out: Path | None = typer.Option(None, "--out", help="Scored file; default output.scored_file."),
+    out: Path | None = typer.Option(
+        None, "--out", help="Scored file (.csv, .xlsx, .parquet); default output.scored_file."
+    ),
     params_file: Path = ParamsOption,
-    model_dir: Path | None = ModelDirOption,
-    themes_dir: Path | None = ThemesDirOption,
+    model: str | None = ModelOption,
+    themes_model: str | None = ThemesModelOption,
+    explain: bool | None = typer.Option(None, "--explain/--no-explain", help="Words behind each suggestion."),
+    summary_json: Path | None = typer.Option(None, "--summary-json", help="Also write the summary as JSON here."),
 ) -> None:
-    """Suggest categories (top 3 with probabilities) and themes for every row, with the words behind them."""
+    """Score every row of a file in chunks: top 3 categories, themes, the words behind them, and what needs review.
+
+    Rows that cannot be read go to OUT_rejects.csv with the reason; rows in = rows scored + rows rejected.
+    """
+    from pipeline.batch import score_chunks
+
     with user_errors():
         params = load_params(params_file)
-        validated, scored, _ = _score(params, io.read_table(data, params.data.sheet), model_dir, themes_dir)
-    target = io.write_table(scored, out or params.output.scored_file)
-    console.print(
-        _summary_table(
-            f"Scored {data.name}",
-            {
-                "rows in": validated.rows_in,
-                "rows out": len(scored),
-                "needs review": int(scored["needs_review"].sum()),
-                "suggested with confidence": int((~scored["needs_review"]).sum()),
-                "with at least one theme": int((scored["themes"] != "").sum())
-                if "themes" in scored
-                else "no theme model",
-            },
-        )
-    )
-    console.print(f"Scored file: {target}")
+        scorers = _load_scorers(params, model, themes_model)
+        target = Path(out or params.output.scored_file)
+        chunks = io.iter_table(data, params.score.chunk_rows, params.data.sheet)
+        with (
+            io.TableWriter(target) as scored_out,
+            io.TableWriter(_rejects_path(target)) as rejects_out,
+            Progress(console=console, transient=True) as bar,
+        ):
+            task = bar.add_task(f"Scoring {data.name}", total=None)
+            summary = score_chunks(
+                chunks,
+                scorers,
+                params,
+                scored_out.write,
+                rejects_out.write,
+                params.score.explain if explain is None else explain,
+                progress=lambda rows: bar.advance(task, rows),
+            )
+    rows = summary.as_dict()
+    console.print(_summary_table(f"Scored {data.name}", {k.replace("_", " "): v for k, v in rows.items()}))
+    console.print(f"Scored file: {target}\nRejected rows: {_rejects_path(target)}")
+    if summary_json:
+        io.write_json(rows, summary_json)
 
 
 @app.command()
 def suggest(
     text: str = typer.Argument(..., help="The complaint, as recorded at intake."),
+    team: str | None = typer.Option(None, "--team", help="The team the complaint is about (shown with the result)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
     params_file: Path = ParamsOption,
-    model_dir: Path | None = ModelDirOption,
-    themes_dir: Path | None = ThemesDirOption,
+    model: str | None = ModelOption,
+    themes_model: str | None = ThemesModelOption,
 ) -> None:
     """Suggest the category (top 3 with probabilities) and themes for one complaint, with the words behind them."""
+    from pipeline.score import score as score_frame
+    from pipeline.score import suggestion as as_suggestion
+
     with user_errors():
         params = load_params(params_file)
-        raw = pd.DataFrame({params.data.columns["description"]: [text]})
-        _, scored, version = _score(params, raw, model_dir, themes_dir)
-        row = scored.iloc[0]
-    suggestion = {
-        "categories": [
-            {"category": row[f"suggestion_{k}"], "probability": row[f"probability_{k}"]}
-            for k in range(1, params.evaluate.top_k + 1)
-            if pd.notna(row[f"suggestion_{k}"])
-        ],
-        "category_words": row.get("category_terms", ""),
-        "themes": row.get("theme_probabilities", ""),
-        "theme_words": row.get("theme_terms", ""),
-        "theme_patterns": row.get("theme_patterns", ""),
-        "needs_review": bool(row["needs_review"]),
-        "review_reason": row["review_reason"],
-        "model_version": version,
-    }
+        scorers = _load_scorers(params, model, themes_model)
+        columns = params.data.columns
+        raw = pd.DataFrame({columns["description"]: [text]} | ({columns["team"]: [team]} if "team" in columns else {}))
+        frame = validate(raw, params.data, params.labels, purpose="score").frame
+        row = score_frame(scorers.model, frame, params, scorers.version, scorers.themes).iloc[0]
+    suggestion = as_suggestion(row, params.evaluate.top_k) | {"team": team}
     if as_json:
-        typer.echo(json.dumps(suggestion, indent=2, default=str))
+        typer.echo(json.dumps(suggestion, indent=2))
         return
     table = Table(title="Suggested categories", title_justify="left")
     for column in ("category", "probability"):
         table.add_column(column)
     for item in suggestion["categories"]:
-        table.add_row(str(item["category"]), f"{item['probability']:.2f}  {'█' * round(20 * item['probability'])}")
+        table.add_row(item["category"], f"{item['probability']:.2f}  {'█' * round(20 * item['probability'])}")
     console.print(table)
-    details = {
-        "words behind the top category": suggestion["category_words"],
-        "themes": suggestion["themes"] or "none",
-        "words behind each theme": suggestion["theme_words"],
-        "seed patterns matched": suggestion["theme_patterns"],
-    }
+    details = {"words behind the top category": ", ".join(suggestion["category_words"])}
+    for theme in suggestion["themes"]:
+        evidence = ", ".join(theme["words"]) + (
+            f" (pattern: {', '.join(theme['patterns'])})" if theme["patterns"] else ""
+        )
+        details[f"theme {theme['theme']} {theme['probability']:.2f}"] = evidence
+    if not suggestion["themes"]:
+        details["themes"] = "none"
     console.print(_summary_table("Why", {k: v or "-" for k, v in details.items()}))
     badge = (
         f"[bold yellow]NEEDS REVIEW[/]: {suggestion['review_reason']}"
@@ -403,6 +433,30 @@ def suggest(
         else "[green]confident[/]"
     )
     console.print(badge)
+
+
+@app.command()
+def serve(
+    params_file: Path = ParamsOption,
+    model: str | None = ModelOption,
+    themes_model: str | None = ThemesModelOption,
+    host: str | None = typer.Option(None, "--host", help="Address to listen on; default service.host (127.0.0.1)."),
+    port: int | None = typer.Option(None, "--port", help="Port; default service.port (8000)."),
+) -> None:
+    """Serve the intake page (GET /) and the JSON API (POST /suggest, POST /score, GET /health, /docs)."""
+    import os
+
+    import uvicorn
+
+    from pipeline.service import create_app
+
+    with user_errors():
+        params = load_params(params_file)
+        scorers = _load_scorers(params, model, themes_model)
+    token = os.environ.get(params.service.token_variable) or None
+    where = f"http://{host or params.service.host}:{port or params.service.port}/"
+    console.print(f"Intake page: {where}  (API docs: {where}docs; bearer token {'required' if token else 'off'})")
+    uvicorn.run(create_app(scorers, params, token), host=host or params.service.host, port=port or params.service.port)
 
 
 @app.command("generate-sample")

@@ -142,6 +142,11 @@ class ThemesConfig:
 class ScoreConfig:
     min_words: int
     explain_terms: int = 5  # words shown behind each suggested category or theme
+    min_known_share: float = 0.5  # below this share of words seen in training, a text needs review
+    model: str = "models:/complaints-category@champion"  # registry address, or a folder with model.joblib
+    themes_model: str | None = "models:/complaints-themes@champion"  # null: categories only
+    chunk_rows: int = 5000  # rows read, scored and written at a time (bounds memory)
+    explain: bool = True  # the words behind each suggestion (costs about a third of the scoring time)
 
 
 @dataclass(frozen=True)
@@ -151,6 +156,17 @@ class TrackingConfig:
     registered_model: str
     promotion_metric: str
     promotion_margin: float
+
+
+@dataclass(frozen=True)
+class ServiceConfig:
+    """The HTTP service for intake (complaints serve)."""
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    max_text_chars: int = 20_000  # longer texts get 422: a complaint, not a case file
+    max_batch: int = 100  # complaints per POST /score
+    token_variable: str = "COMPLAINTS_API_TOKEN"  # when this variable is set, requests need the bearer token
 
 
 @dataclass(frozen=True)
@@ -174,6 +190,7 @@ class Params:
     evaluate: EvaluateConfig
     score: ScoreConfig
     tracking: TrackingConfig
+    service: ServiceConfig
     output: OutputConfig
     source: str = field(default="", compare=False)
 
@@ -218,6 +235,11 @@ _RANGES = {
     ("evaluate", "suggestion_threshold"): (0.0, 1.0),
     ("evaluate", "calibration_bins"): (2, 1000),
     ("score", "min_words"): (0, 10**6),
+    ("score", "min_known_share"): (0.0, 1.0),
+    ("score", "chunk_rows"): (1, 10**7),
+    ("service", "port"): (1, 65535),
+    ("service", "max_text_chars"): (1, 10**7),
+    ("service", "max_batch"): (1, 10**6),
     ("tracking", "promotion_margin"): (0.0, 1.0),
     ("features", "word_min_df"): (1, 10**9),
     ("features", "char_min_df"): (1, 10**9),

@@ -8,12 +8,16 @@ masked text, so an explanation never names a person, phone number or address.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+import pandas as pd
+from scipy import sparse
 from spacy.lang.en.stop_words import STOP_WORDS
 
+from pipeline.features import CharWbNgrams
 from pipeline.model import linear_weights
 from pipeline.text import lemma_tokens
 
@@ -26,54 +30,160 @@ class Term:
     weight: float  # contribution to the score; positive pushes towards the output
 
 
+@dataclass(frozen=True)
+class Reading:
+    """One pass of a model over a batch of texts: what both scoring and explaining need."""
+
+    tokens: list[list[tuple[str, str]]]  # per text: (word as written after masking, normalised form)
+    tfidf: sparse.csr_matrix  # per text: the TF-IDF row the linear head sees
+    probabilities: np.ndarray  # texts x outputs, exactly as model.predict_proba gives them
+
+
 class Explainer:
-    """Built once per fitted model (text features -> linear head); ``explain`` is then per text."""
+    """Built once per fitted model (text features -> linear head).
+
+    :meth:`read` runs the model's own steps once per batch (mask, lemmatise, vectorise, classify),
+    keeping the tokens and TF-IDF rows; :meth:`explain_batch` then explains any outputs from them
+    without reading the texts again.
+    """
 
     def __init__(self, model: Any):
+        self.model = model
         features = model.named_steps["features"]
         text_pipeline = features.named_transformers_["text"]
         self.masker = text_pipeline.named_steps["mask"]
         self.normaliser = text_pipeline.named_steps["normalise"]
         self.vectorisers = text_pipeline.named_steps["tfidf"]
+        self.tfidf_only = list(features.named_transformers_) == ["text"]
         word, char = (vectoriser for _, vectoriser in self.vectorisers.transformer_list)
         self.word_names = word.get_feature_names_out()
-        self.char_names = char.get_feature_names_out()
-        self.char_range = char.ngram_range
+        self._vocabulary = word.vocabulary_
+        char_names = char.get_feature_names_out()
+        # Models saved before the cached analyser carry sklearn's "char_wb", which splits the same way.
+        self.char_ngrams = char.analyzer if callable(char.analyzer) else CharWbNgrams(char.ngram_range)
+        self.char_index = {gram: len(self.word_names) + index for index, gram in enumerate(char_names)}
+        self._word_features: dict[str, np.ndarray] = {}
         # Only the TF-IDF columns (first in the matrix) map to words; embedding columns, when
         # switched on, also move the score but name no word, so explanations leave them out.
-        n_tfidf = len(self.word_names) + len(self.char_names)
-        self.weights = linear_weights(model.named_steps["classifier"])[:, :n_tfidf]
+        self.weights = linear_weights(model.named_steps["classifier"])[:, : len(self.char_index) + len(self.word_names)]
+
+    def read(self, texts: Sequence[str]) -> Reading:
+        """Mask, lemmatise, vectorise and classify ``texts`` once, keeping what explanations need."""
+        masked = self.masker.transform(list(texts))
+        tokens = [lemma_tokens(text, self.normaliser.lemmatize) for text in masked]
+        tfidf = self.vectorisers.transform([" ".join(lemma for _, lemma in found) for found in tokens]).tocsr()
+        if self.tfidf_only:
+            matrix = tfidf
+        else:  # embeddings follow the TF-IDF columns; they come from the model's own step
+            matrix = self.model.named_steps["features"].transform(pd.DataFrame({"description": list(texts)}))
+        return Reading(tokens, tfidf, self.model.named_steps["classifier"].predict_proba(matrix))
+
+    def shares_text_features_with(self, other: Explainer) -> bool:
+        """True when ``other`` turns text into exactly the same TF-IDF matrix (same masking, vocabulary
+        and weights), as the category and theme models do when trained on the same rows and params;
+        one :meth:`read` then serves both."""
+        mine, theirs = self.vectorisers.transformer_list, other.vectorisers.transformer_list
+        return (
+            self.tfidf_only
+            and other.tfidf_only
+            and self.masker.get_params() == other.masker.get_params()
+            and getattr(self.masker, "lowercase_words_", None) == getattr(other.masker, "lowercase_words_", None)
+            and self.normaliser.get_params() == other.normaliser.get_params()
+            and len(mine) == len(theirs)
+            and all(_same_vectoriser(a, b) for (_, a), (_, b) in zip(mine, theirs, strict=True))
+        )
+
+    def known_share(self, reading: Reading) -> np.ndarray:
+        """Per text, the share of its words that the training texts also used (1.0 for no words)."""
+        vocabulary = self._vocabulary
+        return np.array(
+            [np.mean([lemma in vocabulary for _, lemma in found]) if found else 1.0 for found in reading.tokens]
+        )
+
+    def reread(self, reading: Reading) -> Reading:
+        """This model's probabilities for the texts of another model's ``reading`` (shared features)."""
+        return Reading(reading.tokens, reading.tfidf, self.model.named_steps["classifier"].predict_proba(reading.tfidf))
 
     def explain(self, text: str, output: int, top_n: int = 5) -> list[Term]:
         """The ``top_n`` terms of ``text`` that most raise output ``output`` (a category or theme index)."""
-        [masked] = self.masker.transform([text])
-        tokens = lemma_tokens(masked, self.normaliser.lemmatize)
-        if not tokens:
-            return []
-        normalised = " ".join(lemma for _, lemma in tokens)
-        row = self.vectorisers.transform([normalised]).tocsr()
-        contributions = row.multiply(self.weights[output]).tocsr()
-        by_lemma: dict[str, float] = defaultdict(float)
-        n_word = len(self.word_names)
-        for index, value in zip(contributions.indices, contributions.data, strict=True):
-            if index < n_word:
-                by_lemma[self.word_names[index]] += value
-            else:
-                self._share_char_ngram(self.char_names[index - n_word], value, tokens, by_lemma)
-        surface = _surface_forms(tokens)
-        terms = [
-            Term(surface[lemma], float(weight))
-            for lemma, weight in by_lemma.items()
-            if weight > 0 and lemma in surface and _readable(lemma)
-        ]
-        return sorted(terms, key=lambda term: -term.weight)[:top_n]
+        return self.explain_batch(self.read([text]), [[output]], top_n)[0][0]
 
-    @staticmethod
-    def _share_char_ngram(ngram: str, value: float, tokens: list[tuple[str, str]], by_lemma: dict) -> None:
-        # char_wb n-grams are taken from each word padded with spaces: share among the words holding it.
-        holders = [lemma for _, lemma in tokens if ngram in f" {lemma} "]
-        for lemma in holders:
-            by_lemma[lemma] += value / len(holders)
+    def explain_batch(
+        self, reading: Reading, outputs: Sequence[Sequence[int]], top_n: int = 5
+    ) -> list[list[list[Term]]]:
+        """For each text of ``reading``, the ``top_n`` terms behind each of its ``outputs``."""
+        return [
+            self._explain_row(reading.tfidf[position], found, wanted, top_n)
+            for position, (found, wanted) in enumerate(zip(reading.tokens, outputs, strict=True))
+        ]
+
+    def _explain_row(self, row, tokens: list[tuple[str, str]], outputs: Sequence[int], top_n: int) -> list[list[Term]]:
+        if not tokens or not len(outputs) or not row.nnz:
+            return [[] for _ in outputs]
+        row.sort_indices()
+        terms, shares = self._attribution(row.indices, tokens)
+        # (terms x features present) @ (features present x outputs): every contribution at once.
+        contributions = shares @ (row.data[:, None] * self.weights[np.asarray(outputs)][:, row.indices].T)
+        surface = _surface_forms(tokens)
+        explained = []
+        for column in range(len(outputs)):
+            best = np.argsort(-contributions[:, column], kind="stable")
+            found = []
+            for term in best:
+                if contributions[term, column] <= 0 or len(found) == top_n:
+                    break
+                if terms[term] in surface and _readable(terms[term]):
+                    found.append(Term(surface[terms[term]], float(contributions[term, column])))
+            explained.append(found)
+        return explained
+
+    def _char_features(self, lemma: str) -> np.ndarray:
+        """Column indices of the character n-grams of one word that are in the vocabulary (cached)."""
+        found = self._word_features.get(lemma)
+        if found is None:
+            grams = {self.char_index.get(gram) for gram in self.char_ngrams.word_ngrams(lemma)} - {None}
+            found = self._word_features[lemma] = np.array(sorted(grams), dtype=np.int64)
+        return found
+
+    def _attribution(self, indices: np.ndarray, tokens: list[tuple[str, str]]) -> tuple[list[str], sparse.csr_matrix]:
+        """Which words or phrases each present feature belongs to: (terms, terms x features shares).
+
+        A word or two-word feature belongs to its phrase. A char_wb n-gram is taken from each word
+        padded with spaces, so it is shared equally among the word occurrences that hold it.
+        """
+        term_ids: dict[str, int] = {}
+        occurrence_terms = np.array([term_ids.setdefault(lemma, len(term_ids)) for _, lemma in tokens])
+        per_occurrence = [self._char_features(lemma) for _, lemma in tokens]
+        features = np.concatenate(per_occurrence)
+        owners = np.repeat(occurrence_terms, [len(found) for found in per_occurrence])
+        columns = np.searchsorted(indices, features).clip(max=len(indices) - 1)
+        present = indices[columns] == features
+        columns, owners = columns[present], owners[present]
+        holders = np.bincount(columns, minlength=len(indices))
+        shares = [1.0 / holders[columns]]
+        rows, cols = [owners], [columns]
+        n_word = len(self.word_names)
+        word_columns = np.flatnonzero(indices < n_word)
+        rows.append(np.array([term_ids.setdefault(self.word_names[indices[c]], len(term_ids)) for c in word_columns]))
+        cols.append(word_columns)
+        shares.append(np.ones(len(word_columns)))
+        matrix = sparse.coo_matrix(
+            (np.concatenate(shares), (np.concatenate(rows).astype(np.int64), np.concatenate(cols))),
+            shape=(len(term_ids), len(indices)),
+        ).tocsr()  # duplicates (a word written twice) add up, as each occurrence holds a share
+        return list(term_ids), matrix
+
+
+def _same_vectoriser(a: Any, b: Any) -> bool:
+    """Two fitted TF-IDF vectorisers that give the same matrix for any text."""
+    settings = ("ngram_range", "token_pattern", "lowercase", "binary", "norm", "use_idf", "smooth_idf", "sublinear_tf")
+    analysers = [v.analyzer.ngram_range if callable(v.analyzer) else (v.analyzer, v.ngram_range) for v in (a, b)]
+    return (
+        all(getattr(a, key) == getattr(b, key) for key in settings)
+        and analysers[0] == analysers[1]
+        and a.vocabulary_ == b.vocabulary_
+        and np.array_equal(a.idf_, b.idf_)
+    )
 
 
 def _readable(lemma: str) -> bool:

@@ -17,6 +17,50 @@ from pipeline.embeddings import ENCODERS, SentenceEmbedder, embedding_columns
 from pipeline.text import IdentifierMasker, LemmaNormaliser
 
 TEXT_COLUMN = "description"
+WORD_CACHE_SIZE = 200_000  # distinct words whose n-grams are remembered (a few tens of MB at most)
+
+
+class CharWbNgrams:
+    """scikit-learn's ``char_wb`` analyser with the n-grams of each distinct word computed once.
+
+    Character n-grams are taken inside each word padded with spaces, exactly as ``char_wb`` does,
+    so the features are the same; words recur, so caching them makes the slowest part of scoring
+    several times faster. Input is already lower-cased and normalised. The cache is not saved.
+    """
+
+    def __init__(self, ngram_range: tuple[int, int] = (2, 5)):
+        self.ngram_range = tuple(ngram_range)
+        self._cache: dict[str, list[str]] = {}
+
+    def __call__(self, document: str) -> list[str]:
+        grams: list[str] = []
+        for word in document.split():
+            cached = self._cache.get(word)
+            if cached is None:
+                cached = self.word_ngrams(word)
+                if len(self._cache) < WORD_CACHE_SIZE:
+                    self._cache[word] = cached
+            grams.extend(cached)
+        return grams
+
+    def word_ngrams(self, word: str) -> list[str]:
+        """The n-grams of one word, in char_wb order (a word shorter than n counts once, padded)."""
+        padded = f" {word} "
+        low, high = self.ngram_range
+        grams = []
+        for n in range(low, high + 1):
+            if len(padded) <= n:
+                grams.append(padded)
+                break
+            grams.extend(padded[start : start + n] for start in range(len(padded) - n + 1))
+        return grams
+
+    def __getstate__(self) -> dict:
+        return {"ngram_range": self.ngram_range}
+
+    def __setstate__(self, state: dict) -> None:
+        self.ngram_range = tuple(state["ngram_range"])
+        self._cache = {}
 
 
 def build_text_features(features: FeaturesConfig, text: TextConfig, normalise: bool = True) -> ColumnTransformer:
@@ -40,8 +84,7 @@ def build_text_features(features: FeaturesConfig, text: TextConfig, normalise: b
             (
                 "char",
                 TfidfVectorizer(
-                    analyzer="char_wb",
-                    ngram_range=features.char_ngram_range,
+                    analyzer=CharWbNgrams(features.char_ngram_range),
                     min_df=features.char_min_df,
                     max_features=features.char_max_features,
                     sublinear_tf=features.sublinear_tf,

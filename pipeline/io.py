@@ -6,22 +6,27 @@ never leaves half a file. Text cells that a spreadsheet would run as a formula a
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import hmac
 import json
 import os
+import re
 import tempfile
 import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
 from typing import Any
 
 import joblib
+import numpy as np
 import pandas as pd
 import yaml
 
+from pipeline.schema import FIRST_DATA_ROW
 from pipeline.taxonomy import Taxonomy, taxonomy_from_dict
 
 TABLE_SUFFIXES = (".csv", ".xlsx", ".parquet")
@@ -72,6 +77,205 @@ def read_table(path: str | Path, sheet: str | None = None) -> pd.DataFrame:
                 "put text that contains commas in double quotes (Excel's 'Save as CSV' does this)."
             ) from error
     raise InputFileError(f"{path}: not UTF-8 or Windows-1252 text. Save it from Excel as 'CSV UTF-8'.")
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """Part of a table: its rows (every column text), their row numbers as a spreadsheet shows them
+    (header = row 1), and the rows of this part that could not be read, with the reason."""
+
+    frame: pd.DataFrame
+    source_rows: np.ndarray
+    unreadable: pd.DataFrame  # columns source_row, reason
+
+
+def _csv_encoding(path: Path) -> str:
+    """UTF-8 (with or without BOM) or Windows-1252, decided by reading the file once in blocks."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    with path.open("rb") as handle:
+        try:
+            while block := handle.read(1 << 20):
+                decoder.decode(block)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return "cp1252"
+    return "utf-8-sig"
+
+
+_BAD_LINE = re.compile(r"Skipping line (\d+): expected (\d+) fields?, saw (\d+)")
+
+
+def _csv_chunks(path: Path, chunk_rows: int) -> Iterator[Chunk]:
+    encoding = _csv_encoding(path)
+    try:
+        reader = pd.read_csv(
+            path,
+            dtype=str,
+            encoding=encoding,
+            keep_default_na=False,
+            na_values=[""],
+            index_col=False,
+            chunksize=chunk_rows,
+            on_bad_lines="warn",
+        )
+    except pd.errors.EmptyDataError as error:
+        raise InputFileError(f"{path} is empty: it has no header row and no complaints.") from error
+    next_row = FIRST_DATA_ROW
+    with reader:
+        while True:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", pd.errors.ParserWarning)
+                try:
+                    frame = next(reader)
+                except StopIteration:
+                    frame = None
+                except pd.errors.ParserError as error:
+                    raise InputFileError(f"{path} is not a well-formed CSV file ({error}).") from error
+            bad = {}
+            for warning in caught:
+                for line, expected, saw in _BAD_LINE.findall(str(warning.message)):
+                    bad[int(line)] = f"unreadable: {saw} fields where the header has {expected} (unquoted commas?)"
+            if frame is None and not bad:
+                return
+            frame = frame if frame is not None else pd.DataFrame()
+            rows = []
+            while len(rows) < len(frame):
+                if next_row not in bad:
+                    rows.append(next_row)
+                next_row += 1
+            while next_row in bad:
+                next_row += 1
+            unreadable = pd.DataFrame({"source_row": sorted(bad), "reason": [bad[row] for row in sorted(bad)]})
+            yield Chunk(frame.reset_index(drop=True), np.array(rows, dtype=np.int64), unreadable)
+
+
+def _text_cell(value: Any) -> str | None:
+    if value is None:
+        return None
+    return value.isoformat(sep=" ") if hasattr(value, "isoformat") else str(value)
+
+
+def _xlsx_chunks(path: Path, chunk_rows: int, sheet: str | None) -> Iterator[Chunk]:
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(path, read_only=True, data_only=True)
+    try:
+        worksheet = workbook[sheet] if sheet else workbook.worksheets[0]
+        rows = worksheet.iter_rows(values_only=True)
+        header = [str(cell) if cell is not None else f"column {i + 1}" for i, cell in enumerate(next(rows, ()))]
+        if not header:
+            raise InputFileError(f"{path} is empty: it has no header row and no complaints.")
+        batch: list[list[str | None]] = []
+        first = FIRST_DATA_ROW
+        for values in rows:
+            batch.append([_text_cell(value) for value in values[: len(header)]] + [None] * (len(header) - len(values)))
+            if len(batch) == chunk_rows:
+                yield _plain_chunk(pd.DataFrame(batch, columns=header, dtype="string"), first)
+                first, batch = first + len(batch), []
+        if batch:
+            yield _plain_chunk(pd.DataFrame(batch, columns=header, dtype="string"), first)
+    finally:
+        workbook.close()
+
+
+def _parquet_chunks(path: Path, chunk_rows: int) -> Iterator[Chunk]:
+    import pyarrow.parquet as pq
+
+    first = FIRST_DATA_ROW
+    for batch in pq.ParquetFile(path).iter_batches(batch_size=chunk_rows):
+        frame = batch.to_pandas()
+        yield _plain_chunk(frame, first)
+        first += len(frame)
+
+
+def _plain_chunk(frame: pd.DataFrame, first: int) -> Chunk:
+    rows = np.arange(first, first + len(frame), dtype=np.int64)
+    return Chunk(
+        frame, rows, pd.DataFrame({"source_row": pd.Series(dtype="int64"), "reason": pd.Series(dtype="string")})
+    )
+
+
+def iter_table(path: str | Path, chunk_rows: int = 10_000, sheet: str | None = None) -> Iterator[Chunk]:
+    """Read a CSV, XLSX or Parquet file a chunk at a time, so any size of file fits in memory.
+
+    CSV rows that cannot be parsed (more fields than the header) do not stop the read: each is
+    reported in its chunk's ``unreadable`` with its row number and the reason.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputFileError(f"File not found: {path}")
+    suffix = _suffix(path)
+    if suffix == ".parquet":
+        return _parquet_chunks(path, chunk_rows)
+    if suffix == ".xlsx":
+        return _xlsx_chunks(path, chunk_rows, sheet)
+    return _csv_chunks(path, chunk_rows)
+
+
+class TableWriter:
+    """Write a table a chunk at a time (CSV, XLSX or Parquet by extension), atomically.
+
+    Rows go to a temporary file beside the target, renamed over it only when the ``with`` block
+    ends without an error: an interrupted run leaves the old file, or none, never half a file.
+    """
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.suffix = _suffix(self.path)
+        self.rows = 0
+
+    def __enter__(self) -> TableWriter:
+        self._atomic = atomic_path(self.path)
+        self._temporary = self._atomic.__enter__()
+        self._handle: Any = None
+        return self
+
+    def write(self, frame: pd.DataFrame) -> None:
+        """Append ``frame``'s rows (the first call also sets the columns)."""
+        first = self._handle is None
+        if self.suffix == ".parquet":
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            schema = None if first else self._handle.schema
+            table = pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
+            if first:
+                self._handle = pq.ParquetWriter(self._temporary, table.schema)
+            self._handle.write_table(table)
+        elif self.suffix == ".xlsx":
+            if first:
+                from openpyxl import Workbook
+
+                self._handle = Workbook(write_only=True)
+                self._sheet = self._handle.create_sheet()
+                self._sheet.append(list(frame.columns))
+            for values in neutralise_formulas(frame).astype(object).itertuples(index=False):
+                self._sheet.append([_excel_cell(value) for value in values])
+        else:
+            if first:
+                self._handle = self._temporary.open("w", encoding="utf-8-sig", newline="")
+            neutralise_formulas(frame).to_csv(self._handle, index=False, header=first)
+        self.rows += len(frame)
+
+    def __exit__(self, kind, error, traceback) -> None:
+        try:
+            if self._handle is None and error is None:  # nothing was written: an empty table
+                self.write(pd.DataFrame())
+            if self._handle is not None:
+                if self.suffix == ".xlsx":
+                    self._handle.save(self._temporary)
+                else:
+                    self._handle.close()
+        finally:
+            self._atomic.__exit__(kind, error, traceback)
+
+
+def _excel_cell(value: Any) -> Any:
+    if value is None or (isinstance(value, float) and value != value) or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    return value
 
 
 def read_taxonomy(path: str | Path) -> Taxonomy:

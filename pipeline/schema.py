@@ -216,13 +216,15 @@ def validate(
     *,
     require_category: bool = True,
     themes: ThemesConfig | None = None,
+    source_rows: np.ndarray | None = None,
 ) -> Validated:
     """Check a raw export against the contract and return usable rows plus rejected rows with reasons.
 
     ``purpose="train"`` needs text and (unless ``require_category`` is False) a recognised category;
     ``purpose="score"`` needs text only (rows with empty text are kept, so the scorer can account
     for them). With ``themes`` configured for one-hot labels, the 0/1 columns become one ``themes``
-    column of ids joined by the separator.
+    column of ids joined by the separator. ``source_rows`` numbers the rows of one chunk of a larger
+    file (default 2, 3, ... as a spreadsheet shows them, the header being row 1).
     """
     theme_columns: dict[str, str] = {}
     if themes is not None and themes.enabled and themes.labels == "one_hot" and purpose == "train":
@@ -233,7 +235,8 @@ def validate(
     if not require_category:
         required = tuple(column for column in required if column != "category")
     frame = _rename(raw, data.columns, required)
-    frame.insert(0, SOURCE_ROW, pd.RangeIndex(FIRST_DATA_ROW, FIRST_DATA_ROW + len(frame)))
+    numbers = pd.RangeIndex(FIRST_DATA_ROW, FIRST_DATA_ROW + len(frame)) if source_rows is None else source_rows
+    frame.insert(0, SOURCE_ROW, numbers)
     frame = frame.reset_index(drop=True)
 
     for column in (

@@ -42,17 +42,28 @@ def _keep(token: spacy.tokens.Token) -> bool:
     return not (token.is_punct or token.is_space or token.like_num or token.is_currency)
 
 
+@lru_cache(maxsize=2**18)
+def _lookup_lemma(word: str) -> str:
+    """spaCy's English lookup lemma (spacy-lookups-data) of a lower-case token.
+
+    The lookup lemmatizer maps each token's text through this table, nothing more; applying it
+    directly after spaCy's tokenizer, with a cache, gives the same lemmas at twice the speed.
+    """
+    return blank_english(True).get_pipe("lemmatizer").lookups.get_table("lemma_lookup").get(word, word)
+
+
 def normalise_texts(texts: Iterable[object], lemmatize: bool = True, batch_size: int = 512) -> list[str]:
     """Lower-cased lemmas joined by single spaces; numbers and punctuation dropped.
 
     Missing values become empty strings, so the output always lines up with the input.
     """
-    nlp = blank_english(lemmatize)
+    tokenizer = blank_english(lemmatize).tokenizer
+    lemma = _lookup_lemma if lemmatize else str
     # The lookup tables are keyed by lower-case forms, so lower-case before lemmatising.
     lowered = (text.lower() for text in _as_strings(texts))
     return [
-        " ".join(token.lemma_ if lemmatize else token.text for token in doc if _keep(token))
-        for doc in nlp.pipe(lowered, batch_size=batch_size, n_process=1)
+        " ".join(lemma(token.text) for token in doc if _keep(token))
+        for doc in tokenizer.pipe(lowered, batch_size=batch_size)
     ]
 
 
@@ -76,14 +87,27 @@ class IdentifierMasker(TransformerMixin, BaseEstimator):
             for text in _as_strings(texts):
                 words.update(word for word in WORD.findall(mask(text)) if word.islower())
         self.lowercase_words_ = sorted(words)
+        self.__dict__.pop("_known", None)
         return self
+
+    def _known_words(self) -> frozenset[str]:
+        # Built once per fitted masker (scoring calls transform many times); not part of its state.
+        known = self.__dict__.get("_known")
+        if known is None:
+            known = self.__dict__["_known"] = frozenset(self.lowercase_words_)
+        return known
+
+    def __getstate__(self) -> dict:
+        state = super().__getstate__()
+        state.pop("_known", None)
+        return state
 
     def transform(self, texts: Iterable[object]) -> np.ndarray:
         strings = _as_strings(texts)
         if self.patterns:
             strings = [mask(text) for text in strings]
         if self.names:
-            known = frozenset(self.lowercase_words_)
+            known = self._known_words()
 
             def replace(match: re.Match[str]) -> str:
                 word = match.group(0)
@@ -114,11 +138,17 @@ def lemma_tokens(text: str, lemmatize: bool = True) -> list[tuple[str, str]]:
 
     Lets an explanation name the words of the text ("kept changing") behind a feature ("keep change").
     """
-    nlp = blank_english(lemmatize)
-    written = nlp.make_doc(text)
-    normalised = nlp(text.lower())
-    return [
-        (original.text, token.lemma_ if lemmatize else token.text)
-        for original, token in zip(written, normalised, strict=True)
+    tokenizer = blank_english(lemmatize).tokenizer
+    lemma = _lookup_lemma if lemmatize else str
+    lowered = text.lower()
+    if len(lowered) == len(text):  # almost always: read the written form at the same offsets
+        return [
+            (text[token.idx : token.idx + len(token)], lemma(token.text))
+            for token in tokenizer(lowered)
+            if _keep(token)
+        ]
+    return [  # lower-casing changed the length (a few non-English letters): tokenise both
+        (original.text, lemma(token.text))
+        for original, token in zip(tokenizer(text), tokenizer(lowered), strict=True)
         if _keep(token)
     ]

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
+import re
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +27,7 @@ TRUSTED_TYPES = [
     "sklearn.calibration._SigmoidCalibration",
     "pipeline.model.MultiLabelLinear",
     "pipeline.embeddings.SentenceEmbedder",
+    "pipeline.features.CharWbNgrams",
 ]
 # An invented complaint: the logged input example must never be a real person's text.
 INPUT_EXAMPLE = pd.DataFrame(
@@ -122,6 +126,43 @@ def load_alias(config: TrackingConfig, alias: str = CHAMPION) -> tuple[Any, str,
     model = mlflow.sklearn.load_model(f"models:/{config.registered_model}@{alias}")
     tags = dict(client.get_run(version.run_id).data.tags) if version.run_id else {}
     return model, str(version.version), tags
+
+
+REGISTRY_URI = re.compile(r"^models:/(?P<name>[^/@]+)(?:@(?P<alias>[\w-]+)|/(?P<version>\d+))$")
+
+
+class RegistryError(LookupError):
+    """A registry address that does not name a model version (or the registry has no such version)."""
+
+
+def load_registered(config: TrackingConfig, uri: str) -> tuple[Any, dict[str, Any], str]:
+    """The model at ``models:/name@alias`` or ``models:/name/version``, its model card, and a label
+    such as ``complaints-category v3 (champion)`` to stamp on every scored row."""
+    match = REGISTRY_URI.match(uri)
+    if not match:
+        raise RegistryError(f"'{uri}' is not a registry address: use models:/NAME@ALIAS or models:/NAME/VERSION.")
+    mlflow = _mlflow(config)
+    client = mlflow.MlflowClient()
+    name, alias = match["name"], match["alias"]
+    try:
+        version = (
+            client.get_model_version_by_alias(name, alias)
+            if alias
+            else client.get_model_version(name, match["version"])
+        )
+    except mlflow.exceptions.MlflowException as error:
+        raise RegistryError(
+            f"No model at {uri} in {mlflow.get_tracking_uri()}: train one first (complaints train), "
+            "or pass a model folder instead (--model models/category)."
+        ) from error
+    model = mlflow.sklearn.load_model(f"models:/{name}/{version.version}")
+    with tempfile.TemporaryDirectory() as folder:
+        card_file = mlflow.artifacts.download_artifacts(
+            run_id=version.run_id, artifact_path="model_card.json", dst_path=folder
+        )
+        card = json.loads(Path(card_file).read_text(encoding="utf-8"))
+    label = f"{name} v{version.version}" + (f" ({alias})" if alias else "")
+    return model, card, label
 
 
 def set_alias(config: TrackingConfig, version: str, alias: str, run_id: str, note: str) -> None:

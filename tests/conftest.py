@@ -5,12 +5,15 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from pipeline import io
 from pipeline.config import Params, load_params
+from pipeline.model import build_category_model, build_theme_model
 from pipeline.schema import validate
+from pipeline.score import ThemeScorer
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
@@ -101,3 +104,57 @@ def trained_themes(theme_params: Params, trained_sample):
     prepared, _ = trained_sample
     data = prepare_themes(prepared, theme_params.themes)
     return data, train_themes(prepared.train, data.train_targets, data.theme_ids, theme_params)
+
+
+# A tiny category model and theme model trained on the same 12 texts, for scoring and service tests.
+TINY_TRAINING = {
+    "Delay/Failed Service": [
+        "the assessment is months late and nothing has happened",
+        "the visit was late again and the plan is delayed",
+        "still waiting for the review meeting which keeps being put back",
+        "the transport to contact was late and the session was missed",
+    ],
+    "Staff Attitude/Conduct": [
+        "the social worker was rude and shouted at me",
+        "the worker was dismissive and rude on the phone",
+        "staff were rude to my son and did not listen",
+        "the manager shouted and was unprofessional",
+    ],
+    "Breach of Confidentiality": [
+        "my address was shared with my ex partner without consent",
+        "they sent my report to the wrong family",
+        "confidential details were shared at school without asking",
+        "my new address was given out to a relative",
+    ],
+}
+
+
+@pytest.fixture(scope="session")
+def tiny_params(params):
+    return dataclasses.replace(
+        params,
+        features=dataclasses.replace(params.features, word_min_df=1, char_min_df=1),
+        train=dataclasses.replace(params.train, calibration="sigmoid"),  # isotonic on 12 rows gives 0s and 1s
+    )
+
+
+@pytest.fixture(scope="session")
+def tiny_training_frame():
+    rows = [(text, category) for category, texts in TINY_TRAINING.items() for text in texts]
+    return pd.DataFrame(rows, columns=["description", "category"]).astype("string")
+
+
+@pytest.fixture(scope="session")
+def tiny_category_model(tiny_params, tiny_training_frame):
+    return build_category_model(tiny_params, 1.0, "balanced", 2).fit(
+        tiny_training_frame[["description"]], tiny_training_frame["category"].to_numpy()
+    )
+
+
+@pytest.fixture(scope="session")
+def tiny_theme_scorer(tiny_params, tiny_training_frame):
+    """Two themes trained on the same rows, so they share the category model's text features."""
+    targets = np.array([[1, 0]] * 4 + [[0, 1]] * 4 + [[0, 0]] * 4)
+    model = build_theme_model(tiny_params, 1.0, "balanced").fit(tiny_training_frame[["description"]], targets)
+    model.named_steps["classifier"].set_thresholds([0.3, 0.3])
+    return ThemeScorer(model, ("delay", "staff_attitude"), "t1")

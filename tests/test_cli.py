@@ -90,6 +90,30 @@ def test_score_keeps_every_row_and_flags_review(workdir: Path):
     assert (scored["themes"].fillna("") != "").mean() > 0.5 and scored["category_terms"].notna().mean() > 0.9
 
 
+def test_score_streams_chunks_and_accounts_for_unreadable_rows(workdir: Path):
+    source = (workdir / "data" / "sample" / "new_complaints.csv").read_text(encoding="utf-8").splitlines()
+    header, rows = source[0], source[1:40]
+    broken = [header, *rows[:10], rows[10] + ",extra,fields", *rows[11:]]
+    (workdir / "broken.csv").write_text("\n".join(broken) + "\n", encoding="utf-8")
+    params = (workdir / "params.yaml").read_text(encoding="utf-8").replace("chunk_rows: 5000", "chunk_rows: 7")
+    (workdir / "small_chunks.yaml").write_text(params, encoding="utf-8")
+    result = run(
+        ["score", "broken.csv", "--out", "out/broken.parquet", "-p", "small_chunks.yaml", "--summary-json", "s.json"],
+        workdir,
+    )
+    assert result.returncode == 0, result.stderr
+    summary = json.loads((workdir / "s.json").read_text())
+    assert summary["rows_in"] == 39 and summary["rows_scored"] == 38 and summary["rows_rejected"] == 1
+    assert summary["model_version"] == "complaints-category v1 (champion)"
+    scored = pd.read_parquet(workdir / "out" / "broken.parquet")
+    rejects = pd.read_csv(workdir / "out" / "broken_rejects.csv")
+    assert rejects["source_row"].tolist() == [12] and "fields where the header has" in rejects["reason"][0]
+    assert scored["source_row"].tolist() == [n for n in range(2, 41) if n != 12]
+    assert (
+        scored["complaint_ref"].tolist()[:3] == pd.read_csv(workdir / "broken.csv", nrows=3)["complaint_ref"].tolist()
+    )
+
+
 def test_suggest_gives_categories_themes_and_words(workdir: Path):
     text = "The taxi to contact never turned up and the social worker was rude and shouted at me."
     result = run(["suggest", text, "--json"], workdir)
@@ -97,9 +121,12 @@ def test_suggest_gives_categories_themes_and_words(workdir: Path):
     suggestion = json.loads(result.stdout)
     assert len(suggestion["categories"]) == 3
     assert abs(sum(c["probability"] for c in suggestion["categories"]) - 1) < 0.2
-    assert "contact_arrangements: taxi to contact" in suggestion["theme_patterns"]
-    for word in suggestion["category_words"].replace(",", " ").split():
-        assert word.lower() in text.lower()
+    patterns = {t["theme"]: t["patterns"] for t in suggestion["themes"]} | suggestion["patterns_without_theme"]
+    assert "taxi to contact" in str(patterns["contact_arrangements"])
+    assert suggestion["category_words"] and all(w.lower() in text.lower() for w in suggestion["category_words"])
+    assert all(
+        set(w.lower().split()) <= set(text.lower().strip(".").split()) for t in suggestion["themes"] for w in t["words"]
+    )
 
 
 def test_evaluate_measures_a_saved_model_on_another_file(workdir: Path):
@@ -118,9 +145,8 @@ def test_missing_column_exits_2_and_writes_nothing(workdir: Path, tmp_path: Path
     assert result.returncode == 2
     assert "no column 'description'" in result.stderr and "Columns found:" in result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.csv", "params.yaml", "themes.yaml"]
-    result = run(
-        ["score", "bad.csv", "--out", "never.csv", "--model-dir", str(workdir / "models" / "category")], tmp_path
-    )
+    models = ["--model", str(workdir / "models" / "category"), "--themes-model", str(workdir / "models" / "themes")]
+    result = run(["score", "bad.csv", "--out", "never.csv", *models], tmp_path)
     assert result.returncode == 2 and "no column 'description'" in result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.csv", "params.yaml", "themes.yaml"]
 
@@ -130,5 +156,5 @@ def test_a_tampered_model_is_refused(workdir: Path):
     shutil.copytree(workdir / "models" / "category", target)
     with open(target / "model.joblib", "ab") as handle:
         handle.write(b"\0")
-    result = run(["score", "data/sample/new_complaints.csv", "--model-dir", "tampered", "--out", "x.csv"], workdir)
+    result = run(["score", "data/sample/new_complaints.csv", "--model", "tampered", "--out", "x.csv"], workdir)
     assert result.returncode == 3 and "does not match the SHA-256" in result.stderr

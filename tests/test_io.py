@@ -118,3 +118,57 @@ def test_excel_dates_and_typed_parquet_validate(tmp_path: Path, params):
         validated = validate(io.read_table(path), params.data, params.labels, need_dates=True).frame
         assert validated.loc[0, "date_received"] == pd.Timestamp("2014-04-03"), suffix
         assert validated.loc[0, "financial_year"] == "2014/15" and validated.loc[0, "stage"] == 2
+
+
+def chunked(path: Path, rows: int, **kwargs) -> list[io.Chunk]:
+    return list(io.iter_table(path, rows, **kwargs))
+
+
+@pytest.mark.parametrize("rows", [1, 2, 3, 100])
+def test_unreadable_csv_rows_are_reported_with_their_row_numbers_across_chunks(tmp_path: Path, rows: int):
+    path = tmp_path / "export.csv"
+    lines = ["ref,description", "A,first", "B,bad,row", 'C,"multi\nline text"', "D,fourth", "E,x,y,z", "F,last"]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    chunks = chunked(path, rows)
+    numbers = [n for chunk in chunks for n in chunk.source_rows]
+    refs = [ref for chunk in chunks for ref in chunk.frame["ref"]]
+    unreadable = pd.concat([chunk.unreadable for chunk in chunks])
+    assert refs == ["A", "C", "D", "F"] and numbers == [2, 4, 5, 7]
+    assert unreadable["source_row"].tolist() == [3, 6]
+    assert unreadable["reason"].iloc[0] == "unreadable: 3 fields where the header has 2 (unquoted commas?)"
+
+
+def test_chunks_of_each_format_hold_every_row_once(tmp_path: Path):
+    frame = pd.DataFrame({"description": [f"text {i}" for i in range(7)], "stage": [str(i % 2) for i in range(7)]})
+    for suffix in (".csv", ".xlsx", ".parquet"):
+        path = io.write_table(frame, tmp_path / f"t{suffix}")
+        chunks = chunked(path, 3)
+        assert [len(chunk.frame) for chunk in chunks] == [3, 3, 1], suffix
+        assert [n for chunk in chunks for n in chunk.source_rows] == list(range(2, 9))
+        assert pd.concat([c.frame for c in chunks])["description"].tolist() == frame["description"].tolist()
+
+
+def test_cp1252_csv_streams_too(tmp_path: Path):
+    path = tmp_path / "export.csv"
+    pd.DataFrame({"description": [TEXT] * 5}).to_csv(path, index=False, encoding="cp1252")
+    assert [t for chunk in chunked(path, 2) for t in chunk.frame["description"]] == [TEXT] * 5
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx", ".parquet"])
+def test_table_writer_appends_chunks_and_neutralises_formulas(tmp_path: Path, suffix: str):
+    target = tmp_path / f"out{suffix}"
+    with io.TableWriter(target) as writer:
+        writer.write(pd.DataFrame({"description": ["=1+1", "fine"], "probability": [0.5, float("nan")]}))
+        writer.write(pd.DataFrame({"description": ["@SUM(A1)", None], "probability": [0.25, 1.0]}))
+    written = io.read_table(target)
+    assert len(written) == 4 and writer.rows == 4
+    expected = ["'=1+1", "fine", "'@SUM(A1)"] if suffix != ".parquet" else ["=1+1", "fine", "@SUM(A1)"]
+    assert written["description"].tolist()[:3] == expected
+
+
+def test_an_interrupted_table_writer_leaves_no_file(tmp_path: Path):
+    target = tmp_path / "out.csv"
+    with pytest.raises(RuntimeError), io.TableWriter(target) as writer:
+        writer.write(pd.DataFrame({"description": ["one"]}))
+        raise RuntimeError("interrupted")
+    assert list(tmp_path.iterdir()) == []

@@ -1,6 +1,6 @@
 import numpy as np
 
-from pipeline.text import IdentifierMasker, LemmaNormaliser, normalise_texts
+from pipeline.text import IdentifierMasker, LemmaNormaliser, _keep, blank_english, normalise_texts
 
 
 def test_lemmas_are_lower_case_and_punctuation_goes():
@@ -42,3 +42,11 @@ def test_names_inside_email_addresses_do_not_count_as_lower_case_words():
     assert "tyler" not in masker.lowercase_words_
     [text] = masker.transform(["Tyler Smith rang"])
     assert text == "xxname xxname rang"
+
+
+def test_fast_lemmas_equal_spacys_lookup_lemmatizer():
+    texts = ["The social workers kept changing and nobody has rung back.", "I don't know why they're late!!"]
+    nlp = blank_english(True)
+    expected = [" ".join(t.lemma_ for t in doc if _keep(t)) for doc in nlp.pipe(text.lower() for text in texts)]
+    assert normalise_texts(texts) == expected
+    assert normalise_texts(texts)[0] == "the social worker keep change and nobody have ring back"
