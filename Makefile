@@ -22,6 +22,7 @@ $(DEV_STAMP): pyproject.toml | $(BIN)/python
 demo: $(STAMP)  ## train on the bundled sample, evaluate, score the new year, say where everything is
 	$(BIN)/complaints train
 	$(BIN)/complaints score data/sample/new_complaints.csv
+	@echo "Intake page: $(BIN)/complaints serve  (then open http://127.0.0.1:8000/)"
 	@echo "MLflow UI: $(BIN)/mlflow ui --backend-store-uri sqlite:///mlruns.db  (then open http://127.0.0.1:5000)"
 
 test: $(DEV_STAMP)  ## the whole test suite
@@ -34,4 +35,4 @@ sample: $(STAMP)  ## regenerate data/sample from the seeded generator
 	$(BIN)/complaints generate-sample
 
 clean:
-	rm -rf models/category outputs mlruns mlruns.db mlartifacts
+	rm -rf models/category models/themes outputs mlruns mlruns.db mlartifacts test-artifacts

@@ -20,7 +20,7 @@ from pipeline import io
 from pipeline.config import ConfigError, Params, load_params
 from pipeline.evaluate import evaluate as evaluate_model
 from pipeline.evaluate import evaluate_themes
-from pipeline.schema import DataContractError, validate
+from pipeline.schema import DataContractError, intake_frame, validate
 from pipeline.taxonomy import TaxonomyError
 from pipeline.tracking import RegistryError
 
@@ -300,7 +300,7 @@ def _load_one(params: Params, reference: str) -> tuple[object, dict, str]:
     return model, card, f"{card['model']}@{card['model_sha256'][:12]}"
 
 
-def _load_scorers(params: Params, model: str | None, themes_model: str | None):
+def load_scorers(params: Params, model: str | None, themes_model: str | None):
     """The category model and, unless switched off, the theme model with the taxonomy's matcher.
 
     A theme model named on the command line must load; the default one may be missing (a council
@@ -321,6 +321,8 @@ def _load_scorers(params: Params, model: str | None, themes_model: str | None):
             raise
         log.warning("No theme model (%s): scoring categories only.", error)
         return Scorers(category_model, version)
+    if "themes" not in theme_card:
+        raise io.InputFileError(f"{reference} holds a category model, not a theme model (--themes-model).")
     taxonomy = io.read_taxonomy(params.themes.taxonomy_file) if Path(params.themes.taxonomy_file).is_file() else None
     themes = ThemeScorer(
         theme_model,
@@ -363,7 +365,7 @@ def score(
 
     with user_errors():
         params = load_params(params_file)
-        scorers = _load_scorers(params, model, themes_model)
+        scorers = load_scorers(params, model, themes_model)
         target = Path(out or params.output.scored_file)
         chunks = io.iter_table(data, params.score.chunk_rows, params.data.sheet)
         with (
@@ -403,10 +405,8 @@ def suggest(
 
     with user_errors():
         params = load_params(params_file)
-        scorers = _load_scorers(params, model, themes_model)
-        columns = params.data.columns
-        raw = pd.DataFrame({columns["description"]: [text]} | ({columns["team"]: [team]} if "team" in columns else {}))
-        frame = validate(raw, params.data, params.labels, purpose="score").frame
+        scorers = load_scorers(params, model, themes_model)
+        frame = intake_frame([text], params.data, [team])
         row = score_frame(scorers.model, frame, params, scorers.version, scorers.themes).iloc[0]
     suggestion = as_suggestion(row, params.evaluate.top_k) | {"team": team}
     if as_json:
@@ -452,8 +452,10 @@ def serve(
 
     with user_errors():
         params = load_params(params_file)
-        scorers = _load_scorers(params, model, themes_model)
+        scorers = load_scorers(params, model, themes_model)
     token = os.environ.get(params.service.token_variable) or None
+    if not token and (host or params.service.host) not in ("127.0.0.1", "localhost", "::1"):
+        log.warning("Listening beyond this machine without a token: set %s.", params.service.token_variable)
     where = f"http://{host or params.service.host}:{port or params.service.port}/"
     console.print(f"Intake page: {where}  (API docs: {where}docs; bearer token {'required' if token else 'off'})")
     uvicorn.run(create_app(scorers, params, token), host=host or params.service.host, port=port or params.service.port)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -17,8 +18,8 @@ import pandas as pd
 from scipy import sparse
 from spacy.lang.en.stop_words import STOP_WORDS
 
-from pipeline.features import CharWbNgrams
-from pipeline.model import linear_weights
+from pipeline.features import WORD_CACHE_SIZE, CharWbNgrams
+from pipeline.model import linear_weights, predict_proba
 from pipeline.text import lemma_tokens
 
 PLACEHOLDER_PREFIX = "xx"
@@ -72,11 +73,12 @@ class Explainer:
         masked = self.masker.transform(list(texts))
         tokens = [lemma_tokens(text, self.normaliser.lemmatize) for text in masked]
         tfidf = self.vectorisers.transform([" ".join(lemma for _, lemma in found) for found in tokens]).tocsr()
+        tfidf.sort_indices()  # explanations search each row's column indices
         if self.tfidf_only:
             matrix = tfidf
         else:  # embeddings follow the TF-IDF columns; they come from the model's own step
             matrix = self.model.named_steps["features"].transform(pd.DataFrame({"description": list(texts)}))
-        return Reading(tokens, tfidf, self.model.named_steps["classifier"].predict_proba(matrix))
+        return Reading(tokens, tfidf, predict_proba(self.model.named_steps["classifier"], matrix))
 
     def shares_text_features_with(self, other: Explainer) -> bool:
         """True when ``other`` turns text into exactly the same TF-IDF matrix (same masking, vocabulary
@@ -102,7 +104,9 @@ class Explainer:
 
     def reread(self, reading: Reading) -> Reading:
         """This model's probabilities for the texts of another model's ``reading`` (shared features)."""
-        return Reading(reading.tokens, reading.tfidf, self.model.named_steps["classifier"].predict_proba(reading.tfidf))
+        return Reading(
+            reading.tokens, reading.tfidf, predict_proba(self.model.named_steps["classifier"], reading.tfidf)
+        )
 
     def explain(self, text: str, output: int, top_n: int = 5) -> list[Term]:
         """The ``top_n`` terms of ``text`` that most raise output ``output`` (a category or theme index)."""
@@ -112,28 +116,37 @@ class Explainer:
         self, reading: Reading, outputs: Sequence[Sequence[int]], top_n: int = 5
     ) -> list[list[list[Term]]]:
         """For each text of ``reading``, the ``top_n`` terms behind each of its ``outputs``."""
+        tfidf = reading.tfidf
         return [
-            self._explain_row(reading.tfidf[position], found, wanted, top_n)
+            self._explain_row(
+                tfidf.indices[tfidf.indptr[position] : tfidf.indptr[position + 1]],
+                tfidf.data[tfidf.indptr[position] : tfidf.indptr[position + 1]],
+                found,
+                wanted,
+                top_n,
+            )
             for position, (found, wanted) in enumerate(zip(reading.tokens, outputs, strict=True))
         ]
 
-    def _explain_row(self, row, tokens: list[tuple[str, str]], outputs: Sequence[int], top_n: int) -> list[list[Term]]:
-        if not tokens or not len(outputs) or not row.nnz:
+    def _explain_row(
+        self, indices: np.ndarray, values: np.ndarray, tokens: list[tuple[str, str]], outputs: Sequence[int], top_n: int
+    ) -> list[list[Term]]:
+        if not tokens or not len(outputs) or not len(indices):
             return [[] for _ in outputs]
-        row.sort_indices()
-        terms, shares = self._attribution(row.indices, tokens)
-        # (terms x features present) @ (features present x outputs): every contribution at once.
-        contributions = shares @ (row.data[:, None] * self.weights[np.asarray(outputs)][:, row.indices].T)
+        terms, owners, shares = self._attribution(indices, tokens)
+        # Contribution of each present feature to each output: weight times TF-IDF value.
+        by_feature = values[:, None] * self.weights[np.asarray(outputs)][:, indices].T
         surface = _surface_forms(tokens)
         explained = []
         for column in range(len(outputs)):
-            best = np.argsort(-contributions[:, column], kind="stable")
+            # Each feature's contribution, shared among the terms that own it, summed per term.
+            totals = np.bincount(owners[0], by_feature[owners[1], column] * shares, minlength=len(terms))
             found = []
-            for term in best:
-                if contributions[term, column] <= 0 or len(found) == top_n:
+            for term in np.argsort(-totals, kind="stable"):
+                if totals[term] <= 0 or len(found) == top_n:
                     break
                 if terms[term] in surface and _readable(terms[term]):
-                    found.append(Term(surface[terms[term]], float(contributions[term, column])))
+                    found.append(Term(surface[terms[term]], float(totals[term])))
             explained.append(found)
         return explained
 
@@ -142,14 +155,19 @@ class Explainer:
         found = self._word_features.get(lemma)
         if found is None:
             grams = {self.char_index.get(gram) for gram in self.char_ngrams.word_ngrams(lemma)} - {None}
-            found = self._word_features[lemma] = np.array(sorted(grams), dtype=np.int64)
+            found = np.array(sorted(grams), dtype=np.int64)
+            if len(self._word_features) < WORD_CACHE_SIZE:  # a service may see endless new words
+                self._word_features[lemma] = found
         return found
 
-    def _attribution(self, indices: np.ndarray, tokens: list[tuple[str, str]]) -> tuple[list[str], sparse.csr_matrix]:
-        """Which words or phrases each present feature belongs to: (terms, terms x features shares).
+    def _attribution(
+        self, indices: np.ndarray, tokens: list[tuple[str, str]]
+    ) -> tuple[list[str], tuple[np.ndarray, np.ndarray], np.ndarray]:
+        """Which words or phrases own each present feature: (terms, (term, feature position) pairs, shares).
 
         A word or two-word feature belongs to its phrase. A char_wb n-gram is taken from each word
-        padded with spaces, so it is shared equally among the word occurrences that hold it.
+        padded with spaces, so it is shared equally among the word occurrences that hold it (a word
+        written twice holds two shares).
         """
         term_ids: dict[str, int] = {}
         occurrence_terms = np.array([term_ids.setdefault(lemma, len(term_ids)) for _, lemma in tokens])
@@ -160,18 +178,20 @@ class Explainer:
         present = indices[columns] == features
         columns, owners = columns[present], owners[present]
         holders = np.bincount(columns, minlength=len(indices))
-        shares = [1.0 / holders[columns]]
-        rows, cols = [owners], [columns]
-        n_word = len(self.word_names)
-        word_columns = np.flatnonzero(indices < n_word)
-        rows.append(np.array([term_ids.setdefault(self.word_names[indices[c]], len(term_ids)) for c in word_columns]))
-        cols.append(word_columns)
-        shares.append(np.ones(len(word_columns)))
-        matrix = sparse.coo_matrix(
-            (np.concatenate(shares), (np.concatenate(rows).astype(np.int64), np.concatenate(cols))),
-            shape=(len(term_ids), len(indices)),
-        ).tocsr()  # duplicates (a word written twice) add up, as each occurrence holds a share
-        return list(term_ids), matrix
+        word_columns = np.flatnonzero(indices < len(self.word_names))
+        word_terms = [term_ids.setdefault(self.word_names[indices[c]], len(term_ids)) for c in word_columns]
+        pairs = (np.concatenate([owners, word_terms]).astype(np.int64), np.concatenate([columns, word_columns]))
+        shares = np.concatenate([1.0 / holders[columns], np.ones(len(word_columns))])
+        return list(term_ids), pairs, shares
+
+
+@lru_cache(maxsize=8)
+def explainer_for(model: Any) -> Explainer:
+    """The :class:`Explainer` of a fitted model, built once (it indexes the whole vocabulary).
+
+    Keyed by the model object: a loaded model is never refitted, so its explainer stays valid.
+    """
+    return Explainer(model)
 
 
 def _same_vectoriser(a: Any, b: Any) -> bool:

@@ -14,7 +14,7 @@ import os
 import re
 import tempfile
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from io import BytesIO
@@ -117,10 +117,11 @@ def _csv_chunks(path: Path, chunk_rows: int) -> Iterator[Chunk]:
             index_col=False,
             chunksize=chunk_rows,
             on_bad_lines="warn",
+            skip_blank_lines=False,  # a blank line is a row too, so row numbers match the file's
         )
     except pd.errors.EmptyDataError as error:
         raise InputFileError(f"{path} is empty: it has no header row and no complaints.") from error
-    next_row = FIRST_DATA_ROW
+    next_row, columns = FIRST_DATA_ROW, None
     with reader:
         while True:
             with warnings.catch_warnings(record=True) as caught:
@@ -133,11 +134,21 @@ def _csv_chunks(path: Path, chunk_rows: int) -> Iterator[Chunk]:
                     raise InputFileError(f"{path} is not a well-formed CSV file ({error}).") from error
             bad = {}
             for warning in caught:
-                for line, expected, saw in _BAD_LINE.findall(str(warning.message)):
+                if not issubclass(warning.category, pd.errors.ParserWarning):
+                    continue
+                found = _BAD_LINE.findall(str(warning.message))
+                if not found:  # e.g. the first row is longer than the header: pandas would drop fields
+                    raise InputFileError(
+                        f"{path}: the first complaint row has more fields than the header ({warning.message}). "
+                        "Put text that contains commas in double quotes (Excel's 'Save as CSV' does this)."
+                    )
+                for line, expected, saw in found:
                     bad[int(line)] = f"unreadable: {saw} fields where the header has {expected} (unquoted commas?)"
             if frame is None and not bad:
                 return
-            frame = frame if frame is not None else pd.DataFrame()
+            # Only unreadable rows left: an empty chunk that still has the file's columns.
+            frame = frame if frame is not None else pd.DataFrame(columns=columns, dtype="string")
+            columns = list(frame.columns)
             rows = []
             while len(rows) < len(frame):
                 if next_row not in bad:
@@ -166,14 +177,18 @@ def _xlsx_chunks(path: Path, chunk_rows: int, sheet: str | None) -> Iterator[Chu
         if not header:
             raise InputFileError(f"{path} is empty: it has no header row and no complaints.")
         batch: list[list[str | None]] = []
-        first = FIRST_DATA_ROW
-        for values in rows:
-            batch.append([_text_cell(value) for value in values[: len(header)]] + [None] * (len(header) - len(values)))
+        numbers: list[int] = []
+        for number, values in enumerate(rows, start=FIRST_DATA_ROW):
+            cells = [_text_cell(value) for value in values[: len(header)]]
+            if all(cell is None or not cell.strip() for cell in cells):
+                continue  # formatted but empty rows (Excel keeps many) are not complaints
+            batch.append(cells + [None] * (len(header) - len(cells)))
+            numbers.append(number)
             if len(batch) == chunk_rows:
-                yield _plain_chunk(pd.DataFrame(batch, columns=header, dtype="string"), first)
-                first, batch = first + len(batch), []
+                yield _numbered_chunk(pd.DataFrame(batch, columns=header, dtype="string"), numbers)
+                batch, numbers = [], []
         if batch:
-            yield _plain_chunk(pd.DataFrame(batch, columns=header, dtype="string"), first)
+            yield _numbered_chunk(pd.DataFrame(batch, columns=header, dtype="string"), numbers)
     finally:
         workbook.close()
 
@@ -184,15 +199,13 @@ def _parquet_chunks(path: Path, chunk_rows: int) -> Iterator[Chunk]:
     first = FIRST_DATA_ROW
     for batch in pq.ParquetFile(path).iter_batches(batch_size=chunk_rows):
         frame = batch.to_pandas()
-        yield _plain_chunk(frame, first)
+        yield _numbered_chunk(frame, range(first, first + len(frame)))
         first += len(frame)
 
 
-def _plain_chunk(frame: pd.DataFrame, first: int) -> Chunk:
-    rows = np.arange(first, first + len(frame), dtype=np.int64)
-    return Chunk(
-        frame, rows, pd.DataFrame({"source_row": pd.Series(dtype="int64"), "reason": pd.Series(dtype="string")})
-    )
+def _numbered_chunk(frame: pd.DataFrame, numbers: Sequence[int]) -> Chunk:
+    nothing_unreadable = pd.DataFrame({"source_row": pd.Series(dtype="int64"), "reason": pd.Series(dtype="string")})
+    return Chunk(frame, np.asarray(numbers, dtype=np.int64), nothing_unreadable)
 
 
 def iter_table(path: str | Path, chunk_rows: int = 10_000, sheet: str | None = None) -> Iterator[Chunk]:

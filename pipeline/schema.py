@@ -121,6 +121,19 @@ def _as_text(series: pd.Series) -> pd.Series:
     return text.mask(text == "", pd.NA)
 
 
+def intake_frame(texts: Sequence[str], data: DataConfig, teams: Sequence[str | None] | None = None) -> pd.DataFrame:
+    """Complaints typed in at intake (already strings) as the scorer's frame, as :func:`validate` would
+    clean them, without a spreadsheet's column mapping and dates (a few milliseconds less per call)."""
+    description = _as_text(pd.Series(list(texts), dtype="string"))
+    if data.missing_text_values:
+        meaningless = description.str.casefold().isin([v.casefold() for v in data.missing_text_values])
+        description = description.mask(meaningless.fillna(False), pd.NA)
+    frame = pd.DataFrame({SOURCE_ROW: range(FIRST_DATA_ROW, FIRST_DATA_ROW + len(description))})
+    frame["team"] = _as_text(pd.Series(list(teams) if teams is not None else [None] * len(frame), dtype="string"))
+    frame["description"] = description
+    return frame
+
+
 def _parse_dates(series: pd.Series, dayfirst: bool) -> pd.Series:
     """Dates as exports hold them: year first (2014-04-03, 2014/4/3), day or month first as configured,
     or an Excel serial number (41732). Anything else becomes NaT."""

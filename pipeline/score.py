@@ -9,13 +9,14 @@ other rows of its batch, so a file gives the same output in one chunk or many.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from pipeline.config import Params
-from pipeline.explain import Explainer, Reading
+from pipeline.explain import Explainer, Reading, explainer_for
 from pipeline.schema import SOURCE_ROW
 from pipeline.taxonomy import ThemeMatcher
 
@@ -34,6 +35,12 @@ class ThemeScorer:
     theme_ids: tuple[str, ...]
     version: str
     matcher: ThemeMatcher | None = None
+
+
+@lru_cache(maxsize=8)
+def _shares_features(category: Explainer, themes: Explainer) -> bool:
+    # Comparing two vocabularies takes milliseconds: once per pair of loaded models, not per call.
+    return themes.shares_text_features_with(category)
 
 
 def _join(pairs: list[tuple[str, list[str]]]) -> str:
@@ -57,14 +64,16 @@ def _score_themes(
     )
     columns = {name: [""] * n for name in names}
     if len(rows):
-        explainer = Explainer(scorer.model)
-        shared = category is not None and explainer.shares_text_features_with(category[0])
+        explainer = explainer_for(scorer.model)
+        shared = category is not None and _shares_features(category[0], explainer)
         reading = explainer.reread(category[1]) if shared else explainer.read(texts)
         probabilities = reading.probabilities
         predicted = probabilities >= scorer.model.named_steps["classifier"].thresholds_[None, :]
         chosen = [[k for k in np.argsort(-probabilities[p]) if predicted[p, k]] for p in range(len(rows))]
         terms = explainer.explain_batch(reading, chosen, top_n) if explain else None
-        found = scorer.matcher.match(texts) if explain and scorer.matcher is not None else [{}] * len(rows)
+        # Patterns are matched on the masked text, so the evidence never quotes a name or number.
+        masked = explainer.masker.transform(texts).tolist() if explain and scorer.matcher is not None else []
+        found = scorer.matcher.match(masked) if masked else [{}] * len(rows)
         for position, row in enumerate(rows):
             columns["themes"][row] = ";".join(scorer.theme_ids[k] for k in chosen[position])
             columns["theme_probabilities"][row] = "; ".join(
@@ -128,7 +137,7 @@ def score(
     top_index = np.full(len(frame), -1)
     top_probabilities = np.full((len(frame), k), np.nan)
     known_share = np.ones(len(frame))
-    explainer, reading = Explainer(model), None
+    explainer, reading = explainer_for(model), None
     if len(rows):
         reading = explainer.read(texts)
         order = np.argsort(-reading.probabilities, axis=1, kind="stable")[:, :k]

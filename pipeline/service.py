@@ -10,7 +10,6 @@ import logging
 from importlib import resources
 from typing import Annotated, Any
 
-import pandas as pd
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
@@ -19,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictStr, field_validator
 
 from pipeline.batch import Scorers
 from pipeline.config import Params
-from pipeline.schema import validate
+from pipeline.schema import intake_frame
 from pipeline.score import score, suggestion
 
 log = logging.getLogger(__name__)
@@ -61,6 +60,15 @@ def create_app(scorers: Scorers, params: Params, token: str | None = None) -> Fa
         description="Suggested category (top 3, calibrated), root-cause themes and the words behind them.",
     )
     bearer = HTTPBearer(auto_error=False)
+    # Refuse oversized bodies before parsing them: every complaint at the size limit, plus room for JSON.
+    max_body = service.max_batch * (4 * service.max_text_chars + 1_000)
+
+    @app.middleware("http")
+    async def limit_body(request: Request, call_next):
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > max_body:
+            return _error(413, f"the request body is over {max_body} bytes")
+        return await call_next(request)
 
     def authorised(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> None:
         if token is None:
@@ -97,11 +105,7 @@ def create_app(scorers: Scorers, params: Params, token: str | None = None) -> Fa
 
     def suggest_all(complaints: list[Complaint]) -> list[dict[str, Any]]:
         check_sizes(complaints)
-        columns = params.data.columns
-        raw = pd.DataFrame({columns["description"]: [c.text for c in complaints]})
-        if "team" in columns:
-            raw[columns["team"]] = [c.team for c in complaints]
-        frame = validate(raw, params.data, params.labels, purpose="score").frame
+        frame = intake_frame([c.text for c in complaints], params.data, [c.team for c in complaints])
         scored = score(scorers.model, frame, params, scorers.version, scorers.themes, params.score.explain)
         return [
             suggestion(row, params.evaluate.top_k) | {"complaint_ref": c.complaint_ref, "team": c.team}

@@ -15,6 +15,7 @@ from functools import lru_cache
 import numpy as np
 import spacy
 from sklearn.base import BaseEstimator, TransformerMixin
+from spacy.attrs import IDX, IS_CURRENCY, IS_PUNCT, IS_SPACE, LENGTH, LIKE_NUM
 
 from pipeline.redact import mask
 
@@ -36,6 +37,9 @@ def blank_english(lemmatize: bool = True) -> spacy.language.Language:
 def _as_strings(texts: Iterable[object]) -> list[str]:
     values = texts.ravel() if isinstance(texts, np.ndarray) else texts
     return ["" if text is None or text != text else str(text) for text in values]
+
+
+_TOKEN_ATTRIBUTES = [IDX, LENGTH, IS_PUNCT, IS_SPACE, LIKE_NUM, IS_CURRENCY]  # the last four: what _keep drops
 
 
 def _keep(token: spacy.tokens.Token) -> bool:
@@ -142,11 +146,10 @@ def lemma_tokens(text: str, lemmatize: bool = True) -> list[tuple[str, str]]:
     lemma = _lookup_lemma if lemmatize else str
     lowered = text.lower()
     if len(lowered) == len(text):  # almost always: read the written form at the same offsets
-        return [
-            (text[token.idx : token.idx + len(token)], lemma(token.text))
-            for token in tokenizer(lowered)
-            if _keep(token)
-        ]
+        # Token attributes as one array (no Token objects): offset, length, and the _keep flags.
+        found = tokenizer(lowered).to_array(_TOKEN_ATTRIBUTES)
+        kept = found[found[:, 2:].sum(axis=1) == 0, :2].tolist()
+        return [(text[start : start + length], lemma(lowered[start : start + length])) for start, length in kept]
     return [  # lower-casing changed the length (a few non-English letters): tokenise both
         (original.text, lemma(token.text))
         for original, token in zip(tokenizer(text), tokenizer(lowered), strict=True)

@@ -28,6 +28,7 @@ TRUSTED_TYPES = [
     "pipeline.model.MultiLabelLinear",
     "pipeline.embeddings.SentenceEmbedder",
     "pipeline.features.CharWbNgrams",
+    "pipeline.features.CharTfidfVectorizer",
 ]
 # An invented complaint: the logged input example must never be a real person's text.
 INPUT_EXAMPLE = pd.DataFrame(

@@ -172,3 +172,43 @@ def test_an_interrupted_table_writer_leaves_no_file(tmp_path: Path):
         writer.write(pd.DataFrame({"description": ["one"]}))
         raise RuntimeError("interrupted")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_long_first_row_is_refused_not_truncated(tmp_path: Path):
+    path = tmp_path / "export.csv"
+    path.write_text("ref,description\nA,text,extra\nB,fine\n", encoding="utf-8")
+    with pytest.raises(io.InputFileError, match="first complaint row has more fields than the header"):
+        chunked(path, 10)
+
+
+def test_unreadable_rows_alone_in_the_last_chunk_keep_the_columns(tmp_path: Path):
+    path = tmp_path / "export.csv"
+    path.write_text("ref,description\nA,one\nB,two\nC,x,y\n", encoding="utf-8")
+    last = chunked(path, 2)[-1]
+    assert list(last.frame.columns) == ["ref", "description"] and last.frame.empty
+    assert last.unreadable["source_row"].tolist() == [4]
+
+
+def test_blank_lines_keep_row_numbers_in_step(tmp_path: Path):
+    path = tmp_path / "export.csv"
+    path.write_text("ref,description\nA,one\n\nB,two,x\nC,three\n", encoding="utf-8")
+    chunks = chunked(path, 10)
+    frame = pd.concat([c.frame for c in chunks])
+    numbers = [n for c in chunks for n in c.source_rows]
+    assert dict(zip(frame["ref"].fillna("(blank)"), numbers, strict=True)) == {"A": 2, "(blank)": 3, "C": 5}
+    assert chunks[0].unreadable["source_row"].tolist() == [4]
+
+
+def test_empty_spreadsheet_rows_are_not_complaints(tmp_path: Path):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["ref", "description"])
+    sheet.append(["A", "one"])
+    sheet.append([None, None])
+    sheet.append(["B", "two"])
+    sheet.append([None, "  "])
+    book.save(tmp_path / "export.xlsx")
+    [chunk] = chunked(tmp_path / "export.xlsx", 10)
+    assert chunk.frame["ref"].tolist() == ["A", "B"] and chunk.source_rows.tolist() == [2, 4]

@@ -1,5 +1,7 @@
 """Data contract: good and bad frames, each bad input giving the message an analyst needs."""
 
+import dataclasses
+
 import pandas as pd
 import pytest
 
@@ -7,6 +9,7 @@ from pipeline.schema import (
     DataContractError,
     build_label_lookup,
     financial_year,
+    intake_frame,
     label_key,
     normalise_label,
     theme_sets,
@@ -182,3 +185,14 @@ def test_theme_sets_split_ids():
         frozenset({"c"}),
         frozenset(),
     ]
+
+
+def test_intake_frame_cleans_text_as_validate_does(params):
+    texts = ["  The visit was late.  ", "", "Did not answer"]
+    data = dataclasses.replace(params.data, missing_text_values=("did not answer",))
+    frame = intake_frame(texts, data, ["Fostering", None, " "])
+    validated = validate(
+        pd.DataFrame({"description": texts, "team": ["Fostering", None, " "]}), data, params.labels, purpose="score"
+    )
+    for column in ("source_row", "description", "team"):
+        assert frame[column].tolist() == validated.frame[column].tolist()

@@ -105,3 +105,9 @@ def test_complaint_text_never_reaches_the_logs(client, caplog):
         client.post("/suggest", json={"text": TEXT})
         client.post("/suggest", json={"text": "x" * 301})
     assert "shouted" not in caplog.text and "xxxxxxxx" not in caplog.text
+
+
+def test_an_oversized_body_is_refused_before_it_is_read(client, service_params):
+    limit = service_params.service.max_batch * (4 * service_params.service.max_text_chars + 1_000)
+    response = client.post("/score", content=b"x" * (limit + 1), headers={"Content-Type": "application/json"})
+    assert response.status_code == 413 and "bytes" in response.json()["error"]

@@ -50,3 +50,17 @@ def test_fast_lemmas_equal_spacys_lookup_lemmatizer():
     expected = [" ".join(t.lemma_ for t in doc if _keep(t)) for doc in nlp.pipe(text.lower() for text in texts)]
     assert normalise_texts(texts) == expected
     assert normalise_texts(texts)[0] == "the social worker keep change and nobody have ring back"
+
+
+def test_lemma_tokens_pair_each_written_word_with_its_lemma():
+    from pipeline.text import lemma_tokens
+
+    text = "Social Workers kept CHANGING, £300 & 3 visits!"
+    assert lemma_tokens(text) == [
+        ("Social", "social"),
+        ("Workers", "worker"),
+        ("kept", "keep"),
+        ("CHANGING", "change"),
+        ("visits", "visit"),
+    ]
+    assert " ".join(lemma for _, lemma in lemma_tokens(text)) == normalise_texts([text])[0]
