@@ -115,7 +115,10 @@ def http_latency(params, scorers, texts: list[str]) -> dict:
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
+    deadline = time.monotonic() + 30
     while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the service did not start")
         time.sleep(0.05)
     timings = []
     try:

@@ -32,6 +32,8 @@ class Scorers:
 
 @dataclass(frozen=True)
 class BatchSummary:
+    """What happened to a file: rows in = rows scored + rows rejected, and how many need a person."""
+
     rows_in: int
     rows_scored: int
     rows_rejected: int
@@ -44,9 +46,11 @@ class BatchSummary:
 
     @property
     def rows_per_second(self) -> float:
+        """Rows scored per second of wall time."""
         return self.rows_scored / self.seconds if self.seconds else 0.0
 
     def as_dict(self) -> dict[str, Any]:
+        """The summary as printed and as written by --summary-json."""
         return asdict(self) | {"rows_per_second": round(self.rows_per_second, 1)}
 
 

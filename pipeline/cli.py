@@ -17,6 +17,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from pipeline import io
+from pipeline.batch import Scorers
 from pipeline.config import ConfigError, Params, load_params
 from pipeline.evaluate import evaluate as evaluate_model
 from pipeline.evaluate import evaluate_themes
@@ -300,13 +301,12 @@ def _load_one(params: Params, reference: str) -> tuple[object, dict, str]:
     return model, card, f"{card['model']}@{card['model_sha256'][:12]}"
 
 
-def load_scorers(params: Params, model: str | None, themes_model: str | None):
+def load_scorers(params: Params, model: str | None, themes_model: str | None) -> Scorers:
     """The category model and, unless switched off, the theme model with the taxonomy's matcher.
 
     A theme model named on the command line must load; the default one may be missing (a council
     that has not trained themes yet), and then categories are scored alone, with a warning.
     """
-    from pipeline.batch import Scorers
     from pipeline.score import ThemeScorer
     from pipeline.taxonomy import ThemeMatcher
 

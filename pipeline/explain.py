@@ -136,7 +136,7 @@ class Explainer:
         terms, owners, shares = self._attribution(indices, tokens)
         # Contribution of each present feature to each output: weight times TF-IDF value.
         by_feature = values[:, None] * self.weights[np.asarray(outputs)][:, indices].T
-        surface = _surface_forms(tokens)
+        surface = _SurfaceForms(tokens)
         explained = []
         for column in range(len(outputs)):
             # Each feature's contribution, shared among the terms that own it, summed per term.
@@ -179,7 +179,9 @@ class Explainer:
         columns, owners = columns[present], owners[present]
         holders = np.bincount(columns, minlength=len(indices))
         word_columns = np.flatnonzero(indices < len(self.word_names))
-        word_terms = [term_ids.setdefault(self.word_names[indices[c]], len(term_ids)) for c in word_columns]
+        word_terms = [
+            term_ids.setdefault(name, len(term_ids)) for name in self.word_names[indices[word_columns]].tolist()
+        ]
         pairs = (np.concatenate([owners, word_terms]).astype(np.int64), np.concatenate([columns, word_columns]))
         shares = np.concatenate([1.0 / holders[columns], np.ones(len(word_columns))])
         return list(term_ids), pairs, shares
@@ -216,12 +218,31 @@ def _readable(lemma: str) -> bool:
     )
 
 
-def _surface_forms(tokens: list[tuple[str, str]]) -> dict[str, str]:
-    """Normalised word or two-word phrase -> how the text writes it (first occurrence)."""
-    forms: dict[str, str] = {}
-    for index, (written, lemma) in enumerate(tokens):
-        forms.setdefault(lemma, written)
-        if index + 1 < len(tokens):
-            next_written, next_lemma = tokens[index + 1]
-            forms.setdefault(f"{lemma} {next_lemma}", f"{written} {next_written}")
-    return forms
+class _SurfaceForms:
+    """Normalised word or two-word phrase -> how the text writes it (first occurrence), looked up
+    only for the few terms an explanation shows."""
+
+    def __init__(self, tokens: list[tuple[str, str]]):
+        self.tokens = tokens
+        self.first: dict[str, int] = {}
+        for index, (_, lemma) in enumerate(tokens):
+            self.first.setdefault(lemma, index)
+
+    def __contains__(self, term: str) -> bool:
+        return self._position(term) is not None
+
+    def __getitem__(self, term: str) -> str:
+        start, length = self._position(term)
+        return " ".join(written for written, _ in self.tokens[start : start + length])
+
+    def _position(self, term: str) -> tuple[int, int] | None:
+        parts = term.split(" ")
+        if len(parts) == 1:
+            return (self.first[term], 1) if term in self.first else None
+        start = self.first.get(parts[0])
+        if start is None:
+            return None
+        for index in range(start, len(self.tokens) - len(parts) + 1):
+            if all(self.tokens[index + k][1] == part for k, part in enumerate(parts)):
+                return index, len(parts)
+        return None

@@ -6,6 +6,8 @@ column and scores row by row (as MLflow serving and the batch scorer pass it).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 from scipy import sparse
 from sklearn.compose import ColumnTransformer
@@ -18,7 +20,7 @@ from pipeline.embeddings import ENCODERS, SentenceEmbedder, embedding_columns
 from pipeline.text import IdentifierMasker, LemmaNormaliser
 
 TEXT_COLUMN = "description"
-WORD_CACHE_SIZE = 200_000  # distinct words whose n-grams are remembered (a few tens of MB at most)
+WORD_CACHE_SIZE = 100_000  # distinct words whose n-grams are remembered (up to about 200 MB)
 
 
 class CharWbNgrams:
@@ -72,7 +74,7 @@ class CharTfidfVectorizer(TfidfVectorizer):
     instead of a dictionary lookup per n-gram: the n-grams are the bulk of scoring time otherwise.
     """
 
-    def transform(self, raw_documents) -> sparse.csr_matrix:
+    def transform(self, raw_documents: Iterable[str]) -> sparse.csr_matrix:
         if isinstance(raw_documents, str):
             raise ValueError("Iterable over raw text documents expected, string object received.")
         vocabulary = self.vocabulary_

@@ -14,6 +14,7 @@ import os
 import re
 import tempfile
 import warnings
+import zipfile
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -169,8 +170,15 @@ def _text_cell(value: Any) -> str | None:
 def _xlsx_chunks(path: Path, chunk_rows: int, sheet: str | None) -> Iterator[Chunk]:
     from openpyxl import load_workbook
 
-    workbook = load_workbook(path, read_only=True, data_only=True)
     try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile) as error:
+        raise InputFileError(f"{path} is not a readable Excel workbook ({error}). Save it again from Excel.") from error
+    try:
+        if sheet and sheet not in workbook.sheetnames:
+            raise InputFileError(
+                f"{path} has no sheet '{sheet}' (data.sheet); its sheets: {', '.join(workbook.sheetnames)}."
+            )
         worksheet = workbook[sheet] if sheet else workbook.worksheets[0]
         rows = worksheet.iter_rows(values_only=True)
         header = [str(cell) if cell is not None else f"column {i + 1}" for i, cell in enumerate(next(rows, ()))]
@@ -197,7 +205,11 @@ def _parquet_chunks(path: Path, chunk_rows: int) -> Iterator[Chunk]:
     import pyarrow.parquet as pq
 
     first = FIRST_DATA_ROW
-    for batch in pq.ParquetFile(path).iter_batches(batch_size=chunk_rows):
+    try:
+        parquet = pq.ParquetFile(path)
+    except (OSError, ValueError) as error:  # pyarrow's ArrowInvalid is a ValueError
+        raise InputFileError(f"{path} is not a readable Parquet file ({error}).") from error
+    for batch in parquet.iter_batches(batch_size=chunk_rows):
         frame = batch.to_pandas()
         yield _numbered_chunk(frame, range(first, first + len(frame)))
         first += len(frame)

@@ -167,7 +167,7 @@ class MultiLabelLinear(ClassifierMixin, BaseEstimator):
 _STACKED_CATEGORY_WEIGHTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def predict_proba(head: Any, X) -> np.ndarray:
+def predict_proba(head: Any, X: Any) -> np.ndarray:
     """``head.predict_proba(X)`` for the linear heads built here, with all linear scores from one
     matrix product (scikit-learn scores each calibration fold separately, which dominates the time
     of a single suggestion). Same numbers; other heads are asked directly."""

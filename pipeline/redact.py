@@ -15,6 +15,7 @@ from typing import NamedTuple
 class Identifier(NamedTuple):
     kind: str
     pattern: re.Pattern[str]
+    needs: str = ""  # a character class every match contains: texts without one skip the pattern
 
 
 _MONTHS = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*"
@@ -25,9 +26,11 @@ _STREET_TYPES = (
 _TITLE = r"(?:mr|mrs|ms|miss|mx|dr)\.?"
 _NAME = r"[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?"
 
+_DIGIT = re.compile(r"\d")
+
 # Order matters: emails before names, dates of birth before plain dates, case numbers before phones.
 IDENTIFIERS: tuple[Identifier, ...] = (
-    Identifier("email", re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")),
+    Identifier("email", re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b"), "@"),
     Identifier(
         "dob",
         re.compile(
@@ -35,24 +38,29 @@ IDENTIFIERS: tuple[Identifier, ...] = (
             rf"(?:\d{{1,2}}[/.-]\d{{1,2}}[/.-]\d{{2,4}}|\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTHS}\s+\d{{4}})",
             re.IGNORECASE,
         ),
+        r"\d",
     ),
     Identifier(
         "case_ref",
         re.compile(
             r"\b[A-Z]{2,4}[-/]?\d{4,}(?:[-/]\d+)*\b|(?i:\b(?:case|ref(?:erence)?)\s*(?:no\.?|number)?[:#]?\s*\d{5,}\b)"
         ),
+        r"\d",
     ),
     Identifier(
         "phone",
         re.compile(r"(?<![\w/])(?:\+44\s?\(?0?\)?\s?|\(?0)\d{2,4}\)?[\s-]?\d{3,4}[\s-]?\d{3,4}\b"),
+        r"\d",
     ),
     Identifier(
         "postcode",
         re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b", re.IGNORECASE),
+        r"\d",
     ),
     Identifier(
         "address",
         re.compile(rf"\b\d{{1,4}}[a-zA-Z]?,?\s+(?:[A-Z][a-z]+\s+){{1,3}}{_STREET_TYPES}\b", re.IGNORECASE),
+        r"\d",
     ),
     Identifier(
         "date",
@@ -60,26 +68,27 @@ IDENTIFIERS: tuple[Identifier, ...] = (
             rf"\b(?:\d{{1,2}}[/.-]\d{{1,2}}[/.-]\d{{2,4}}|\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTHS}\s+\d{{4}})\b",
             re.IGNORECASE,
         ),
+        r"\d",
     ),
     Identifier("name", re.compile(rf"\b{_TITLE}\s+(?:{_NAME}\s+)?{_NAME}\b", re.IGNORECASE)),
 )
 
 
-def _replace(text: str, placeholder: str) -> str:
-    for identifier in IDENTIFIERS:
-        text = identifier.pattern.sub(placeholder.format(kind=identifier.kind), text)
-    return text
+def _applicable(text: str) -> list[Identifier]:
+    """The patterns that could match ``text``: most complaints hold no digit or @, so most are skipped."""
+    has = {"": True, "@": "@" in text, r"\d": _DIGIT.search(text) is not None}
+    return [identifier for identifier in IDENTIFIERS if has[identifier.needs]]
 
 
 def redact(text: str) -> str:
     """Replace identifiers with readable placeholders such as ``[PHONE]`` (for quotes in reports)."""
-    for identifier in IDENTIFIERS:
+    for identifier in _applicable(text):
         text = identifier.pattern.sub(f"[{identifier.kind.upper()}]", text)
     return text
 
 
 def mask(text: str) -> str:
     """Replace identifiers with one-token placeholders such as ``xxphone`` (for model features)."""
-    for identifier in IDENTIFIERS:
+    for identifier in _applicable(text):
         text = identifier.pattern.sub(f" xx{identifier.kind.replace('_', '')} ", text)
     return text

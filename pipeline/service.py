@@ -42,6 +42,8 @@ class Complaint(BaseModel):
 
 
 class Batch(BaseModel):
+    """Several complaints scored in one request (at most service.max_batch)."""
+
     model_config = ConfigDict(extra="forbid")
 
     complaints: list[Complaint] = Field(min_length=1)

@@ -21,6 +21,8 @@ from pipeline.redact import mask
 
 NAME_PLACEHOLDER = "xxname"
 WORD = re.compile(r"\b[^\W\d_]+(?:['’-][^\W\d_]+)*\b")
+# The words that could be names: not starting with a-z (so the callback runs for a few words, not all).
+CAPITALISED_WORD = re.compile(r"\b[^\W\d_a-z][^\W\d_]*(?:['’-][^\W\d_]+)*\b")
 
 
 @lru_cache(maxsize=2)
@@ -119,7 +121,7 @@ class IdentifierMasker(TransformerMixin, BaseEstimator):
                     return NAME_PLACEHOLDER
                 return word
 
-            strings = [WORD.sub(replace, text) for text in strings]
+            strings = [CAPITALISED_WORD.sub(replace, text) for text in strings]
         return np.asarray(strings, dtype=object)
 
 

@@ -158,9 +158,12 @@ def load_registered(config: TrackingConfig, uri: str) -> tuple[Any, dict[str, An
         ) from error
     model = mlflow.sklearn.load_model(f"models:/{name}/{version.version}")
     with tempfile.TemporaryDirectory() as folder:
-        card_file = mlflow.artifacts.download_artifacts(
-            run_id=version.run_id, artifact_path="model_card.json", dst_path=folder
-        )
+        try:
+            card_file = mlflow.artifacts.download_artifacts(
+                run_id=version.run_id, artifact_path="model_card.json", dst_path=folder
+            )
+        except (OSError, mlflow.exceptions.MlflowException) as error:
+            raise RegistryError(f"{uri} has no model card in its run {version.run_id}: retrain it.") from error
         card = json.loads(Path(card_file).read_text(encoding="utf-8"))
     label = f"{name} v{version.version}" + (f" ({alias})" if alias else "")
     return model, card, label

@@ -212,3 +212,17 @@ def test_empty_spreadsheet_rows_are_not_complaints(tmp_path: Path):
     book.save(tmp_path / "export.xlsx")
     [chunk] = chunked(tmp_path / "export.xlsx", 10)
     assert chunk.frame["ref"].tolist() == ["A", "B"] and chunk.source_rows.tolist() == [2, 4]
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".parquet"])
+def test_a_corrupt_workbook_or_parquet_file_is_explained(tmp_path: Path, suffix: str):
+    path = tmp_path / f"export{suffix}"
+    path.write_bytes(b"not really a table")
+    with pytest.raises(io.InputFileError, match="is not a readable"):
+        chunked(path, 10)
+
+
+def test_a_missing_sheet_is_named(tmp_path: Path):
+    io.write_table(pd.DataFrame({"description": ["one"]}), tmp_path / "export.xlsx")
+    with pytest.raises(io.InputFileError, match="has no sheet 'Complaints'"):
+        chunked(tmp_path / "export.xlsx", 10, sheet="Complaints")
