@@ -8,7 +8,8 @@ from typing import Any
 import numpy as np
 from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.calibration import CalibratedClassifierCV
+from sklearn.calibration import CalibratedClassifierCV, _SigmoidCalibration
+from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline as SkPipeline
 from sklearn.svm import LinearSVC
@@ -130,7 +131,7 @@ class MultiLabelLinear(ClassifierMixin, BaseEstimator):
                 probabilities[:, column] = expit(scores[:, parts[column][0]])
                 continue
             folds = [
-                calibrated.calibrators[0].predict(scores[:, index])
+                _calibrate(calibrated.calibrators[0], scores[:, index])
                 for calibrated, index in zip(estimator.calibrated_classifiers_, parts[column], strict=True)
             ]
             probabilities[:, column] = np.mean(folds, axis=0)
@@ -167,6 +168,17 @@ class MultiLabelLinear(ClassifierMixin, BaseEstimator):
 _STACKED_CATEGORY_WEIGHTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
+def _calibrate(calibrator: Any, scores: np.ndarray) -> np.ndarray:
+    """``calibrator.predict(scores)`` computed directly for scikit-learn's two calibrators, without the
+    input checks that cost more than the arithmetic when a single complaint is scored."""
+    if isinstance(calibrator, _SigmoidCalibration):
+        return expit(-(calibrator.a_ * scores + calibrator.b_))
+    if isinstance(calibrator, IsotonicRegression) and calibrator.out_of_bounds == "clip":
+        clipped = np.clip(scores, calibrator.X_min_, calibrator.X_max_)
+        return np.interp(clipped, calibrator.X_thresholds_, calibrator.y_thresholds_)
+    return calibrator.predict(scores)
+
+
 def predict_proba(head: Any, X: Any) -> np.ndarray:
     """``head.predict_proba(X)`` for the linear heads built here, with all linear scores from one
     matrix product (scikit-learn scores each calibration fold separately, which dominates the time
@@ -191,7 +203,7 @@ def predict_proba(head: Any, X: Any) -> np.ndarray:
         proba = np.zeros((X.shape[0], n_classes))
         positions = np.searchsorted(head.classes_, fold_classes)
         for position, column, calibrator in zip(positions, fold_scores.T, calibrated.calibrators, strict=False):
-            proba[:, position + (1 if n_classes == 2 else 0)] = calibrator.predict(column)
+            proba[:, position + (1 if n_classes == 2 else 0)] = _calibrate(calibrator, column)
         if n_classes == 2:
             proba[:, 0] = 1.0 - proba[:, 1]
         else:
