@@ -73,6 +73,7 @@ def _mlflow(config: TrackingConfig):
     import mlflow
 
     logging.getLogger("mlflow").setLevel(logging.WARNING)
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")  # the model card is one small file
     logging.getLogger("alembic").setLevel(logging.WARNING)
     mlflow.set_tracking_uri(tracking_uri(config))
     return mlflow
