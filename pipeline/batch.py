@@ -68,8 +68,9 @@ def score_chunks(
     ``progress(rows)`` is called after each chunk with the rows it held.
     """
     started = time.perf_counter()
-    rows_in = scored_rows = rejected_rows = review = themed = 0
+    rows_in = scored_rows = rejected_rows = review = themed = chunks_seen = 0
     for chunk in chunks:
+        chunks_seen += 1
         validated = validate(chunk.frame, params.data, params.labels, purpose="score", source_rows=chunk.source_rows)
         scored = score(scorers.model, validated.frame, params, scorers.version, scorers.themes, explain)
         rejected = pd.concat(
@@ -85,6 +86,11 @@ def score_chunks(
         themed += int((scored["themes"] != "").sum()) if "themes" in scored else 0
         if progress:
             progress(len(chunk.frame) + len(chunk.unreadable))
+    if not chunks_seen:  # a file with a header and no rows: still write the columns, so the output reads back
+        empty = pd.DataFrame({params.data.columns["description"]: pd.Series(dtype="string")})
+        frame = validate(empty, params.data, params.labels, purpose="score").frame
+        write_scored(score(scorers.model, frame, params, scorers.version, scorers.themes, explain))
+        write_rejected(pd.DataFrame({column: pd.Series(dtype="object") for column in REJECT_COLUMNS}))
     return BatchSummary(
         rows_in=rows_in,
         rows_scored=scored_rows,

@@ -8,9 +8,9 @@ masked text, so an explanation never names a person, phone number or address.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -187,13 +187,25 @@ class Explainer:
         return list(term_ids), pairs, shares
 
 
-@lru_cache(maxsize=8)
-def explainer_for(model: Any) -> Explainer:
-    """The :class:`Explainer` of a fitted model, built once (it indexes the whole vocabulary).
+_EXPLAINERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
-    Keyed by the model object: a loaded model is never refitted, so its explainer stays valid.
-    """
-    return Explainer(model)
+
+def _fitted_state(model: Any) -> tuple[Any, ...]:
+    """The fitted parts an Explainer reads; refitting the model replaces them with new objects."""
+    classifier = model.named_steps["classifier"]
+    head = getattr(classifier, "estimators_", None) or getattr(classifier, "calibrated_classifiers_", None)
+    tfidf = model.named_steps["features"].named_transformers_["text"].named_steps["tfidf"]
+    return (head, *(getattr(vectoriser, "vocabulary_", None) for _, vectoriser in tfidf.transformer_list))
+
+
+def explainer_for(model: Any) -> Explainer:
+    """The :class:`Explainer` of a fitted model, built once (it indexes the whole vocabulary) and
+    built again only if the model has been refitted since."""
+    state = _fitted_state(model)
+    cached = _EXPLAINERS.get(model)
+    if cached is None or any(old is not new for old, new in zip(cached[0], state, strict=True)):
+        cached = _EXPLAINERS[model] = (state, Explainer(model))
+    return cached[1]
 
 
 def _same_vectoriser(a: Any, b: Any) -> bool:

@@ -186,12 +186,12 @@ def predict_proba(head: Any, X: Any) -> np.ndarray:
     if not (isinstance(head, CalibratedClassifierCV) and head.method in ("sigmoid", "isotonic")):
         return head.predict_proba(X)
     stacked = _STACKED_CATEGORY_WEIGHTS.get(head)
-    if stacked is None:
+    if stacked is None or stacked[2] is not head.calibrated_classifiers_:  # new, or refitted since
         folds = [calibrated.estimator for calibrated in head.calibrated_classifiers_]
         weights = np.column_stack([row for estimator in folds for row in np.atleast_2d(estimator.coef_)])
         intercepts = np.concatenate([np.ravel(estimator.intercept_) for estimator in folds])
-        stacked = _STACKED_CATEGORY_WEIGHTS[head] = (weights, intercepts)
-    weights, intercepts = stacked
+        stacked = _STACKED_CATEGORY_WEIGHTS[head] = (weights, intercepts, head.calibrated_classifiers_)
+    weights, intercepts, _ = stacked
     scores = np.asarray(X @ weights) + intercepts
     n_classes = len(head.classes_)
     mean = np.zeros((X.shape[0], n_classes))

@@ -44,3 +44,15 @@ def test_removing_the_words_a_theme_relies_on_removes_the_theme(trained_themes):
     without = "The car for the meeting did not come and the meeting was cancelled again."
     _, predicted = trained.predict(pd.DataFrame({"description": [with_words, without]}))
     assert predicted[0, column] and not predicted[1, column]
+
+
+def test_a_refitted_model_gets_a_new_explainer(tiny_category_model, tiny_training_frame):
+    import copy
+
+    from pipeline.explain import explainer_for
+
+    model = copy.deepcopy(tiny_category_model)
+    first = explainer_for(model)
+    assert explainer_for(model) is first
+    model.fit(tiny_training_frame[["description"]], tiny_training_frame["category"].to_numpy())
+    assert explainer_for(model) is not first

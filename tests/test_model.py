@@ -43,3 +43,17 @@ def test_stacked_category_probabilities_equal_scikit_learns(calibration: str, n_
     y = np.array(["a", "b", "c", "d"][:n_classes])[rng.integers(n_classes, size=150)]
     head = CalibratedClassifierCV(LinearSVC(C=0.5), method=calibration, cv=3).fit(X, y)
     np.testing.assert_allclose(predict_proba(head, X), head.predict_proba(X), atol=1e-12)
+
+
+def test_refitting_a_head_is_noticed_by_the_fast_path():
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.svm import LinearSVC
+
+    from pipeline.model import predict_proba
+
+    X = sparse.random(90, 20, density=0.4, random_state=3, format="csr")
+    y = np.array(["a", "b", "c"])[np.arange(90) % 3]
+    head = CalibratedClassifierCV(LinearSVC(C=0.5), method="sigmoid", cv=3).fit(X, y)
+    predict_proba(head, X)
+    head.fit(X, y[::-1])
+    np.testing.assert_allclose(predict_proba(head, X), head.predict_proba(X), atol=1e-12)
