@@ -454,11 +454,12 @@ def serve(
         params = load_params(params_file)
         scorers = load_scorers(params, model, themes_model)
     token = os.environ.get(params.service.token_variable) or None
-    if not token and (host or params.service.host) not in ("127.0.0.1", "localhost", "::1"):
+    host, port = host or params.service.host, port or params.service.port
+    if not token and host not in ("127.0.0.1", "localhost", "::1"):
         log.warning("Listening beyond this machine without a token: set %s.", params.service.token_variable)
-    where = f"http://{host or params.service.host}:{port or params.service.port}/"
+    where = f"http://{host}:{port}/"
     console.print(f"Intake page: {where}  (API docs: {where}docs; bearer token {'required' if token else 'off'})")
-    uvicorn.run(create_app(scorers, params, token), host=host or params.service.host, port=port or params.service.port)
+    uvicorn.run(create_app(scorers, params, token), host=host, port=port)
 
 
 @app.command("generate-sample")

@@ -18,7 +18,7 @@ import pandas as pd
 from scipy import sparse
 from spacy.lang.en.stop_words import STOP_WORDS
 
-from pipeline.features import WORD_CACHE_SIZE, CharWbNgrams
+from pipeline.features import WORD_CACHE_SIZE, CharWbNgrams, ngram_columns
 from pipeline.model import linear_weights, predict_proba
 from pipeline.text import lemma_tokens
 
@@ -35,6 +35,7 @@ class Term:
 class Reading:
     """One pass of a model over a batch of texts: what both scoring and explaining need."""
 
+    masked: list[str]  # per text, identifiers and names replaced by placeholders
     tokens: list[list[tuple[str, str]]]  # per text: (word as written after masking, normalised form)
     tfidf: sparse.csr_matrix  # per text: the TF-IDF row the linear head sees
     probabilities: np.ndarray  # texts x outputs, exactly as model.predict_proba gives them
@@ -59,18 +60,18 @@ class Explainer:
         word, char = (vectoriser for _, vectoriser in self.vectorisers.transformer_list)
         self.word_names = word.get_feature_names_out()
         self._vocabulary = word.vocabulary_
-        char_names = char.get_feature_names_out()
+        self.char_vocabulary = char.vocabulary_
         # Models saved before the cached analyser carry sklearn's "char_wb", which splits the same way.
         self.char_ngrams = char.analyzer if callable(char.analyzer) else CharWbNgrams(char.ngram_range)
-        self.char_index = {gram: len(self.word_names) + index for index, gram in enumerate(char_names)}
         self._word_features: dict[str, np.ndarray] = {}
         # Only the TF-IDF columns (first in the matrix) map to words; embedding columns, when
         # switched on, also move the score but name no word, so explanations leave them out.
-        self.weights = linear_weights(model.named_steps["classifier"])[:, : len(self.char_index) + len(self.word_names)]
+        n_tfidf = len(self.word_names) + len(self.char_vocabulary)
+        self.weights = linear_weights(model.named_steps["classifier"])[:, :n_tfidf]
 
     def read(self, texts: Sequence[str]) -> Reading:
         """Mask, lemmatise, vectorise and classify ``texts`` once, keeping what explanations need."""
-        masked = self.masker.transform(list(texts))
+        masked = self.masker.transform(list(texts)).tolist()
         tokens = [lemma_tokens(text, self.normaliser.lemmatize) for text in masked]
         tfidf = self.vectorisers.transform([" ".join(lemma for _, lemma in found) for found in tokens]).tocsr()
         tfidf.sort_indices()  # explanations search each row's column indices
@@ -78,7 +79,7 @@ class Explainer:
             matrix = tfidf
         else:  # embeddings follow the TF-IDF columns; they come from the model's own step
             matrix = self.model.named_steps["features"].transform(pd.DataFrame({"description": list(texts)}))
-        return Reading(tokens, tfidf, predict_proba(self.model.named_steps["classifier"], matrix))
+        return Reading(masked, tokens, tfidf, predict_proba(self.model.named_steps["classifier"], matrix))
 
     def shares_text_features_with(self, other: Explainer) -> bool:
         """True when ``other`` turns text into exactly the same TF-IDF matrix (same masking, vocabulary
@@ -105,7 +106,10 @@ class Explainer:
     def reread(self, reading: Reading) -> Reading:
         """This model's probabilities for the texts of another model's ``reading`` (shared features)."""
         return Reading(
-            reading.tokens, reading.tfidf, predict_proba(self.model.named_steps["classifier"], reading.tfidf)
+            reading.masked,
+            reading.tokens,
+            reading.tfidf,
+            predict_proba(self.model.named_steps["classifier"], reading.tfidf),
         )
 
     def explain(self, text: str, output: int, top_n: int = 5) -> list[Term]:
@@ -154,8 +158,8 @@ class Explainer:
         """Column indices of the character n-grams of one word that are in the vocabulary (cached)."""
         found = self._word_features.get(lemma)
         if found is None:
-            grams = {self.char_index.get(gram) for gram in self.char_ngrams.word_ngrams(lemma)} - {None}
-            found = np.array(sorted(grams), dtype=np.int64)
+            columns = ngram_columns(lemma, self.char_ngrams, self.char_vocabulary)
+            found = np.unique(columns) + len(self.word_names)  # char columns follow the word columns
             if len(self._word_features) < WORD_CACHE_SIZE:  # a service may see endless new words
                 self._word_features[lemma] = found
         return found

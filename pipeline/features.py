@@ -66,6 +66,11 @@ class CharWbNgrams:
         self._cache = {}
 
 
+def ngram_columns(word: str, analyzer: CharWbNgrams, vocabulary: dict[str, int]) -> np.ndarray:
+    """Vocabulary columns of one word's character n-grams, in order, repeats kept."""
+    return np.array([vocabulary[gram] for gram in analyzer.word_ngrams(word) if gram in vocabulary], dtype=np.int64)
+
+
 class CharTfidfVectorizer(TfidfVectorizer):
     """TF-IDF over :class:`CharWbNgrams`, counting each text through its words' cached columns.
 
@@ -85,8 +90,7 @@ class CharTfidfVectorizer(TfidfVectorizer):
             for word in document.split():
                 found = cache.get(word)
                 if found is None:
-                    grams = self.analyzer.word_ngrams(word)
-                    found = np.array([vocabulary[gram] for gram in grams if gram in vocabulary], dtype=np.int64)
+                    found = ngram_columns(word, self.analyzer, vocabulary)
                     if len(cache) < WORD_CACHE_SIZE:
                         cache[word] = found
                 columns.append(found)

@@ -72,8 +72,7 @@ def _score_themes(
         chosen = [[k for k in np.argsort(-probabilities[p]) if predicted[p, k]] for p in range(len(rows))]
         terms = explainer.explain_batch(reading, chosen, top_n) if explain else None
         # Patterns are matched on the masked text, so the evidence never quotes a name or number.
-        masked = explainer.masker.transform(texts).tolist() if explain and scorer.matcher is not None else []
-        found = scorer.matcher.match(masked) if masked else [{}] * len(rows)
+        found = scorer.matcher.match(reading.masked) if explain and scorer.matcher is not None else [{}] * len(rows)
         for position, row in enumerate(rows):
             columns["themes"][row] = ";".join(scorer.theme_ids[k] for k in chosen[position])
             columns["theme_probabilities"][row] = "; ".join(
