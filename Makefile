@@ -19,9 +19,10 @@ $(DEV_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $@ $(STAMP)
 
-demo: $(STAMP)  ## train on the bundled sample, evaluate, score the new year, say where everything is
+demo: $(STAMP)  ## train on the bundled sample, evaluate, score the new year, write the 2013/14 report, say where everything is
 	$(BIN)/complaints train
 	$(BIN)/complaints score data/sample/new_complaints.csv
+	$(BIN)/complaints report data/sample/complaints.csv --year 2013/14 --compare-to 2012/13 --labels both
 	@echo "Intake page: $(BIN)/complaints serve  (then open http://127.0.0.1:8000/)"
 	@echo "MLflow UI: $(BIN)/mlflow ui --backend-store-uri sqlite:///mlruns.db  (then open http://127.0.0.1:5000)"
 
@@ -35,4 +36,4 @@ sample: $(STAMP)  ## regenerate data/sample from the seeded generator
 	$(BIN)/complaints generate-sample
 
 clean:
-	rm -rf models/category models/themes outputs mlruns mlruns.db mlartifacts test-artifacts
+	rm -rf models/category models/themes outputs reports mlruns mlruns.db mlartifacts test-artifacts

@@ -21,6 +21,7 @@ from pipeline.batch import Scorers
 from pipeline.config import ConfigError, Params, load_params
 from pipeline.evaluate import evaluate as evaluate_model
 from pipeline.evaluate import evaluate_themes
+from pipeline.report.records import ReportError
 from pipeline.schema import DataContractError, intake_frame, validate
 from pipeline.taxonomy import TaxonomyError
 from pipeline.tracking import RegistryError
@@ -30,7 +31,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__, pret
 console = Console(stderr=True)
 log = logging.getLogger("complaints")
 
-USER_ERRORS = (ConfigError, DataContractError, io.InputFileError, TaxonomyError, RegistryError)
+USER_ERRORS = (ConfigError, DataContractError, io.InputFileError, TaxonomyError, RegistryError, ReportError)
 EXIT_USER_ERROR, EXIT_UNTRUSTED_MODEL = 2, 3
 ParamsOption = typer.Option(Path("params.yaml"), "--params", "-p", help="Params file (see params.yaml).")
 ModelDirOption = typer.Option(None, "--model-dir", help="Folder with model.joblib and model_card.json.")
@@ -460,6 +461,74 @@ def serve(
     where = f"http://{host}:{port}/"
     console.print(f"Intake page: {where}  (API docs: {where}docs; bearer token {'required' if token else 'off'})")
     uvicorn.run(create_app(scorers, params, token), host=host, port=port)
+
+
+@app.command()
+def report(
+    data: Path = typer.Argument(..., help="Complaint records (CSV, XLSX or Parquet) with the year(s) to report."),
+    year: str | None = typer.Option(None, "--year", help="Financial year, e.g. 2013/14; default the latest."),
+    compare_to: str | None = typer.Option(
+        None, "--compare-to", help="Year to compare with; default the year before ('none' for no comparison)."
+    ),
+    out: Path = typer.Option(Path("reports"), "--out", help="Folder for the HTML report and the workbook."),
+    labels: str | None = typer.Option(
+        None, "--labels", help="recorded, predicted (the model's) or both; default report.labels."
+    ),
+    params_file: Path = ParamsOption,
+    model: str | None = ModelOption,
+    themes_model: str | None = ThemesModelOption,
+) -> None:
+    """Write the root-cause report for service leads: one self-contained HTML page and an XLSX workbook."""
+    from pipeline import provenance
+    from pipeline.report import render, report_records
+    from pipeline.report import report as build_report
+    from pipeline.score import score as score_frame
+
+    with user_errors():
+        params = load_params(params_file)
+        settings = replace(
+            params.report,
+            year=year or params.report.year,
+            compare_to=compare_to or params.report.compare_to,
+            labels=_choice("--labels", labels or params.report.labels, ("recorded", "predicted", "both")),
+        )
+        validated = validate(io.read_table(data, params.data.sheet), params.data, params.labels, purpose="score")
+        predictions, versions = None, []
+        if settings.labels != "recorded":
+            scorers = load_scorers(params, model, themes_model)
+            predictions = score_frame(
+                scorers.model, validated.frame, params, scorers.version, scorers.themes, explain=False
+            )
+            versions = [scorers.version] + ([scorers.themes.version] if scorers.themes else [])
+        records = report_records(
+            validated.frame, params.labels, settings, theme_separator=params.themes.separator, predictions=predictions
+        )
+        taxonomy_file = Path(params.themes.taxonomy_file)
+        names = io.read_taxonomy(taxonomy_file).name_of if params.themes.enabled and taxonomy_file.is_file() else None
+        theme_ids = {t for ids in records.frame["theme_ids"] for t in ids}
+        published = io.read_yaml(settings.published_file) if settings.published_file else None
+        with Progress(console=console, transient=True) as bar:
+            bar.add_task("Building the report", total=None)
+            built = build_report(
+                records,
+                settings,
+                params.labels,
+                theme_names={t: names(t) for t in theme_ids} if names else {},
+                published=published,
+                model_versions=versions,
+                suggestion_threshold=params.evaluate.suggestion_threshold,
+            )
+    stem = f"complaints_report_{built.year.replace('/', '-')}"
+    page = io.write_text(render.html(built, generated=provenance.now_utc()), out / f"{stem}.html")
+    workbook = io.write_workbook(render.sheets(built), out / f"{stem}.xlsx")
+    console.print("\n".join(f"• {line}" for line in built.headlines))
+    console.print(f"Report:   {page}\nWorkbook: {workbook}")
+
+
+def _choice(option: str, value: str, allowed: tuple[str, ...]) -> str:
+    if value not in allowed:
+        raise ConfigError(f"{option} is '{value}'; choose one of: {', '.join(allowed)}.")
+    return value
 
 
 @app.command("generate-sample")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, get_type_hints
@@ -170,6 +171,34 @@ class ServiceConfig:
 
 
 @dataclass(frozen=True)
+class ReportConfig:
+    """The root-cause report for service leads (complaints report)."""
+
+    year: str | None = None  # financial year reported; null: the latest year in the file
+    compare_to: str | None = None  # null: the year before ``year`` when the file holds it
+    labels: str = "recorded"  # recorded | predicted | both (tables from recorded, plus where they disagree)
+    top_categories: int = 3  # team-by-outcome tables for this many of the commonest categories
+    top_teams: int = 12  # teams shown by name; the rest are collapsed into one row
+    min_cell: int = 5  # counts below this are marked, and no quote is taken from them
+    fdr: float = 0.05  # Benjamini-Hochberg false discovery rate of the significance tests
+    drop_duplicates: bool = True  # the same complaint logged twice (same text, team and date) counts once
+    issues_per_team: int = 5  # recurring issues shown per team
+    max_clusters: int = 60  # groups of similar sentences sought, at most
+    examples: int = 2  # redacted quotes per recurring issue
+    example_chars: int = 200  # quotes are cut to this length
+    outcome_aliases: Mapping[str, str] = field(default_factory=dict)  # recorded outcome -> our outcome
+    team_aliases: Mapping[str, str] = field(default_factory=dict)  # old team name -> current name
+    # Working days allowed per stage: [standard, with an agreed extension].
+    timescales: Mapping[int, tuple[int, int]] = field(
+        default_factory=lambda: MappingProxyType({1: (10, 20), 2: (25, 65), 3: (50, 50)})
+    )
+    change_date: str | None = None  # response times are compared before and after this date
+    change_label: str = "the change"
+    published_file: str | None = None  # published tables to reconcile the report with (YAML)
+    title: str = "Complaints: what keeps going wrong, where, and is it getting better?"
+
+
+@dataclass(frozen=True)
 class OutputConfig:
     model_dir: str
     themes_model_dir: str
@@ -191,6 +220,7 @@ class Params:
     score: ScoreConfig
     tracking: TrackingConfig
     service: ServiceConfig
+    report: ReportConfig
     output: OutputConfig
     source: str = field(default="", compare=False)
 
@@ -219,6 +249,7 @@ _CHOICES = {
     ("themes", "classifier"): {"linear_svc", "logistic_regression"},
     ("prepare", "split"): {"time", "stratified", "group"},
     ("features", "embeddings"): {"none", "minilm"},
+    ("report", "labels"): {"recorded", "predicted", "both"},
 }
 
 
@@ -245,6 +276,14 @@ _RANGES = {
     ("features", "char_min_df"): (1, 10**9),
     ("features", "embedding_weight"): (0.01, 100.0),
     ("text", "batch_size"): (1, 10**6),
+    ("report", "top_categories"): (1, 1000),
+    ("report", "top_teams"): (1, 10**6),
+    ("report", "min_cell"): (1, 10**6),
+    ("report", "fdr"): (0.0001, 0.5),
+    ("report", "issues_per_team"): (0, 1000),
+    ("report", "max_clusters"): (2, 10**4),
+    ("report", "examples"): (0, 20),
+    ("report", "example_chars"): (40, 10**4),
 }
 
 
@@ -295,7 +334,13 @@ def _coerce(section: str, key: str, value: Any) -> Any:
         return tuple(str(v) for v in value)
     if key in ("one_hot_exclude", "missing_text_values"):
         return tuple(str(v) for v in value or ())
-    if key in {"columns", "aliases", "one_hot_columns"}:
+    if key == "timescales":
+        return _timescales(value)
+    if key in ("year", "compare_to") and value is not None:
+        return str(value)
+    if key == "change_date" and value is not None:
+        return _date_text(section, key, value)
+    if key in {"columns", "aliases", "one_hot_columns", "outcome_aliases", "team_aliases"}:
         return MappingProxyType({str(k): str(v) for k, v in (value or {}).items()})
     if (section, key) in _RANGES:
         low, high = _RANGES[(section, key)]
@@ -303,6 +348,29 @@ def _coerce(section: str, key: str, value: Any) -> Any:
         if not all(isinstance(n, int | float) and low <= n <= high for n in numbers):
             raise ConfigError(f"{section}.{key} is {value!r}; it must be a number from {low} to {high}.")
     return value
+
+
+def _timescales(value: Any) -> Mapping[int, tuple[int, int]]:
+    """report.timescales: stage -> [standard, extended] working days (a single number: no extension)."""
+    problem = ConfigError(
+        f"report.timescales is {value!r}; give each stage its working days, e.g. {{1: [10, 20], 2: [25, 65]}}."
+    )
+    if not isinstance(value, dict) or not value:
+        raise problem
+    result = {}
+    for stage, days in value.items():
+        pair = days if isinstance(days, list | tuple) else [days, days]
+        if len(pair) != 2 or not all(isinstance(d, int) and d > 0 for d in pair) or not str(stage).isdigit():
+            raise problem
+        result[int(stage)] = (int(pair[0]), int(pair[1]))
+    return MappingProxyType(result)
+
+
+def _date_text(section: str, key: str, value: Any) -> str:
+    try:
+        return date.fromisoformat(str(value)).isoformat()
+    except ValueError as error:
+        raise ConfigError(f"{section}.{key} is {value!r}; write the date as YYYY-MM-DD.") from error
 
 
 def _build_section(name: str, cls: type, values: Any) -> Any:

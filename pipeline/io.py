@@ -55,7 +55,8 @@ def read_table(path: str | Path, sheet: str | None = None) -> pd.DataFrame:
     path = Path(path)
     if not path.is_file():
         raise InputFileError(f"File not found: {path}")
-    suffix = _suffix(path)
+    # A gzipped CSV (as public datasets ship) is read as it is; pandas decompresses it by its name.
+    suffix = ".csv" if path.name.lower().endswith(".csv.gz") else _suffix(path)
     if suffix == ".parquet":
         return pd.read_parquet(path)
     if suffix == ".xlsx":
@@ -361,6 +362,39 @@ def write_table(frame: pd.DataFrame, path: str | Path) -> Path:
         else:
             neutralise_formulas(frame).to_csv(temporary, index=False, encoding="utf-8-sig")
     return path
+
+
+def write_workbook(sheets: Mapping[str, pd.DataFrame], path: str | Path) -> Path:
+    """Write several tables to one XLSX file, one sheet each (names at most 31 characters), atomically."""
+    with atomic_path(path) as temporary, pd.ExcelWriter(temporary, engine="openpyxl") as workbook:
+        for name, frame in sheets.items():
+            neutralise_formulas(frame).to_excel(workbook, sheet_name=name, index=False)
+            sheet = workbook.sheets[name]
+            for column, header in zip(sheet.iter_cols(max_row=1), frame.columns, strict=False):
+                sheet.column_dimensions[column[0].column_letter].width = min(max(len(str(header)) + 2, 10), 60)
+            sheet.freeze_panes = "A2"
+    return Path(path)
+
+
+def write_text(text: str, path: str | Path) -> Path:
+    """Write a text file (UTF-8), atomically: an HTML report, for example."""
+    with atomic_path(path) as temporary:
+        temporary.write_text(text, encoding="utf-8")
+    return Path(path)
+
+
+def read_yaml(path: str | Path) -> dict[str, Any]:
+    """A YAML mapping (such as the published tables a report reconciles with)."""
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as error:
+        raise InputFileError(f"File not found: {path}") from error
+    except yaml.YAMLError as error:
+        raise InputFileError(f"{path} is not valid YAML: {error}") from error
+    if not isinstance(raw, dict):
+        raise InputFileError(f"{path} must hold a mapping (key: value lines) at the top level.")
+    return raw
 
 
 def write_json(payload: Mapping[str, Any], path: str | Path) -> Path:

@@ -156,7 +156,8 @@ def _parse_dates(series: pd.Series, dayfirst: bool) -> pd.Series:
 
 def financial_year(dates: pd.Series) -> pd.Series:
     """April-to-March financial year label, e.g. 2014-03-31 -> '2013/14'."""
-    start = dates.dt.year - (dates.dt.month < 4).astype("Int64")
+    # Int64 throughout: with a missing date, .dt.year is float and would print as "2013.0".
+    start = dates.dt.year.astype("Int64") - (dates.dt.month < 4).astype("Int64")
     labels = start.astype("string") + "/" + ((start + 1) % 100).astype("string").str.zfill(2)
     return labels.where(dates.notna(), pd.NA).astype("string")
 

@@ -73,6 +73,27 @@ def normalise_texts(texts: Iterable[object], lemmatize: bool = True, batch_size:
     ]
 
 
+def lowercase_vocabulary(texts: Iterable[object]) -> frozenset[str]:
+    """Every word the texts write in lower case somewhere: a capitalised word outside it is taken for a name."""
+    words: set[str] = set()
+    # Mask first, always: "tyler.smith@example.com" must not teach that "tyler" is a common word.
+    for text in _as_strings(texts):
+        words.update(word for word in WORD.findall(mask(text)) if word.islower())
+    return frozenset(words)
+
+
+def replace_names(text: str, known: frozenset[str], placeholder: str = NAME_PLACEHOLDER) -> str:
+    """Replace capitalised words that ``known`` (a :func:`lowercase_vocabulary`) never has in lower case."""
+
+    def replace(match: re.Match[str]) -> str:
+        word = match.group(0)
+        if word[0].isupper() and not word.isupper() and word.lower() not in known:
+            return placeholder
+        return word
+
+    return CAPITALISED_WORD.sub(replace, text)
+
+
 class IdentifierMasker(TransformerMixin, BaseEstimator):
     """Replace identifiers (emails, phones, postcodes, dates, case numbers, titled names) and names.
 
@@ -87,12 +108,7 @@ class IdentifierMasker(TransformerMixin, BaseEstimator):
         self.names = names
 
     def fit(self, texts: Iterable[object], y: object = None) -> IdentifierMasker:
-        words: set[str] = set()
-        if self.names:
-            # Mask first, always: "tyler.smith@example.com" must not teach that "tyler" is a common word.
-            for text in _as_strings(texts):
-                words.update(word for word in WORD.findall(mask(text)) if word.islower())
-        self.lowercase_words_ = sorted(words)
+        self.lowercase_words_ = sorted(lowercase_vocabulary(texts)) if self.names else []
         self.__dict__.pop("_known", None)
         return self
 
@@ -114,14 +130,7 @@ class IdentifierMasker(TransformerMixin, BaseEstimator):
             strings = [mask(text) for text in strings]
         if self.names:
             known = self._known_words()
-
-            def replace(match: re.Match[str]) -> str:
-                word = match.group(0)
-                if word[0].isupper() and not word.isupper() and word.lower() not in known:
-                    return NAME_PLACEHOLDER
-                return word
-
-            strings = [CAPITALISED_WORD.sub(replace, text) for text in strings]
+            strings = [replace_names(text, known) for text in strings]
         return np.asarray(strings, dtype=object)
 
 

@@ -158,3 +158,61 @@ def tiny_theme_scorer(tiny_params, tiny_training_frame):
     model = build_theme_model(tiny_params, 1.0, "balanced").fit(tiny_training_frame[["description"]], targets)
     model.named_steps["classifier"].set_thresholds([0.3, 0.3])
     return ThemeScorer(model, ("delay", "staff_attitude"), "t1")
+
+
+def complaint_records(rows: list[dict], params: Params) -> pd.DataFrame:
+    """Hand-made complaint records, validated as `complaints report` validates a file (score purpose).
+
+    Each row gives the columns it cares about; the rest get plain defaults.
+    """
+    defaults = {
+        "complaint_ref": None,
+        "date_received": "2013-06-03",
+        "financial_year": None,
+        "stage": "1",
+        "team": "Family Support",
+        "complainant_type": "parent",
+        "category": "Delay/Failed Service",
+        "themes": "",
+        "outcome": "Not Upheld",
+        "date_responded": None,
+        "extension_agreed": "No",
+    }
+    raw = pd.DataFrame(
+        [
+            {
+                **defaults,
+                "complaint_ref": f"R{n}",
+                "description": f"Complaint {n}: the worker did not call back.",
+                **row,
+            }
+            for n, row in enumerate(rows)
+        ]
+    ).astype("string")
+    return validate(raw, params.data, params.labels, purpose="score").frame
+
+
+@pytest.fixture(scope="session")
+def sample_records(params):
+    """The bundled sample, read and normalised for the report (recorded labels)."""
+    from pipeline.report import report_records
+
+    raw = io.read_table(REPO / "data" / "sample" / "complaints.csv")
+    frame = validate(raw, params.data, params.labels, purpose="score").frame
+    return report_records(frame, params.labels, params.report)
+
+
+@pytest.fixture(scope="session")
+def sample_report(params, sample_records):
+    """The 2013/14 report of the bundled sample against 2012/13, with the seed's published tables."""
+    from pipeline.report import report
+
+    settings = dataclasses.replace(params.report, year="2013/14", compare_to="2012/13")
+    taxonomy = io.read_taxonomy(REPO / "themes.yaml")
+    return report(
+        sample_records,
+        settings,
+        params.labels,
+        theme_names={theme.id: theme.name for theme in taxonomy.themes},
+        published=io.read_yaml(REPO / params.report.published_file),
+    )

@@ -158,3 +158,26 @@ def test_a_tampered_model_is_refused(workdir: Path):
         handle.write(b"\0")
     result = run(["score", "data/sample/new_complaints.csv", "--model", "tampered", "--out", "x.csv"], workdir)
     assert result.returncode == 3 and "does not match the SHA-256" in result.stderr
+
+
+def test_report_writes_the_page_and_workbook_with_suggested_labels_beside_recorded(workdir: Path):
+    result = run(
+        ["report", "data/sample/complaints.csv", "--year", "2013/14", "--compare-to", "2012/13", "--labels", "both"],
+        workdir,
+    )
+    assert result.returncode == 0, result.stderr
+    page = (workdir / "reports" / "complaints_report_2013-14.html").read_text(encoding="utf-8")
+    assert "Recorded and suggested labels" in page and "suggestions in 2013/14 need review" in page
+    assert "complaints-category v" in page  # the model version behind the suggestions
+    workbook = pd.ExcelFile(workdir / "reports" / "complaints_report_2013-14.xlsx")
+    assert {"Agreement by category", "Recorded vs suggested"} <= set(workbook.sheet_names)
+    categories = workbook.parse("Categories").set_index("Category")
+    assert categories.at["Total", "2013/14"] == 116 and categories.at["Delay/Failed Service", "2013/14"] == 47
+    assert "116 complaints in 2013/14" in result.stderr
+
+
+def test_report_for_a_year_the_file_lacks_exits_2_with_the_years_it_has(workdir: Path):
+    result = run(["report", "data/sample/complaints.csv", "--year", "2019/20", "--out", "other"], workdir)
+    assert result.returncode == 2
+    assert "no complaints in 2019/20" in result.stderr and "2011/12, 2012/13, 2013/14, 2014/15" in result.stderr
+    assert not (workdir / "other").exists()

@@ -1,0 +1,341 @@
+"""The report stage: records + config -> every table, note and headline of the root-cause report.
+
+Pure: it takes frames and settings and returns a :class:`Report`; rendering to HTML and XLSX is
+:mod:`pipeline.report.render`, and files are written by the CLI through :mod:`pipeline.io`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from pipeline.config import LabelsConfig, ReportConfig
+from pipeline.report import tables
+from pipeline.report.clusters import recurring_issues
+from pipeline.report.records import NOT_RECORDED, ReportError, ReportRecords, year_label
+from pipeline.report.timeliness import BeforeAfter, before_after, quarter, response_times, summarise
+
+EXCLUDED_REASONS = {  # read after a count: "3 duplicates (...)"
+    "no_year": "with no financial year (date received empty or not a date)",
+    "unknown_category": "with a category not recognised (add the spelling to labels.aliases)",
+    "duplicate": "duplicates (the same complaint logged twice)",
+}
+
+
+@dataclass(frozen=True)
+class Timeliness:
+    by_stage: pd.DataFrame
+    by_team: pd.DataFrame
+    by_quarter: pd.DataFrame
+    change: BeforeAfter | None
+
+
+@dataclass(frozen=True)
+class Agreement:
+    by_category: pd.DataFrame
+    swaps: pd.DataFrame
+    themes: pd.DataFrame
+    rate: float
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything the report shows, as tables (the workbook's sheets) plus headlines and notes."""
+
+    title: str
+    year: str
+    compare_to: str | None
+    label_source: str
+    complaints: int
+    categories: pd.DataFrame
+    team_outcomes: Mapping[str, pd.DataFrame]
+    theme_team: pd.DataFrame
+    upheld_by_theme: pd.DataFrame
+    upheld_by_team: pd.DataFrame
+    issues: pd.DataFrame
+    trends: pd.DataFrame | None
+    yearly_categories: pd.DataFrame
+    yearly_themes: pd.DataFrame
+    timeliness: Timeliness
+    agreement: Agreement | None
+    headlines: Sequence[str]
+    notes: Sequence[str]
+    excluded: pd.DataFrame
+    settings: ReportConfig
+    team_order: Sequence[str] = field(default_factory=tuple)
+
+
+def choose_years(available: Sequence[str], year: str | None, compare_to: str | None) -> tuple[str, str | None]:
+    """The year to report (default the latest) and the one to compare with (default the year before)."""
+    if not available:
+        raise ReportError("No complaint in the file has a financial year or a date received.")
+    chosen = year_label(year) if year else available[-1]
+    if chosen not in available:
+        raise ReportError(f"The file has no complaints in {chosen}; it has {', '.join(available)}.")
+    if compare_to and compare_to.lower() != "none":
+        other = year_label(compare_to)
+        if other not in available:
+            raise ReportError(f"The file has no complaints in {other} to compare with; it has {', '.join(available)}.")
+        return chosen, other
+    if compare_to:  # "none"
+        return chosen, None
+    start = int(chosen[:4]) - 1
+    previous = f"{start}/{(start + 1) % 100:02d}"
+    return chosen, previous if previous in available else None
+
+
+def _reconcile(
+    published: Mapping | None, year: str, categories: pd.DataFrame, year_rows: pd.DataFrame, lookup
+) -> list[str]:
+    """Differences between the published tables and the records' own, and the published tables' own sums."""
+    if not published or str(published.get("year")) != year:
+        return []
+    source = published.get("source", "the published report")
+    notes, mismatches, checked = [], [], 0
+    counts = dict(zip(categories["Category"], categories[year], strict=True))
+    for label, figure in (published.get("categories") or {}).items():
+        category = lookup(label)
+        checked += 1
+        if counts.get(category, 0) != figure:
+            mismatches.append(f"{label}: published {figure}, records {counts.get(category, 0)}")
+    checked += "total" in published
+    if "total" in published and counts.get(tables.TOTAL) != published["total"]:
+        mismatches.append(f"total: published {published['total']}, records {counts.get(tables.TOTAL)}")
+    for label, teams in (published.get("team_outcomes") or {}).items():
+        table = tables.team_outcomes(year_rows, lookup(label), tables.outcome_columns(year_rows))
+        for team, figures in teams.items():
+            received, *by_outcome = figures
+            if received != sum(by_outcome):
+                notes.append(
+                    f"{source}: in the {label} table, {team} is given {received} complaints received, but its "
+                    f"outcome columns add up to {sum(by_outcome)} ({' + '.join(map(str, by_outcome))}). Record-level "
+                    "data cannot hold such a row; this report counts each complaint once."
+                )
+            row = table[table[tables.TEAM] == team]
+            ours = row.iloc[0, 1 : 2 + len(by_outcome)].astype(int).tolist() if len(row) else [0] * len(figures)
+            checked += 1
+            if ours != list(figures):
+                mismatches.append(f"{label}, {team}: published {list(figures)}, records {ours}")
+    if mismatches:
+        notes.append(
+            f"{source}: {checked - len(mismatches)} of its {checked} figures and rows match the records; "
+            "differences: " + "; ".join(mismatches) + "."
+        )
+    else:
+        notes.append(f"Every one of the {checked} figures and rows of {source} matches the records.")
+    return notes
+
+
+def _headlines(
+    year: str,
+    compare_to: str | None,
+    year_rows: pd.DataFrame,
+    compare_rows: pd.DataFrame | None,
+    theme_team: pd.DataFrame,
+    trend: pd.DataFrame | None,
+    timeliness: Timeliness,
+    min_cell: int,
+) -> list[str]:
+    lines = []
+    total = len(year_rows)
+    if compare_rows is not None:
+        before = len(compare_rows)
+        change = f"{total - before:+d}" if before else "new"
+        lines.append(f"{total} complaints in {year} ({change} on {before} in {compare_to}).")
+    else:
+        lines.append(f"{total} complaints in {year}.")
+    top = year_rows["category"].value_counts().head(3)
+    if len(top):
+        lines.append("Commonest categories: " + ", ".join(f"{c} ({n})" for c, n in top.items()) + ".")
+    flagged = theme_team[theme_team["Over-represented"] & ~theme_team["Small cell"]].sort_values("q").head(4)
+    if len(flagged):
+        lines.append(
+            "More often than in other teams, beyond chance: "
+            + "; ".join(
+                f"{r.Theme} in {r.Team} ({r.Complaints} complaints, {r.Share:.0%} of the team's, "
+                + ("none in other teams)" if np.isinf(r.Lift) else f"{r.Lift:.1f}x the rate in other teams)")
+                for r in flagged.itertuples()
+            )
+            + "."
+        )
+    elif len(theme_team):
+        lines.append(f"No theme is over-represented in a team beyond chance (cells of {min_cell}+ complaints).")
+    if trend is not None:
+        moving = trend[trend["Verdict"].isin(["rising", "falling", "new"])].drop_duplicates(["Label", "Verdict"])
+        if len(moving):
+            lines.append(
+                f"Share of complaints changed beyond chance since {compare_to}: "
+                + "; ".join(
+                    f"{label} {verdict} ({before:.0%} to {now:.0%})"
+                    for label, verdict, before, now in zip(
+                        moving["Label"],
+                        moving["Verdict"],
+                        moving[f"Share {compare_to}"],
+                        moving[f"Share {year}"],
+                        strict=True,
+                    )
+                )
+                + "."
+            )
+        else:
+            lines.append(
+                f"No category or theme changed its share of complaints by more than chance since {compare_to}."
+            )
+    stage_rows = timeliness.by_stage
+    if len(stage_rows) and stage_rows["Responses"].sum():
+        within = (stage_rows["Share within timescale"] * stage_rows["Responses"]).sum() / stage_rows["Responses"].sum()
+        lines.append(f"{within:.0%} of {year}'s responses were within the statutory timescale.")
+    change = timeliness.change
+    if change is not None and change.before_n and change.after_n:
+        verdict = "a change beyond chance" if change.p_value <= 0.05 else "not clearly more than chance"
+        lines.append(
+            f"Working days to respond: {change.before_mean:.0f} on average before {change.label} "
+            f"({change.date}), {change.after_mean:.0f} after ({verdict}, p = {change.p_value:.2g})."
+        )
+    return lines
+
+
+def report(
+    records: ReportRecords,
+    config: ReportConfig,
+    labels: LabelsConfig,
+    *,
+    theme_names: Mapping[str, str] | None = None,
+    published: Mapping | None = None,
+    model_versions: Sequence[str] = (),
+    suggestion_threshold: float | None = None,
+) -> Report:
+    """Build the report for ``config.year`` (default the latest year) against ``config.compare_to``."""
+    from pipeline.schema import build_label_lookup, normalise_label
+
+    theme_names = dict(theme_names or {})
+    year, compare_to = choose_years(records.years, config.year, config.compare_to)
+    frame = records.frame
+    year_rows = frame[frame["financial_year"] == year]
+    compare_rows = frame[frame["financial_year"] == compare_to] if compare_to else None
+
+    order = tables.category_order(year_rows["category"].value_counts(), labels.categories)
+    if compare_rows is not None:
+        order += [c for c in compare_rows["category"].value_counts().index if c not in order]
+    categories = tables.category_table(year_rows, compare_rows, year, compare_to, order)
+    outcome_columns = tables.outcome_columns(year_rows)
+    commonest = [c for c in year_rows["category"].value_counts().index if c != NOT_RECORDED][: config.top_categories]
+    team_outcomes = {c: tables.team_outcomes(year_rows, c, outcome_columns) for c in commonest}
+    theme_team = tables.theme_by_team(year_rows, theme_names, config.min_cell, config.fdr)
+    upheld_by_theme, upheld_by_team = tables.upheld_rates(year_rows, theme_names, config.min_cell)
+    issues = recurring_issues(frame, year, config)
+    trend = tables.trends(frame, year, compare_to, theme_names, config.fdr) if compare_to else None
+    shown_categories = [c for c in year_rows["category"].value_counts().index[:6]]
+    shown_themes = tables.theme_pairs(year_rows)["theme"].value_counts().index[:6].tolist()
+    yearly_categories = tables.yearly_counts(frame, year, shown_categories, "category")
+    yearly_themes = tables.yearly_counts(frame, year, shown_themes, "theme").rename(index=theme_names)
+
+    timed = response_times(frame, config.timescales)
+    timed_year = timed[timed["financial_year"] == year].assign(
+        Quarter=lambda t: year + " " + quarter(t["date_received"])
+    )
+    timeliness = Timeliness(
+        by_stage=summarise(timed_year, "stage", "Stage"),
+        by_team=summarise(timed_year, "team", tables.TEAM).sort_values("Responses", ascending=False, ignore_index=True),
+        by_quarter=summarise(timed_year, "Quarter", "Quarter"),
+        change=before_after(timed, config.change_date, config.change_label)
+        if config.change_date and len(timed)
+        else None,
+    )
+
+    agreement = None
+    if records.label_source == "both":
+        by_category, swaps, theme_agreement = tables.agreement(year_rows, theme_names)
+        scored = year_rows[year_rows["predicted_category"].notna()]
+        rate = float((scored["recorded_category"] == scored["predicted_category"]).mean()) if len(scored) else np.nan
+        agreement = Agreement(by_category, swaps, theme_agreement, rate)
+
+    lookup = build_label_lookup(labels)
+    notes = _notes(records, config, year, year_rows, timed_year, model_versions, suggestion_threshold)
+    notes += _reconcile(published, year, categories, year_rows, lambda label: normalise_label(label, lookup) or label)
+    headlines = _headlines(year, compare_to, year_rows, compare_rows, theme_team, trend, timeliness, config.min_cell)
+    return Report(
+        title=config.title,
+        year=year,
+        compare_to=compare_to,
+        label_source=records.label_source,
+        complaints=len(year_rows),
+        categories=categories,
+        team_outcomes=team_outcomes,
+        theme_team=theme_team,
+        upheld_by_theme=upheld_by_theme,
+        upheld_by_team=upheld_by_team,
+        issues=issues,
+        trends=trend,
+        yearly_categories=yearly_categories,
+        yearly_themes=yearly_themes,
+        timeliness=timeliness,
+        agreement=agreement,
+        headlines=headlines,
+        notes=notes,
+        excluded=records.excluded,
+        settings=config,
+        team_order=tuple(year_rows["team"].value_counts().index),
+    )
+
+
+def _notes(
+    records: ReportRecords,
+    config: ReportConfig,
+    year: str,
+    year_rows: pd.DataFrame,
+    timed_year: pd.DataFrame,
+    model_versions: Sequence[str],
+    threshold: float | None,
+) -> list[str]:
+    notes = [
+        {
+            "recorded": "Categories and themes are those recorded by the complaints team.",
+            "predicted": "Categories and themes are the model's suggestions, not recorded decisions.",
+            "both": "Tables use the recorded categories and themes; the model's suggestions are compared with them "
+            "in 'Recorded and suggested labels'. Where the model was trained on these complaints, agreement is "
+            "optimistic.",
+        }[records.label_source]
+    ]
+    excluded = records.excluded
+    if len(excluded):
+        reasons = excluded["reason_code"].value_counts()
+        notes.append(
+            f"{len(excluded)} rows of the file are not counted: "
+            + "; ".join(f"{n} {EXCLUDED_REASONS.get(code, code)}" for code, n in reasons.items())
+            + " (the workbook's 'Excluded rows' sheet lists each by row number)."
+        )
+    else:
+        notes.append("Every row of the file is counted.")
+    if records.unrecognised_outcomes:
+        listing = ", ".join(f"'{k}' ({v})" for k, v in records.unrecognised_outcomes.items())
+        notes.append(
+            f"Outcomes not recognised, shown as '{tables.OUTCOME_ORDER[-1]}': {listing}; add them to "
+            "report.outcome_aliases."
+        )
+    if "needs_review" in year_rows.columns:
+        review = int(year_rows["needs_review"].sum())
+        below = f" (confidence under {threshold:.2f}, short or unfamiliar text)" if threshold is not None else ""
+        notes.append(f"{review} of {len(year_rows)} suggestions in {year} need review{below}.")
+    if model_versions:
+        notes.append("Model: " + ", ".join(model_versions) + ".")
+    missing_days = len(year_rows) - len(timed_year)
+    if missing_days:
+        notes.append(
+            f"{missing_days} complaints of {year} have no response date yet (or no date received): "
+            "they are not in the response-time tables."
+        )
+    notes.append(
+        f"Counts under {config.min_cell} are marked with * and never quoted: with so few complaints a reader "
+        "could recognise the family. Quotes have names, addresses, postcodes, phone numbers, emails, dates "
+        "of birth and case numbers removed, and sentences holding contact details are never quoted."
+    )
+    notes.append(
+        f"'More than chance' means a one-sided Fisher's exact test (changes: two-sided) with the "
+        f"Benjamini-Hochberg correction at a false discovery rate of {config.fdr:.0%}. Recurring issues are "
+        "groups of similar sentences found automatically; read the quotes before acting on a name."
+    )
+    return notes

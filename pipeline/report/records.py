@@ -1,0 +1,157 @@
+"""Validated complaint rows -> the report's records: one label vocabulary, outcomes and teams
+normalised, duplicates set aside, and every row either kept or listed with the reason it was not.
+
+Which labels the tables use is chosen here, once: the recorded ones, the model's, or the recorded
+ones with the model's beside them (``both``), so that no later step needs to know.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pandas as pd
+
+from pipeline.config import LabelsConfig, ReportConfig
+from pipeline.schema import SOURCE_ROW, build_label_lookup, normalise_label, set_aside
+
+UPHELD, PARTIAL, NOT_UPHELD, NO_FINDING, WITHDRAWN = (
+    "Upheld",
+    "Partially Upheld",
+    "Not Upheld",
+    "No Finding",
+    "Withdrawn",
+)
+DECIDED = (UPHELD, PARTIAL, NOT_UPHELD, NO_FINDING)  # the seed's outcome columns
+OPEN, OTHER_OUTCOME = "Open (no outcome yet)", "Other outcome"
+OUTCOME_ORDER = (*DECIDED, WITHDRAWN, OPEN, OTHER_OUTCOME)
+NOT_RECORDED = "Not recorded"
+NO_PREDICTION = "No prediction (no text)"
+YEAR = re.compile(r"^(\d{4})\s*[/-]\s*(\d{2}|\d{4})$")
+
+
+class ReportError(ValueError):
+    """The report cannot be built as asked (for example the year is not in the file)."""
+
+
+@dataclass(frozen=True)
+class ReportRecords:
+    """The rows the report counts (all years in the file) and the rows it set aside, with reasons."""
+
+    frame: pd.DataFrame
+    excluded: pd.DataFrame  # source_row, complaint_ref, reason_code, reason
+    label_source: str  # recorded | predicted | both
+    unrecognised_outcomes: Mapping[str, int]
+
+    @property
+    def years(self) -> list[str]:
+        return sorted(self.frame["financial_year"].dropna().unique().tolist())
+
+    def year(self, year: str) -> pd.DataFrame:
+        return self.frame[self.frame["financial_year"] == year]
+
+
+def year_label(text: str) -> str:
+    """'2013/14', '2013-14' or '2013/2014' -> '2013/14' (the financial year from April 2013)."""
+    match = YEAR.match(text.strip())
+    if not match or int(match.group(2)[-2:]) != (int(match.group(1)) + 1) % 100:
+        raise ReportError(f"'{text}' is not a financial year: write it as 2013/14 (April 2013 to March 2014).")
+    return f"{match.group(1)}/{match.group(2)[-2:]}"
+
+
+def _outcomes(recorded: pd.Series, aliases: Mapping[str, str]) -> tuple[pd.Series, dict[str, int]]:
+    lookup = {name.casefold(): name for name in (*DECIDED, WITHDRAWN)}
+    lookup |= {alias.casefold(): lookup.get(target.casefold(), target) for alias, target in aliases.items()}
+    text = recorded.astype("string").str.strip()
+    mapped = text.str.casefold().map(lookup).astype("string")
+    unknown = text.notna() & mapped.isna()
+    outcome = mapped.fillna(OTHER_OUTCOME).where(text.notna(), OPEN)
+    return outcome.astype("string"), {str(k): int(v) for k, v in text[unknown].value_counts().items()}
+
+
+def _theme_ids(themes: pd.Series, separator: str) -> pd.Series:
+    def split(value: object) -> tuple[str, ...]:
+        if value is None or value is pd.NA or value != value:
+            return ()
+        return tuple(dict.fromkeys(part.strip() for part in str(value).split(separator) if part.strip()))
+
+    return themes.map(split).astype(object)
+
+
+def report_records(
+    frame: pd.DataFrame,
+    labels: LabelsConfig,
+    config: ReportConfig,
+    *,
+    theme_separator: str = ";",
+    predictions: pd.DataFrame | None = None,
+) -> ReportRecords:
+    """Normalise validated rows for the report; ``predictions`` (from scoring, row for row) when used."""
+    source = config.labels
+    if source != "recorded" and predictions is None:
+        raise ReportError(f"report.labels is '{source}', which needs the model's predictions: score the file first.")
+    if predictions is not None and len(predictions) != len(frame):
+        raise ReportError("The predictions do not line up with the complaints (different numbers of rows).")
+    records = frame.reset_index(drop=True).copy()
+    excluded = []
+
+    records["financial_year"] = records["financial_year"].astype("string").str.strip()
+    year_ok = records["financial_year"].fillna("").str.match(YEAR.pattern)
+    records.loc[year_ok, "financial_year"] = records.loc[year_ok, "financial_year"].map(year_label)
+    no_year = ~year_ok
+    excluded.append(set_aside(records, no_year, "no_year", "no financial year: date_received is empty or not a date"))
+
+    team = records["team"].astype("string").str.strip()
+    records["team"] = team.replace(dict(config.team_aliases)).fillna(NOT_RECORDED)
+
+    lookup = build_label_lookup(labels)
+    recorded = records["category"].astype("string").str.strip()
+    normalised = recorded.map(lambda label: normalise_label(label, lookup)).astype("string")
+    # A label the model does not use cannot spoil a report on the model's labels.
+    unknown = recorded.notna() & normalised.isna() & ~no_year & (source != "predicted")
+    excluded.append(
+        set_aside(
+            records,
+            unknown,
+            "unknown_category",
+            "category '" + recorded.fillna("") + "' is not a known category or alias (add it to labels.aliases)",
+        )
+    )
+    records["recorded_category"] = normalised.fillna(NOT_RECORDED)
+    records["outcome"], unrecognised = _outcomes(records["outcome"], config.outcome_aliases)
+    records["recorded_themes"] = _theme_ids(records["themes"], theme_separator)
+
+    keep = ~no_year & ~unknown
+    if config.drop_duplicates:
+        text = records["description"].astype("string")
+        key = pd.DataFrame({"t": text, "team": records["team"], "d": records["date_received"]})
+        repeated = key.duplicated(keep="first") & text.notna() & keep
+        first_ref = records.groupby([text, records["team"], records["date_received"]], dropna=False)[
+            "complaint_ref"
+        ].transform("first")
+        excluded.append(
+            set_aside(
+                records,
+                repeated,
+                "duplicate",
+                "logged twice: the same text, team and date received as " + first_ref.astype("string"),
+            )
+        )
+        keep &= ~repeated
+
+    if predictions is not None:
+        predictions = predictions.reset_index(drop=True)
+        records["predicted_category"] = predictions["predicted_category"].astype("string").fillna(NO_PREDICTION)
+        records["confidence"] = pd.to_numeric(predictions["probability"], errors="coerce")
+        records["needs_review"] = predictions["needs_review"].astype(bool)
+        has_themes = "themes" in predictions.columns
+        records["predicted_themes"] = (
+            _theme_ids(predictions["themes"], ";") if has_themes else pd.Series([()] * len(records), dtype=object)
+        )
+    use_predicted = source == "predicted"
+    records["category"] = records["predicted_category" if use_predicted else "recorded_category"]
+    records["theme_ids"] = records["predicted_themes" if use_predicted else "recorded_themes"]
+    kept = records[keep].drop(columns=["themes"]).reset_index(drop=True)
+    set_aside_rows = pd.concat(excluded, ignore_index=True).sort_values(SOURCE_ROW, ignore_index=True)
+    return ReportRecords(kept, set_aside_rows, source, unrecognised)

@@ -1,0 +1,234 @@
+"""The report's tables, each a pure function of the year's records: the seed's Tables 1-3, themes
+by team with significance, upheld rates, trends against the comparison year, and, when the
+model's labels are beside the recorded ones, where the two disagree.
+
+Teams beyond ``top_teams`` are collapsed into one row in tables meant for reading; the long-form
+tables (the workbook's) keep every team.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from pipeline.report.records import DECIDED, OUTCOME_ORDER, PARTIAL, UPHELD
+from pipeline.report.stats import benjamini_hochberg, lift, over_representation, share_change
+
+TEAM, RECEIVED, TOTAL = "Team", "Complaints received", "Total"
+
+
+def category_order(counts: pd.Series, national: Sequence[str] | None) -> list[str]:
+    """The national categories in their published order (zeros included), then any others by count."""
+    listed = list(national or [])
+    others = [c for c in counts.sort_values(ascending=False).index if c not in listed]
+    return listed + others
+
+
+def category_table(
+    year_rows: pd.DataFrame, compare_rows: pd.DataFrame | None, year: str, compare_to: str | None, order: list[str]
+) -> pd.DataFrame:
+    """Complaints by category for the year, with the comparison year beside it (the seed's Table 1)."""
+    table = pd.DataFrame({"Category": order})
+    table[year] = table["Category"].map(year_rows["category"].value_counts()).fillna(0).astype(int)
+    if compare_rows is not None and compare_to:
+        table[compare_to] = table["Category"].map(compare_rows["category"].value_counts()).fillna(0).astype(int)
+    total = {"Category": TOTAL, **{column: int(table[column].sum()) for column in table.columns[1:]}}
+    return pd.concat([table, pd.DataFrame([total])], ignore_index=True)
+
+
+UPHELD_RATE = "Upheld or partially upheld"
+
+
+def collapse(table: pd.DataFrame, key: str, top: int, min_cell: int = 0) -> pd.DataFrame:
+    """Keep the first ``top`` rows and add up the rest into one 'Other N teams' row.
+
+    Counts are summed; the upheld rate is recomputed from the summed counts (a sum of rates means nothing).
+    """
+    if len(table) <= top + 1:
+        return table.reset_index(drop=True)
+    head, rest = table.iloc[:top], table.iloc[top:]
+    other = {key: f"Other {len(rest)} teams", **rest.select_dtypes("number").sum().to_dict()}
+    if UPHELD_RATE in table.columns:
+        with_finding = other["With a finding"]
+        other[UPHELD_RATE] = (other[UPHELD] + other[PARTIAL]) / with_finding if with_finding else np.nan
+    if "Small cell" in table.columns:
+        other["Small cell"] = other.get("With a finding", other.get(RECEIVED, 0)) < min_cell
+    return pd.concat([head, pd.DataFrame([other])], ignore_index=True).astype(table.dtypes.to_dict())
+
+
+def outcome_columns(rows: pd.DataFrame) -> list[str]:
+    """The seed's four outcome columns, plus Withdrawn, Open and Other only when some row has them."""
+    present = set(rows["outcome"].unique())
+    return [o for o in OUTCOME_ORDER if o in DECIDED or o in present]
+
+
+def team_outcomes(year_rows: pd.DataFrame, category: str, columns: Sequence[str]) -> pd.DataFrame:
+    """Team by outcome for one category: received, upheld, partially upheld... (the seed's Tables 2, 3)."""
+    rows = year_rows[year_rows["category"] == category]
+    counts = pd.crosstab(rows["team"], rows["outcome"]).reindex(columns=list(columns), fill_value=0)
+    counts.insert(0, RECEIVED, counts.sum(axis=1))
+    table = counts.rename_axis(TEAM).reset_index().rename_axis(None, axis=1)
+    return table.sort_values([RECEIVED, TEAM], ascending=[False, True], ignore_index=True)
+
+
+def theme_pairs(rows: pd.DataFrame, column: str = "theme_ids") -> pd.DataFrame:
+    """One row per (complaint, theme)."""
+    pairs = rows[["team", "outcome", column]].explode(column).dropna(subset=[column])
+    return pairs.rename(columns={column: "theme"})
+
+
+def theme_by_team(year_rows: pd.DataFrame, theme_names: Mapping[str, str], min_cell: int, fdr: float) -> pd.DataFrame:
+    """Every team x theme cell: count, share of the team's complaints, lift over the other teams, and a
+    one-sided Fisher's exact test with Benjamini-Hochberg q-values over all cells; over-represented
+    themes (q <= fdr and lift > 1) are flagged, cells under ``min_cell`` complaints marked."""
+    pairs = theme_pairs(year_rows)
+    teams = year_rows["team"].value_counts()
+    themes = pairs["theme"].value_counts()
+    if themes.empty:
+        return pd.DataFrame(
+            columns=[TEAM, "Theme", "theme_id", "Complaints", "Team complaints", "Share", "Lift", "p", "q"]
+        )
+    counts = pd.crosstab(pairs["team"], pairs["theme"]).reindex(index=teams.index, columns=themes.index, fill_value=0)
+    long = counts.stack().rename("Complaints").reset_index().rename(columns={"team": TEAM, "theme": "theme_id"})
+    long["Team complaints"] = long[TEAM].map(teams).astype(int)
+    long["Theme total"] = long["theme_id"].map(themes).astype(int)
+    total = len(year_rows)
+    long["Share"] = long["Complaints"] / long["Team complaints"]
+    long["Lift"] = lift(long["Complaints"], long["Team complaints"], long["Theme total"], total)
+    long["p"] = over_representation(long["Complaints"], long["Team complaints"], long["Theme total"], total)
+    long["q"] = benjamini_hochberg(long["p"].to_numpy())
+    long["Over-represented"] = (long["q"] <= fdr) & (long["Lift"] > 1)
+    long["Small cell"] = long["Complaints"] < min_cell
+    long.insert(1, "Theme", long["theme_id"].map(lambda t: theme_names.get(t, t)))
+    return long.sort_values(["Team complaints", TEAM, "Complaints"], ascending=[False, True, False], ignore_index=True)
+
+
+def _upheld(frame: pd.DataFrame, key: str, min_cell: int) -> pd.DataFrame:
+    decided = frame[frame["outcome"].isin(DECIDED)]
+    grouped = frame.groupby(key, observed=True)
+    table = pd.DataFrame({"Complaints": grouped.size()})
+    table["With a finding"] = decided.groupby(key, observed=True).size().reindex(table.index, fill_value=0)
+    table[UPHELD] = decided[decided["outcome"] == UPHELD].groupby(key).size().reindex(table.index, fill_value=0)
+    table[PARTIAL] = decided[decided["outcome"] == PARTIAL].groupby(key).size().reindex(table.index, fill_value=0)
+    found = table[UPHELD] + table[PARTIAL]
+    table[UPHELD_RATE] = np.where(table["With a finding"] > 0, found / table["With a finding"], np.nan)
+    table["Small cell"] = table["With a finding"] < min_cell
+    return table.sort_values("Complaints", ascending=False).reset_index()
+
+
+def upheld_rates(
+    year_rows: pd.DataFrame, theme_names: Mapping[str, str], min_cell: int
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Upheld-or-partially-upheld rate among complaints with a finding, per theme and per team."""
+    by_theme = _upheld(theme_pairs(year_rows), "theme", min_cell)
+    by_theme.insert(0, "Theme", by_theme.pop("theme").map(lambda t: theme_names.get(t, t)))
+    by_team = _upheld(year_rows, "team", min_cell).rename(columns={"team": TEAM})
+    return by_theme, by_team
+
+
+def _label_counts(rows: pd.DataFrame, kind: str) -> pd.Series:
+    if kind == "category":
+        return rows["category"].value_counts()
+    return theme_pairs(rows)["theme"].value_counts()
+
+
+def trends(
+    records: pd.DataFrame,
+    year: str,
+    compare_to: str,
+    theme_names: Mapping[str, str],
+    fdr: float,
+) -> pd.DataFrame:
+    """Change of each category's and theme's share of complaints against the comparison year.
+
+    Shares, not counts, are compared (Fisher's exact test, two-sided, BH-corrected over the table),
+    so a year with more complaints overall does not make every label look like it is rising.
+    """
+    now, before = records[records["financial_year"] == year], records[records["financial_year"] == compare_to]
+    parts = []
+    for kind in ("category", "theme"):
+        counts_now, counts_before = _label_counts(now, kind), _label_counts(before, kind)
+        labels = counts_now.index.union(counts_before.index)
+        part = pd.DataFrame({"Kind": kind, "label": labels})
+        part["Label"] = part["label"].map(lambda t: theme_names.get(t, t)) if kind == "theme" else part["label"]
+        part[compare_to] = part["label"].map(counts_before).fillna(0).astype(int)
+        part[year] = part["label"].map(counts_now).fillna(0).astype(int)
+        parts.append(part)
+    table = pd.concat(parts, ignore_index=True)
+    n_now, n_before = len(now), len(before)
+    table[f"Share {compare_to}"] = table[compare_to] / max(n_before, 1)
+    table[f"Share {year}"] = table[year] / max(n_now, 1)
+    table["Change (points)"] = 100 * (table[f"Share {year}"] - table[f"Share {compare_to}"])
+    table["p"] = [share_change(a, n_now, b, n_before) for a, b in zip(table[year], table[compare_to], strict=True)]
+    table["q"] = benjamini_hochberg(table["p"].to_numpy())
+    significant = table["q"] <= fdr
+    table["Verdict"] = np.select(
+        [
+            (table[compare_to] == 0) & (table[year] > 0),
+            significant & (table["Change (points)"] > 0),
+            significant & (table["Change (points)"] < 0),
+        ],
+        ["new", "rising", "falling"],
+        default="no clear change",
+    )
+    return table.drop(columns="label").sort_values(["Kind", year], ascending=[True, False], ignore_index=True)
+
+
+def yearly_counts(records: pd.DataFrame, up_to: str, labels: Sequence[str], kind: str) -> pd.DataFrame:
+    """Complaints per financial year (columns) for each label (rows), for the trend lines."""
+    rows = records[records["financial_year"] <= up_to]
+    if kind == "category":
+        pairs = rows[["financial_year", "category"]].rename(columns={"category": "label"})
+    else:
+        pairs = rows[["financial_year", "theme_ids"]].explode("theme_ids").dropna()
+        pairs = pairs.rename(columns={"theme_ids": "label"})
+    years = sorted(rows["financial_year"].unique())
+    table = pd.crosstab(pairs["label"], pairs["financial_year"]).reindex(index=list(labels), columns=years)
+    return table.fillna(0).astype(int)
+
+
+def agreement(
+    year_rows: pd.DataFrame, theme_names: Mapping[str, str]
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Recorded against predicted labels: per category how often they agree, the commonest swaps, themes."""
+    scored = year_rows[year_rows["recorded_category"].notna()]
+    same = scored["recorded_category"] == scored["predicted_category"]
+    per_category = pd.DataFrame(
+        {
+            "Recorded": scored["recorded_category"].value_counts(),
+            "Predicted": scored["predicted_category"].value_counts(),
+            "Agree": scored.loc[same, "recorded_category"].value_counts(),
+        }
+    ).fillna(0)
+    per_category = per_category.astype(int).rename_axis("Category").reset_index()
+    per_category["Agreement"] = np.where(
+        per_category["Recorded"] > 0, per_category["Agree"] / per_category["Recorded"].clip(lower=1), np.nan
+    )
+    swaps = (
+        scored[~same]
+        .groupby(["recorded_category", "predicted_category"])
+        .size()
+        .rename("Complaints")
+        .reset_index()
+        .rename(columns={"recorded_category": "Recorded", "predicted_category": "Suggested by the model"})
+        .sort_values("Complaints", ascending=False, ignore_index=True)
+    )
+    themes = []
+    for theme in sorted({t for ids in year_rows["recorded_themes"] for t in ids} | _all(year_rows["predicted_themes"])):
+        recorded = year_rows["recorded_themes"].map(lambda ids, t=theme: t in ids)
+        predicted = year_rows["predicted_themes"].map(lambda ids, t=theme: t in ids)
+        themes.append(
+            {
+                "Theme": theme_names.get(theme, theme),
+                "Recorded": int(recorded.sum()),
+                "Predicted": int(predicted.sum()),
+                "Both": int((recorded & predicted).sum()),
+            }
+        )
+    return per_category.sort_values("Recorded", ascending=False, ignore_index=True), swaps, pd.DataFrame(themes)
+
+
+def _all(series: pd.Series) -> set[str]:
+    return {item for items in series for item in items}

@@ -1,0 +1,98 @@
+"""Response times in working days (England's calendar), against the statutory timescale of each
+stage, by team and by quarter, and before and after a date (such as a managers' workshop)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from pipeline.report.stats import shift_in_days
+from pipeline.workdays import working_days_between
+
+WITHIN = "Within timescale"
+
+
+@dataclass(frozen=True)
+class BeforeAfter:
+    """Mean working days to respond before and after a date, and whether the change is more than noise."""
+
+    date: str
+    label: str
+    before_n: int
+    before_mean: float
+    after_n: int
+    after_mean: float
+    p_value: float
+
+    def as_row(self) -> dict[str, object]:
+        return {
+            "Change": f"{self.label} ({self.date})",
+            "Responses before": self.before_n,
+            "Mean working days before": round(self.before_mean, 1),
+            "Responses after": self.after_n,
+            "Mean working days after": round(self.after_mean, 1),
+            "p (Mann-Whitney)": self.p_value,
+        }
+
+
+def response_times(records: pd.DataFrame, timescales: Mapping[int, tuple[int, int]]) -> pd.DataFrame:
+    """Each responded complaint's working days, the days its stage allows, and whether it was in time.
+
+    An agreed extension allows the stage's extended timescale; an unknown stage has no timescale.
+    """
+    days = working_days_between(records["date_received"], records["date_responded"])
+    stage = records["stage"].astype("Int64")
+    standard = stage.map({s: d[0] for s, d in timescales.items()}).astype("Int64")
+    extended = stage.map({s: d[1] for s, d in timescales.items()}).astype("Int64")
+    allowed = extended.where(records["extension_agreed"].astype(bool), standard)
+    timed = pd.DataFrame(
+        {
+            "team": records["team"],
+            "stage": stage,
+            "financial_year": records["financial_year"],
+            "date_received": records["date_received"],
+            "working_days": days,
+            "allowed": allowed,
+        }
+    )
+    timed = timed[timed["working_days"].notna()].copy()
+    timed[WITHIN] = (timed["working_days"] <= timed["allowed"]).astype("boolean").where(timed["allowed"].notna())
+    return timed
+
+
+def quarter(dates: pd.Series) -> pd.Series:
+    """Quarter of the financial year: April-June is Q1, January-March Q4."""
+    return ("Q" + (((dates.dt.month - 4) % 12) // 3 + 1).astype("string")).astype("string")
+
+
+def summarise(timed: pd.DataFrame, by: str, label: str) -> pd.DataFrame:
+    """Responses, mean and median working days and share within timescale for each value of ``by``."""
+    grouped = timed.groupby(by, observed=True, dropna=False)
+    table = pd.DataFrame(
+        {
+            "Responses": grouped.size(),
+            "Mean working days": grouped["working_days"].mean().astype(float).round(1),
+            "Median working days": grouped["working_days"].median().astype(float),
+            "Share within timescale": grouped[WITHIN].mean().astype(float),
+        }
+    )
+    return table.rename_axis(label).reset_index()
+
+
+def before_after(timed: pd.DataFrame, date: str, label: str) -> BeforeAfter:
+    """Every responded complaint in the file, split by whether it arrived before ``date``."""
+    after = timed["date_received"] >= pd.Timestamp(date)
+    before_days = timed.loc[~after, "working_days"].to_numpy(dtype=float)
+    after_days = timed.loc[after, "working_days"].to_numpy(dtype=float)
+    return BeforeAfter(
+        date=date,
+        label=label,
+        before_n=len(before_days),
+        before_mean=float(np.mean(before_days)) if len(before_days) else float("nan"),
+        after_n=len(after_days),
+        after_mean=float(np.mean(after_days)) if len(after_days) else float("nan"),
+        p_value=shift_in_days(before_days, after_days),
+    )
