@@ -18,7 +18,7 @@ from rich.table import Table
 
 from pipeline import io
 from pipeline.batch import Scorers
-from pipeline.config import ConfigError, Params, load_params
+from pipeline.config import CANONICAL_COLUMNS, ConfigError, Params, load_params
 from pipeline.evaluate import evaluate as evaluate_model
 from pipeline.evaluate import evaluate_themes
 from pipeline.report.records import ReportError
@@ -482,6 +482,7 @@ def report(
     from pipeline import provenance
     from pipeline.report import render, report_records
     from pipeline.report import report as build_report
+    from pipeline.report.records import split_scored_file
     from pipeline.score import score as score_frame
 
     with user_errors():
@@ -492,9 +493,24 @@ def report(
             compare_to=compare_to or params.report.compare_to,
             labels=_choice("--labels", labels or params.report.labels, ("recorded", "predicted", "both")),
         )
-        validated = validate(io.read_table(data, params.data.sheet), params.data, params.labels, purpose="score")
-        predictions, versions = None, []
-        if settings.labels != "recorded":
+        raw = io.read_table(data, params.data.sheet)
+        scored_file = split_scored_file(raw)
+        if scored_file is not None:  # written by `complaints score`: our column names, the model's labels
+            raw, predictions = scored_file
+            settings = replace(settings, labels=_only_predicted(labels))
+            data_config = replace(params.data, columns={c: c for c in raw.columns if c in CANONICAL_COLUMNS})
+            versions = sorted(
+                {
+                    str(v)
+                    for c in ("model_version", "themes_model_version")
+                    if c in predictions
+                    for v in predictions[c].dropna()
+                }
+            )
+        else:
+            predictions, versions, data_config = None, [], params.data
+        validated = validate(raw, data_config, params.labels, purpose="score")
+        if settings.labels != "recorded" and predictions is None:
             scorers = load_scorers(params, model, themes_model)
             predictions = score_frame(
                 scorers.model, validated.frame, params, scorers.version, scorers.themes, explain=False
@@ -523,6 +539,15 @@ def report(
     workbook = io.write_workbook(render.sheets(built), out / f"{stem}.xlsx")
     console.print("\n".join(f"• {line}" for line in built.headlines))
     console.print(f"Report:   {page}\nWorkbook: {workbook}")
+
+
+def _only_predicted(labels: str | None) -> str:
+    if labels not in (None, "predicted"):
+        raise ConfigError(
+            "This is a scored file: it holds the model's suggestions but not the recorded labels or the text. "
+            "Use --labels predicted, or report on the records file (with --labels both to compare)."
+        )
+    return "predicted"
 
 
 def _choice(option: str, value: str, allowed: tuple[str, ...]) -> str:

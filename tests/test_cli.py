@@ -181,3 +181,15 @@ def test_report_for_a_year_the_file_lacks_exits_2_with_the_years_it_has(workdir:
     assert result.returncode == 2
     assert "no complaints in 2019/20" in result.stderr and "2011/12, 2012/13, 2013/14, 2014/15" in result.stderr
     assert not (workdir / "other").exists()
+
+
+def test_report_on_a_scored_file_uses_its_suggestions(workdir: Path):
+    scored = run(["score", "data/sample/new_complaints.csv", "--out", "out/new_scored.csv", "--no-explain"], workdir)
+    assert scored.returncode == 0, scored.stderr
+    result = run(["report", "out/new_scored.csv", "--out", "scored_report"], workdir)
+    assert result.returncode == 0, result.stderr
+    sheets = pd.read_excel(workdir / "scored_report" / "complaints_report_2015-16.xlsx", sheet_name=None)
+    assert sheets["Categories"].set_index("Category").at["Total", "2015/16"] == 122  # every row, text or not
+    assert "model's suggestions, not recorded decisions" in " ".join(sheets["Notes"]["Note"])
+    refused = run(["report", "out/new_scored.csv", "--labels", "both", "--out", "x"], workdir)
+    assert refused.returncode == 2 and "scored file" in refused.stderr

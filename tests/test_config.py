@@ -23,6 +23,14 @@ def test_inherit_overrides_only_what_it_states(tmp_path: Path):
     assert params.data.columns["description"] == "description"
 
 
+def test_report_settings_are_typed(params):
+    assert dict(params.report.timescales) == {1: (10, 20), 2: (25, 65), 3: (50, 50)}
+    assert params.report.change_date == "2014-05-21"  # YAML reads it as a date; kept as ISO text
+    housing = load_params(REPO / "configs/housing_ombudsman.yaml")
+    aliases = housing.report.outcome_aliases  # a mapping in an inheriting file adds to the parent's
+    assert aliases["Maladministration"] == "Upheld" and aliases["Partly Upheld"] == "Partially Upheld"
+
+
 def test_cfpb_config_maps_its_columns():
     params = load_params(REPO / "configs/cfpb.yaml")
     assert params.data.columns["description"] == "Consumer complaint narrative"
@@ -37,6 +45,9 @@ def test_cfpb_config_maps_its_columns():
         ("train:\n  colour: red\n", "Unknown key(s) in section 'train': colour"),
         ("reporting:\n  x: 1\n", "Unknown section(s)"),
         ("features:\n  embeddings: bert\n", "features.embeddings is 'bert'; choose one of: minilm, none"),
+        ("report:\n  labels: guessed\n", "report.labels is 'guessed'; choose one of: both, predicted, recorded"),
+        ("report:\n  timescales: {1: [10, -2]}\n", "report.timescales is"),
+        ("report:\n  change_date: 21/05/2014\n", "report.change_date is '21/05/2014'; write the date as YYYY-MM-DD"),
     ],
 )
 def test_bad_params_say_what_is_wrong(tmp_path: Path, extra: str, message: str):

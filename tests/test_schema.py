@@ -127,6 +127,9 @@ def test_open_vocabulary_keeps_labels_as_recorded(params, good_rows):
 def test_financial_year_runs_april_to_march():
     dates = pd.Series(pd.to_datetime(["2014-03-31", "2014-04-01", "2010-01-15"]))
     assert financial_year(dates).tolist() == ["2013/14", "2014/15", "2009/10"]
+    # A missing date makes pandas' years floats; the labels must still read 2013/14, not 2013.0/14.0.
+    with_gap = pd.Series(pd.to_datetime(["2014-03-31", None]))
+    assert financial_year(with_gap).tolist()[0] == "2013/14" and pd.isna(financial_year(with_gap).iloc[1])
 
 
 def test_aliases_must_point_at_a_category(params):

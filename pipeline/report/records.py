@@ -70,6 +70,25 @@ def _outcomes(recorded: pd.Series, aliases: Mapping[str, str]) -> tuple[pd.Serie
     return outcome.astype("string"), {str(k): int(v) for k, v in text[unknown].value_counts().items()}
 
 
+def _as_flag(values: pd.Series) -> pd.Series:
+    """True/False as scoring wrote them, also after a trip through CSV ("True", "false", 1)."""
+    if pd.api.types.is_bool_dtype(values):
+        return values.fillna(False).astype(bool)
+    return values.astype("string").str.strip().str.lower().isin(["true", "1", "yes"]).fillna(False).astype(bool)
+
+
+def split_scored_file(raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    """A file written by ``complaints score`` -> (its records, with our column names; its predictions).
+
+    A scored file holds our own column names, the model's suggestions and no complaint text, so
+    only the model's labels can be reported from it. None when ``raw`` is not a scored file.
+    """
+    if "predicted_category" not in raw.columns:
+        return None
+    records = raw.drop(columns=[c for c in ("themes", "category", "description") if c in raw.columns])
+    return records.assign(description=pd.NA), raw
+
+
 def _theme_ids(themes: pd.Series, separator: str) -> pd.Series:
     def split(value: object) -> tuple[str, ...]:
         if value is None or value is pd.NA or value != value:
@@ -144,7 +163,7 @@ def report_records(
         predictions = predictions.reset_index(drop=True)
         records["predicted_category"] = predictions["predicted_category"].astype("string").fillna(NO_PREDICTION)
         records["confidence"] = pd.to_numeric(predictions["probability"], errors="coerce")
-        records["needs_review"] = predictions["needs_review"].astype(bool)
+        records["needs_review"] = _as_flag(predictions["needs_review"])
         has_themes = "themes" in predictions.columns
         records["predicted_themes"] = (
             _theme_ids(predictions["themes"], ";") if has_themes else pd.Series([()] * len(records), dtype=object)

@@ -79,6 +79,22 @@ def theme_pairs(rows: pd.DataFrame, column: str = "theme_ids") -> pd.DataFrame:
     return pairs.rename(columns={column: "theme"})
 
 
+THEME_TEAM_COLUMNS = [
+    TEAM,
+    "Theme",
+    "theme_id",
+    "Complaints",
+    "Team complaints",
+    "Theme total",
+    "Share",
+    "Lift",
+    "p",
+    "q",
+    "Over-represented",
+    "Small cell",
+]
+
+
 def theme_by_team(year_rows: pd.DataFrame, theme_names: Mapping[str, str], min_cell: int, fdr: float) -> pd.DataFrame:
     """Every team x theme cell: count, share of the team's complaints, lift over the other teams, and a
     one-sided Fisher's exact test with Benjamini-Hochberg q-values over all cells; over-represented
@@ -86,10 +102,10 @@ def theme_by_team(year_rows: pd.DataFrame, theme_names: Mapping[str, str], min_c
     pairs = theme_pairs(year_rows)
     teams = year_rows["team"].value_counts()
     themes = pairs["theme"].value_counts()
-    if themes.empty:
-        return pd.DataFrame(
-            columns=[TEAM, "Theme", "theme_id", "Complaints", "Team complaints", "Share", "Lift", "p", "q"]
-        )
+    if themes.empty:  # typed, so that filters on the flags still work on no rows
+        counts = {"Complaints": int, "Team complaints": int, "Theme total": int}
+        flags = {"Over-represented": bool, "Small cell": bool}
+        return pd.DataFrame(columns=THEME_TEAM_COLUMNS).astype({**counts, **flags})
     counts = pd.crosstab(pairs["team"], pairs["theme"]).reindex(index=teams.index, columns=themes.index, fill_value=0)
     long = counts.stack().rename("Complaints").reset_index().rename(columns={"team": TEAM, "theme": "theme_id"})
     long["Team complaints"] = long[TEAM].map(teams).astype(int)
@@ -102,7 +118,9 @@ def theme_by_team(year_rows: pd.DataFrame, theme_names: Mapping[str, str], min_c
     long["Over-represented"] = (long["q"] <= fdr) & (long["Lift"] > 1)
     long["Small cell"] = long["Complaints"] < min_cell
     long.insert(1, "Theme", long["theme_id"].map(lambda t: theme_names.get(t, t)))
-    return long.sort_values(["Team complaints", TEAM, "Complaints"], ascending=[False, True, False], ignore_index=True)
+    return long[THEME_TEAM_COLUMNS].sort_values(
+        ["Team complaints", TEAM, "Complaints"], ascending=[False, True, False], ignore_index=True
+    )
 
 
 def _upheld(frame: pd.DataFrame, key: str, min_cell: int) -> pd.DataFrame:
