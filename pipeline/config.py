@@ -184,6 +184,7 @@ class ReportConfig:
     drop_duplicates: bool = True  # the same complaint logged twice (same text, team and date) counts once
     issues_per_team: int = 5  # recurring issues shown per team
     max_clusters: int = 60  # groups of similar sentences sought, at most
+    min_cohesion: float = 0.3  # groups whose sentences are less alike than this (mean cosine) are not shown
     examples: int = 2  # redacted quotes per recurring issue
     example_chars: int = 200  # quotes are cut to this length
     outcome_aliases: Mapping[str, str] = field(default_factory=dict)  # recorded outcome -> our outcome
@@ -282,6 +283,7 @@ _RANGES = {
     ("report", "fdr"): (0.0001, 0.5),
     ("report", "issues_per_team"): (0, 1000),
     ("report", "max_clusters"): (2, 10**4),
+    ("report", "min_cohesion"): (0.0, 1.0),
     ("report", "examples"): (0, 20),
     ("report", "example_chars"): (40, 10**4),
 }
@@ -336,6 +338,8 @@ def _coerce(section: str, key: str, value: Any) -> Any:
         return tuple(str(v) for v in value or ())
     if key == "timescales":
         return _timescales(value)
+    if key == "outcome_aliases":
+        return _outcome_aliases(value)
     if key in ("year", "compare_to") and value is not None:
         return str(value)
     if key == "change_date" and value is not None:
@@ -364,6 +368,21 @@ def _timescales(value: Any) -> Mapping[int, tuple[int, int]]:
             raise problem
         result[int(stage)] = (int(pair[0]), int(pair[1]))
     return MappingProxyType(result)
+
+
+OUTCOMES = ("Upheld", "Partially Upheld", "Not Upheld", "No Finding", "Withdrawn")
+
+
+def _outcome_aliases(value: Any) -> Mapping[str, str]:
+    """report.outcome_aliases: each recorded outcome maps to one of OUTCOMES (any case)."""
+    aliases = {str(k): str(v) for k, v in (value or {}).items()}
+    known = {outcome.casefold(): outcome for outcome in OUTCOMES}
+    wrong = sorted(f"{k}: {v}" for k, v in aliases.items() if v.casefold() not in known)
+    if wrong:
+        raise ConfigError(
+            f"report.outcome_aliases maps to an unknown outcome ({'; '.join(wrong)}); use one of: {', '.join(OUTCOMES)}."
+        )
+    return MappingProxyType({k: known[v.casefold()] for k, v in aliases.items()})
 
 
 def _date_text(section: str, key: str, value: Any) -> str:

@@ -23,6 +23,7 @@ _STREET_TYPES = (
     r"(?:road|rd|street|st|avenue|ave|lane|ln|close|drive|dr|way|court|ct|crescent|place|gardens|grove|"
     r"terrace|walk|green|park|square|view|rise|mews|hill)"
 )
+_NAMED_STREETS = r"(?:Road|Street|Avenue|Lane|Close|Drive|Crescent|Gardens|Grove|Terrace|Mews)"
 _TITLE = r"(?:mr|mrs|ms|miss|mx|dr)\.?"
 _NAME = r"[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?"
 
@@ -34,8 +35,9 @@ IDENTIFIERS: tuple[Identifier, ...] = (
     Identifier(
         "dob",
         re.compile(
-            r"\b(?:d\.?o\.?b\.?|date of birth|born(?: on)?)\s*(?:is|:)?\s*"
-            rf"(?:\d{{1,2}}[/.-]\d{{1,2}}[/.-]\d{{2,4}}|\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTHS}\s+\d{{4}})",
+            r"\b(?:d\.?o\.?b\.?|date of birth|born(?: on| in)?)\s*(?:is|:)?\s*"
+            rf"(?:\d{{1,2}}[/.-]\d{{1,2}}[/.-]\d{{2,4}}|\d{{4}}-\d{{1,2}}-\d{{1,2}}"
+            rf"|(?:\d{{1,2}}(?:st|nd|rd|th)?\s+)?{_MONTHS}\s+\d{{4}})",
             re.IGNORECASE,
         ),
         r"\d",
@@ -43,7 +45,8 @@ IDENTIFIERS: tuple[Identifier, ...] = (
     Identifier(
         "case_ref",
         re.compile(
-            r"\b[A-Z]{2,4}[-/]?\d{4,}(?:[-/]\d+)*\b|(?i:\b(?:case|ref(?:erence)?)\s*(?:no\.?|number)?[:#]?\s*\d{5,}\b)"
+            r"\b[A-Z]{2,4}[-/]?\d{4,}(?:[-/]\d+)*\b"
+            r"|(?i:\b(?:case|ref(?:erence)?)\s*(?:no\.?|number)?\s*(?:is|:|#)?\s*\d{4,}\b)"
         ),
         r"\d",
     ),
@@ -62,10 +65,13 @@ IDENTIFIERS: tuple[Identifier, ...] = (
         re.compile(rf"\b\d{{1,4}}[a-zA-Z]?,?\s+(?:[A-Z][a-z]+\s+){{1,3}}{_STREET_TYPES}\b", re.IGNORECASE),
         r"\d",
     ),
+    # A street named without a number ("on Acacia Avenue"): capitalised words, then a capitalised street type.
+    Identifier("address", re.compile(rf"\b(?:[A-Z][a-z]+\s+){{1,2}}{_NAMED_STREETS}\b")),
     Identifier(
         "date",
         re.compile(
-            rf"\b(?:\d{{1,2}}[/.-]\d{{1,2}}[/.-]\d{{2,4}}|\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTHS}\s+\d{{4}})\b",
+            rf"\b(?:\d{{1,2}}[/.-]\d{{1,2}}[/.-]\d{{2,4}}|\d{{4}}-\d{{1,2}}-\d{{1,2}}"
+            rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTHS}\s+\d{{4}})\b",
             re.IGNORECASE,
         ),
         r"\d",

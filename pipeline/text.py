@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections import Counter
 from collections.abc import Iterable
 from functools import lru_cache
 
@@ -73,13 +74,17 @@ def normalise_texts(texts: Iterable[object], lemmatize: bool = True, batch_size:
     ]
 
 
-def lowercase_vocabulary(texts: Iterable[object]) -> frozenset[str]:
-    """Every word the texts write in lower case somewhere: a capitalised word outside it is taken for a name."""
-    words: set[str] = set()
+def lowercase_vocabulary(texts: Iterable[object], min_texts: int = 1) -> frozenset[str]:
+    """The words written in lower case in at least ``min_texts`` of the texts.
+
+    A capitalised word outside this set is taken for a name. ``min_texts`` above 1 keeps a name that
+    someone once typed in lower case ("tell tyler") from passing as an ordinary word.
+    """
+    counts: Counter[str] = Counter()
     # Mask first, always: "tyler.smith@example.com" must not teach that "tyler" is a common word.
     for text in _as_strings(texts):
-        words.update(word for word in WORD.findall(mask(text)) if word.islower())
-    return frozenset(words)
+        counts.update({word for word in WORD.findall(mask(text)) if word.islower()})
+    return frozenset(word for word, texts_with in counts.items() if texts_with >= min_texts)
 
 
 def replace_names(text: str, known: frozenset[str], placeholder: str = NAME_PLACEHOLDER) -> str:

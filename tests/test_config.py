@@ -87,3 +87,10 @@ def test_out_of_range_values_are_named(tmp_path: Path, extra: str, message: str)
     path.write_text(f"inherit: {REPO / 'params.yaml'}\n{extra}", encoding="utf-8")
     with pytest.raises(ConfigError, match=message.replace("[", r"\[")):
         load_params(path)
+
+
+def test_outcome_aliases_must_land_on_a_known_outcome(tmp_path: Path):
+    path = tmp_path / "bad.yaml"
+    path.write_text(f"inherit: {REPO / 'params.yaml'}\nreport:\n  outcome_aliases: {{Maladmin: Uphld}}\n")
+    with pytest.raises(ConfigError, match=r"unknown outcome \(Maladmin: Uphld\); use one of: Upheld"):
+        load_params(path)

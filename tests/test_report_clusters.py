@@ -83,3 +83,37 @@ def test_split_sentences_drops_short_and_identifying_sentences():
     )
     assert sentences.redacted == ["[NAME] was not told about the move!"]
     assert sentences.complaint.tolist() == [0]
+
+
+def test_a_name_once_typed_in_lower_case_is_still_redacted():
+    texts = ["Tyler missed contact again."] + ["Please tell tyler about the visit today."] * 2
+    assert "tyler" in lowercase_vocabulary(texts)  # the model's masker: any lower-case use makes a word
+    for_quotes = lowercase_vocabulary(texts, min_texts=3)  # quotes ask for three texts, so a typo is not enough
+    assert "tyler" not in for_quotes and "visit" not in for_quotes
+    assert split_sentences(pd.Series(texts[:1]), for_quotes).redacted == ["[NAME] missed contact again."]
+
+
+def test_sentences_with_years_references_or_names_in_capitals_are_never_quoted():
+    sentences = split_sentences(
+        pd.Series(
+            [
+                "She was taken into care in 2012 by the team. SARAH JONES was never told about the move. "
+                "Our reference is 88123 for the file. Her date of birth is 2007-08-04 as recorded. "
+                "We live on Acacia Avenue near the school. The social worker never called back."
+            ]
+        ),
+        lowercase_vocabulary(["the social worker never called back"]),
+    )
+    assert sentences.redacted == ["The social worker never called back."]
+
+
+def test_an_issue_raised_by_few_complaints_of_a_large_team_is_not_shown(params):
+    rng = np.random.default_rng(5)
+    rows = _rows(rng, "Family Support", 40, extra=[["The passport application for the child was delayed again."]])
+    rows = rows[:4] + _rows(rng, "Family Support", 36)  # only 4 of its 40 complaints raise the passport
+    rows += _rows(rng, "Fostering", 30)
+    records = report_records(complaint_records(rows, params), params.labels, params.report).frame
+    found = recurring_issues(records, "2013/14", dataclasses.replace(params.report, min_cell=5, max_clusters=6))
+    assert (found["Team"] == "Family Support").any()
+    text = " ".join(found.drop(columns=["Team"]).fillna("").astype(str).to_numpy().ravel())
+    assert "passport" not in text

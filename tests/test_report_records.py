@@ -37,7 +37,7 @@ def test_every_row_is_counted_or_set_aside_with_a_reason(params):
     reasons = dict(zip(records.excluded["complaint_ref"], records.excluded["reason_code"], strict=True))
     assert reasons == {"R1": "unknown_category", "R2": "no_year", "R4": "duplicate"}
     assert "Complaint about parking" in records.excluded.set_index("complaint_ref").at["R1", "reason"]
-    assert "R3" in records.excluded.set_index("complaint_ref").at["R4", "reason"]
+    assert "as row 5" in records.excluded.set_index("complaint_ref").at["R4", "reason"]  # R3 is row 5
 
 
 def test_duplicates_are_kept_when_switched_off(params):
@@ -73,3 +73,17 @@ def test_the_input_frame_is_not_changed(params):
     before = frame.copy()
     report_records(frame, params.labels, dataclasses.replace(params.report, team_aliases={"Family Support": "FS"}))
     pd.testing.assert_frame_equal(frame, before)
+
+
+def test_a_malformed_financial_year_sets_its_row_aside_and_the_rest_are_counted(params):
+    frame = complaint_records([{"financial_year": "2013/15"}, {"financial_year": "2013-14"}, {}], params)
+    records = report_records(frame, params.labels, params.report)
+    assert len(records.frame) == 2 and records.frame["financial_year"].tolist() == ["2013/14", "2013/14"]
+    assert "financial year '2013/15' is not a year such as 2013/14" in records.excluded["reason"].iloc[0]
+
+
+def test_a_copy_of_a_row_set_aside_is_counted_once(params):
+    rows = [{"description": "Same text", "category": "Not a category"}, {"description": "Same text"}]
+    records = report_records(complaint_records(rows, params), params.labels, params.report)
+    assert records.frame["complaint_ref"].tolist() == ["R1"]
+    assert records.excluded["reason_code"].tolist() == ["unknown_category"]

@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 from pipeline.report import tables
-from pipeline.report.records import report_records
+from pipeline.report.records import NO_PREDICTION, report_records
 from tests.conftest import complaint_records
 
 
@@ -44,6 +44,9 @@ def test_team_outcomes_count_each_outcome_and_show_withdrawn_only_when_present(p
     assert table.loc["Fostering"].tolist() == [3, 1, 1, 0, 0, 1]
     assert table.loc["Adoption"].tolist() == [1, 0, 0, 0, 1, 0]
     assert "Withdrawn" not in tables.outcome_columns(frame[frame["outcome"] != "Withdrawn"])
+    # Received counts every complaint, even one whose outcome has no column of its own.
+    shown = tables.team_outcomes(frame, "Delay/Failed Service", ["Upheld"]).set_index("Team")
+    assert shown.loc["Fostering", tables.RECEIVED] == 3
 
 
 def test_theme_by_team_flags_a_planted_over_representation_and_marks_small_cells(params):
@@ -114,9 +117,21 @@ def test_agreement_counts_where_recorded_and_suggested_labels_differ(params):
         predicted_themes=[("delay",), (), ()],
         recorded_themes=[("delay",), ("delay",), ()],
     )
-    by_category, swaps, themes = tables.agreement(frame, {})
-    row = by_category.set_index("Category").loc["Other"]
+    found = tables.agreement(frame, {})
+    row = found.by_category.set_index("Category").loc["Other"]
     assert (row["Recorded"], row["Predicted"], row["Agree"], row["Agreement"]) == (2, 1, 1, 0.5)
-    assert swaps.iloc[0].tolist() == ["Other", "Not to Standard", 1]
-    assert themes.iloc[0].tolist() == ["delay", 2, 1, 1]
-    assert not np.isnan(row["Agreement"])
+    assert found.swaps.iloc[0].tolist() == ["Other", "Not to Standard", 1]
+    assert found.themes.iloc[0].tolist() == ["delay", 2, 1, 1]
+    assert found.rate == pytest.approx(2 / 3)
+
+
+def test_agreement_leaves_out_complaints_without_a_suggestion_or_a_recorded_label(params):
+    frame = _records([{"category": "Other"}, {"category": "Other"}, {"category": None}], params)
+    frame = frame.assign(
+        predicted_category=["Other", NO_PREDICTION, "Other"],
+        predicted_themes=[(), (), ()],
+        recorded_themes=[(), (), ()],
+    )
+    found = tables.agreement(frame, {})
+    assert found.rate == 1.0 and found.by_category["Recorded"].sum() == 1
+    assert np.isnan(tables.agreement(frame.iloc[1:2], {}).rate)

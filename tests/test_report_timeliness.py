@@ -2,7 +2,7 @@ import pandas as pd
 import pytest
 
 from pipeline.report.records import report_records
-from pipeline.report.timeliness import WITHIN, before_after, quarter, response_times, summarise
+from pipeline.report.timeliness import WITHIN, before_after, quarter, response_times, summarise, timeliness
 from tests.conftest import complaint_records
 
 TIMESCALES = {1: (10, 20), 2: (25, 65), 3: (50, 50)}
@@ -59,3 +59,22 @@ def test_summary_and_before_after_a_date(params):
     assert change.p_value < 0.05
     by_stage = summarise(timed, "stage", "Stage")
     assert by_stage.iloc[0].tolist() == [1, 8, 9.5, 9.5, pytest.approx(0.5)]
+
+
+def test_a_response_dated_before_the_complaint_is_left_out_and_counted(params):
+    rows = [
+        {"date_received": "2014-06-16", "date_responded": "2014-06-02"},
+        {"date_received": "2014-06-02", "date_responded": "2014-06-09"},
+        {"date_received": "2014-06-02"},
+    ]
+    frame = report_records(complaint_records(rows, params), params.labels, params.report).frame
+    found = timeliness(frame, "2014/15", TIMESCALES, None, "")
+    assert (found.responded, found.impossible, found.within_share) == (1, 1, 1.0)
+    assert found.change is None
+
+
+def test_the_within_timescale_share_leaves_out_stages_without_a_timescale(params):
+    rows = [{"stage": "1", "date_received": "2014-06-02", "date_responded": "2014-06-09"}] * 2
+    rows += [{"stage": None, "date_received": "2014-06-02", "date_responded": "2014-06-09"}] * 2
+    frame = report_records(complaint_records(rows, params), params.labels, params.report).frame
+    assert timeliness(frame, "2014/15", TIMESCALES, None, "").within_share == 1.0

@@ -6,8 +6,9 @@ Pure: it takes frames and settings and returns a :class:`Report`; rendering to H
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -15,30 +16,15 @@ import pandas as pd
 from pipeline.config import LabelsConfig, ReportConfig
 from pipeline.report import tables
 from pipeline.report.clusters import recurring_issues
-from pipeline.report.records import NOT_RECORDED, ReportError, ReportRecords, year_label
-from pipeline.report.timeliness import BeforeAfter, before_after, quarter, response_times, summarise
+from pipeline.report.records import DECIDED, NOT_RECORDED, ReportError, ReportRecords, year_label
+from pipeline.report.timeliness import Timeliness, timeliness
+from pipeline.schema import build_label_lookup, normalise_label
 
 EXCLUDED_REASONS = {  # read after a count: "3 duplicates (...)"
     "no_year": "with no financial year (date received empty or not a date)",
     "unknown_category": "with a category not recognised (add the spelling to labels.aliases)",
     "duplicate": "duplicates (the same complaint logged twice)",
 }
-
-
-@dataclass(frozen=True)
-class Timeliness:
-    by_stage: pd.DataFrame
-    by_team: pd.DataFrame
-    by_quarter: pd.DataFrame
-    change: BeforeAfter | None
-
-
-@dataclass(frozen=True)
-class Agreement:
-    by_category: pd.DataFrame
-    swaps: pd.DataFrame
-    themes: pd.DataFrame
-    rate: float
 
 
 @dataclass(frozen=True)
@@ -60,7 +46,7 @@ class Report:
     yearly_categories: pd.DataFrame
     yearly_themes: pd.DataFrame
     timeliness: Timeliness
-    agreement: Agreement | None
+    agreement: tables.Agreement | None
     headlines: Sequence[str]
     notes: Sequence[str]
     excluded: pd.DataFrame
@@ -77,6 +63,8 @@ def choose_years(available: Sequence[str], year: str | None, compare_to: str | N
         raise ReportError(f"The file has no complaints in {chosen}; it has {', '.join(available)}.")
     if compare_to and compare_to.lower() != "none":
         other = year_label(compare_to)
+        if other >= chosen:
+            raise ReportError(f"Compare {chosen} with an earlier year, not {other}.")
         if other not in available:
             raise ReportError(f"The file has no complaints in {other} to compare with; it has {', '.join(available)}.")
         return chosen, other
@@ -87,8 +75,44 @@ def choose_years(available: Sequence[str], year: str | None, compare_to: str | N
     return chosen, previous if previous in available else None
 
 
+def _figure(value: object, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ReportError(f"report.published_file: {where} is {value!r}; it must be a whole number of complaints.")
+    return value
+
+
+def check_published(published: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The published tables' shape: year, categories {label: n}, total n, team_outcomes {category: {team:
+    [received, upheld, partially upheld, not upheld, no finding]}}; a clear error otherwise."""
+    if not isinstance(published.get("categories", {}), Mapping) or not isinstance(
+        published.get("team_outcomes", {}), Mapping
+    ):
+        raise ReportError("report.published_file: 'categories' and 'team_outcomes' must be mappings (label: value).")
+    for label, figure in published.get("categories", {}).items():
+        _figure(figure, f"categories: {label}")
+    if "total" in published:
+        _figure(published["total"], "total")
+    for label, teams in published.get("team_outcomes", {}).items():
+        if not isinstance(teams, Mapping):
+            raise ReportError(f"report.published_file: team_outcomes: {label} must map each team to its figures.")
+        for team, figures in teams.items():
+            where = f"team_outcomes: {label}: {team}"
+            if not isinstance(figures, list) or len(figures) != len(DECIDED) + 1:
+                raise ReportError(
+                    f"report.published_file: {where} must list 5 figures: received, upheld, partially upheld, "
+                    "not upheld, no finding."
+                )
+            for figure in figures:
+                _figure(figure, where)
+    return published
+
+
 def _reconcile(
-    published: Mapping | None, year: str, categories: pd.DataFrame, year_rows: pd.DataFrame, lookup
+    published: Mapping[str, Any] | None,
+    year: str,
+    categories: pd.DataFrame,
+    year_rows: pd.DataFrame,
+    lookup: Callable[[str], str],
 ) -> list[str]:
     """Differences between the published tables and the records' own, and the published tables' own sums."""
     if not published or str(published.get("year")) != year:
@@ -139,6 +163,7 @@ def _headlines(
     timeliness: Timeliness,
     min_cell: int,
 ) -> list[str]:
+    """ "What keeps going wrong, where, and is it getting better?" in a few sentences."""
     lines = []
     total = len(year_rows)
     if compare_rows is not None:
@@ -164,7 +189,14 @@ def _headlines(
     elif len(theme_team):
         lines.append(f"No theme is over-represented in a team beyond chance (cells of {min_cell}+ complaints).")
     if trend is not None:
-        moving = trend[trend["Verdict"].isin(["rising", "falling", "new"])].drop_duplicates(["Label", "Verdict"])
+        moving = trend[trend["Verdict"].isin(["rising", "falling"])].drop_duplicates(["Label", "Verdict"])
+        new = trend[(trend["Verdict"] == "new") & (trend[year] >= min_cell)].drop_duplicates(["Label"])
+        if len(new):
+            lines.append(
+                f"New since {compare_to}: "
+                + "; ".join(f"{label} ({n} complaints)" for label, n in zip(new["Label"], new[year], strict=True))
+                + "."
+            )
         if len(moving):
             lines.append(
                 f"Share of complaints changed beyond chance since {compare_to}: "
@@ -184,10 +216,8 @@ def _headlines(
             lines.append(
                 f"No category or theme changed its share of complaints by more than chance since {compare_to}."
             )
-    stage_rows = timeliness.by_stage
-    if len(stage_rows) and stage_rows["Responses"].sum():
-        within = (stage_rows["Share within timescale"] * stage_rows["Responses"]).sum() / stage_rows["Responses"].sum()
-        lines.append(f"{within:.0%} of {year}'s responses were within the statutory timescale.")
+    if timeliness.within_share == timeliness.within_share:
+        lines.append(f"{timeliness.within_share:.0%} of {year}'s responses were within the statutory timescale.")
     change = timeliness.change
     if change is not None and change.before_n and change.after_n:
         verdict = "a change beyond chance" if change.p_value <= 0.05 else "not clearly more than chance"
@@ -209,8 +239,6 @@ def report(
     suggestion_threshold: float | None = None,
 ) -> Report:
     """Build the report for ``config.year`` (default the latest year) against ``config.compare_to``."""
-    from pipeline.schema import build_label_lookup, normalise_label
-
     theme_names = dict(theme_names or {})
     year, compare_to = choose_years(records.years, config.year, config.compare_to)
     frame = records.frame
@@ -233,30 +261,20 @@ def report(
     yearly_categories = tables.yearly_counts(frame, year, shown_categories, "category")
     yearly_themes = tables.yearly_counts(frame, year, shown_themes, "theme").rename(index=theme_names)
 
-    timed = response_times(frame, config.timescales)
-    timed_year = timed[timed["financial_year"] == year].assign(
-        Quarter=lambda t: year + " " + quarter(t["date_received"])
-    )
-    timeliness = Timeliness(
-        by_stage=summarise(timed_year, "stage", "Stage"),
-        by_team=summarise(timed_year, "team", tables.TEAM).sort_values("Responses", ascending=False, ignore_index=True),
-        by_quarter=summarise(timed_year, "Quarter", "Quarter"),
-        change=before_after(timed, config.change_date, config.change_label)
-        if config.change_date and len(timed)
-        else None,
-    )
-
-    agreement = None
-    if records.label_source == "both":
-        by_category, swaps, theme_agreement = tables.agreement(year_rows, theme_names)
-        scored = year_rows[year_rows["predicted_category"].notna()]
-        rate = float((scored["recorded_category"] == scored["predicted_category"]).mean()) if len(scored) else np.nan
-        agreement = Agreement(by_category, swaps, theme_agreement, rate)
+    timed = timeliness(frame, year, config.timescales, config.change_date, config.change_label)
+    agreement = tables.agreement(year_rows, theme_names) if records.label_source == "both" else None
 
     lookup = build_label_lookup(labels)
-    notes = _notes(records, config, year, year_rows, timed_year, model_versions, suggestion_threshold)
-    notes += _reconcile(published, year, categories, year_rows, lambda label: normalise_label(label, lookup) or label)
-    headlines = _headlines(year, compare_to, year_rows, compare_rows, theme_team, trend, timeliness, config.min_cell)
+    notes = _notes(records, config, year, year_rows, timed, model_versions, suggestion_threshold)
+    if records.label_source != "predicted":  # published tables hold recorded labels, not the model's
+        notes += _reconcile(
+            check_published(published) if published else None,
+            year,
+            categories,
+            year_rows,
+            lambda label: normalise_label(label, lookup) or label,
+        )
+    headlines = _headlines(year, compare_to, year_rows, compare_rows, theme_team, trend, timed, config.min_cell)
     return Report(
         title=config.title,
         year=year,
@@ -272,7 +290,7 @@ def report(
         trends=trend,
         yearly_categories=yearly_categories,
         yearly_themes=yearly_themes,
-        timeliness=timeliness,
+        timeliness=timed,
         agreement=agreement,
         headlines=headlines,
         notes=notes,
@@ -287,10 +305,11 @@ def _notes(
     config: ReportConfig,
     year: str,
     year_rows: pd.DataFrame,
-    timed_year: pd.DataFrame,
+    timed: Timeliness,
     model_versions: Sequence[str],
     threshold: float | None,
 ) -> list[str]:
+    """What a reader needs to trust the figures: label source, rows left out, model, privacy, methods."""
     notes = [
         {
             "recorded": "Categories and themes are those recorded by the complaints team.",
@@ -322,16 +341,23 @@ def _notes(
         notes.append(f"{review} of {len(year_rows)} suggestions in {year} need review{below}.")
     if model_versions:
         notes.append("Model: " + ", ".join(model_versions) + ".")
-    missing_days = len(year_rows) - len(timed_year)
+    missing_days = len(year_rows) - timed.responded - timed.impossible
     if missing_days:
         notes.append(
             f"{missing_days} complaints of {year} have no response date yet (or no date received): "
             "they are not in the response-time tables."
         )
+    if timed.impossible:
+        notes.append(
+            f"{timed.impossible} complaints of {year} have a response dated before the complaint arrived: "
+            "the dates need correcting; they are left out of the response times."
+        )
     notes.append(
-        f"Counts under {config.min_cell} are marked with * and never quoted: with so few complaints a reader "
-        "could recognise the family. Quotes have names, addresses, postcodes, phone numbers, emails, dates "
-        "of birth and case numbers removed, and sentences holding contact details are never quoted."
+        f"Counts from 1 to {config.min_cell - 1} are marked with * and never quoted: with so few complaints a "
+        "reader could recognise the family. Quotes have names, addresses, postcodes, phone numbers, emails, "
+        "dates of birth and case numbers removed, and sentences holding contact details, dates or references "
+        "are never quoted. Redaction is automatic: a name that is also an everyday word (Will, Rose) can "
+        "pass, so read the quotes before the report leaves the service."
     )
     notes.append(
         f"'More than chance' means a one-sided Fisher's exact test (changes: two-sided) with the "

@@ -29,14 +29,16 @@ from pipeline.report.records import DECIDED, PARTIAL, UPHELD
 from pipeline.report.stats import benjamini_hochberg, lift, over_representation
 from pipeline.text import NAME_PLACEHOLDER, lowercase_vocabulary, normalise_texts, replace_names
 
+# A quote never holds a run of four digits (a year, a reference) or two capitalised words in a row
+# written in capitals (a name in capitals, "SARAH JONES"); such sentences are not quoted at all.
+UNQUOTABLE = re.compile(r"\d{4}|\b[A-Z][A-Z'-]+\s+[A-Z][A-Z'-]+\b")
+NAME_SPELLINGS_NEEDED = 3  # a word counts as ordinary only if this many complaints write it in lower case
 SENTENCE_END = re.compile(r"(?<=[.!?;])\s+(?=[A-Z0-9\"'(‘“])|\n+")
 PLACEHOLDER = re.compile(r"\[[A-Z_]+\]")
 MIN_WORDS = 3
-MIN_COHESION = 0.3  # mean cosine similarity to the group's centre: below it a group is a mixed bag
 PHRASE_WORDS = (1, 3)
 LONGER_PHRASE_BONUS = 0.5  # "transport to contact" is a better name than "contact"
 RANDOM_STATE = 0  # the same file gives the same groups
-GROUPS_PER_ROOT = 1.0  # groups sought: this times the square root of the number of sentences (at most max_clusters)
 
 
 @dataclass(frozen=True)
@@ -56,9 +58,8 @@ def split_sentences(descriptions: pd.Series, known_words: frozenset[str]) -> Sen
             sentence = sentence.strip()
             if len(sentence.split()) < MIN_WORDS:
                 continue
-            cleaned = redact(sentence)
-            if cleaned != sentence:  # contact details and case numbers: not a root cause, never quoted
-                continue
+            if redact(sentence) != sentence or UNQUOTABLE.search(sentence):
+                continue  # contact details, dates, references: not a root cause, never quoted
             complaint.append(position)
             text.append(sentence)
             redacted.append(replace_names(sentence, known_words, "[NAME]"))
@@ -119,7 +120,8 @@ def _group(sentences: Sentences, max_clusters: int) -> tuple[np.ndarray, np.ndar
     has_content = np.asarray(features.getnnz(axis=1) > 0)
     rows = np.flatnonzero(has_content)
     distinct = len({normalised[row] for row in rows})  # k-means cannot find more groups than distinct sentences
-    k = int(np.clip(round(GROUPS_PER_ROOT * np.sqrt(len(rows))), 1, min(max_clusters, distinct)))
+    # As many groups as the square root of the number of sentences: finer groups on more text.
+    k = int(np.clip(round(np.sqrt(len(rows))), 1, min(max_clusters, distinct)))
     if len(rows) < 2 * k or k < 2:
         return labels, np.array([]), features, np.zeros((0, features.shape[1]))
     model = KMeans(n_clusters=k, n_init=3, random_state=RANDOM_STATE).fit(features[rows])
@@ -136,10 +138,16 @@ def _group(sentences: Sentences, max_clusters: int) -> tuple[np.ndarray, np.ndar
 def _quotes(
     members: np.ndarray, sentences: Sentences, features: sparse.csr_matrix, centre: np.ndarray, count: int, chars: int
 ) -> list[str]:
-    """The sentences nearest the group's centre, one per complaint, cut to ``chars``."""
-    closeness = features[members] @ centre
+    """The sentences nearest the group's centre, one per complaint, cut to ``chars``.
+
+    Only the nearer half of the group's sentences may be quoted: a sentence at its edge may belong to
+    a smaller issue that the grouping merged in, and a quote must show what most of the group says.
+    """
+    closeness = np.asarray(features[members] @ centre).ravel()
+    typical = closeness >= np.median(closeness)
+    members, closeness = members[typical], closeness[typical]
     quotes, seen = [], set()
-    for index in members[np.argsort(-np.asarray(closeness).ravel(), kind="stable")]:
+    for index in members[np.argsort(-closeness, kind="stable")]:
         quote = sentences.redacted[index]
         if sentences.complaint[index] in seen or quote in quotes:
             continue
@@ -172,7 +180,7 @@ def recurring_issues(records: pd.DataFrame, year: str, config: ReportConfig) -> 
     ]
     history = records[records["description"].notna() & (records["financial_year"] <= year)]
     # Sentence-initial function words ("Nobody told me...") are capitalised but no name.
-    known = lowercase_vocabulary(history["description"]) | STOP_WORDS
+    known = lowercase_vocabulary(history["description"], NAME_SPELLINGS_NEEDED) | STOP_WORDS
     everything = split_sentences(history["description"], known)
     labels, cohesion, features, centres = _group(everything, config.max_clusters)
     in_year = (history["financial_year"] == year).to_numpy()
@@ -193,8 +201,7 @@ def recurring_issues(records: pd.DataFrame, year: str, config: ReportConfig) -> 
     raises = sparse.csr_matrix(
         (np.ones(grouped.sum()), (sentences.complaint[grouped], labels[grouped])), shape=(len(rows), len(cohesion))
     )
-    raises.data[:] = 1.0
-    raises = (raises > 0).astype(float)
+    raises = (raises > 0).astype(float)  # a complaint raising an issue in two sentences counts once
     teams = rows["team"].astype(str)
     team_names, team_index = np.unique(teams.to_numpy(), return_inverse=True)
     membership = sparse.csr_matrix((np.ones(len(rows)), (team_index, np.arange(len(rows)))))
@@ -208,7 +215,7 @@ def recurring_issues(records: pd.DataFrame, year: str, config: ReportConfig) -> 
     q = np.full(hits.shape, np.nan)
     q[tested] = benjamini_hochberg(p[tested])
     lifts = lift(hits, sizes, totals, len(rows))
-    reportable = (hits >= config.min_cell) & (cohesion[None, :] >= MIN_COHESION)
+    reportable = (hits >= config.min_cell) & (cohesion[None, :] >= config.min_cohesion)
     phrases, vocabulary = _phrases(sentences.redacted)
     names: dict[int, str] = {}
     decided = rows["outcome"].isin(DECIDED).to_numpy()

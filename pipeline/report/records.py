@@ -13,16 +13,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from pipeline.config import LabelsConfig, ReportConfig
+from pipeline.config import OUTCOMES, LabelsConfig, ReportConfig
 from pipeline.schema import SOURCE_ROW, build_label_lookup, normalise_label, set_aside
 
-UPHELD, PARTIAL, NOT_UPHELD, NO_FINDING, WITHDRAWN = (
-    "Upheld",
-    "Partially Upheld",
-    "Not Upheld",
-    "No Finding",
-    "Withdrawn",
-)
+UPHELD, PARTIAL, NOT_UPHELD, NO_FINDING, WITHDRAWN = OUTCOMES
 DECIDED = (UPHELD, PARTIAL, NOT_UPHELD, NO_FINDING)  # the seed's outcome columns
 OPEN, OTHER_OUTCOME = "Open (no outcome yet)", "Other outcome"
 OUTCOME_ORDER = (*DECIDED, WITHDRAWN, OPEN, OTHER_OUTCOME)
@@ -48,21 +42,27 @@ class ReportRecords:
     def years(self) -> list[str]:
         return sorted(self.frame["financial_year"].dropna().unique().tolist())
 
-    def year(self, year: str) -> pd.DataFrame:
-        return self.frame[self.frame["financial_year"] == year]
 
-
-def year_label(text: str) -> str:
-    """'2013/14', '2013-14' or '2013/2014' -> '2013/14' (the financial year from April 2013)."""
+def parse_year(text: str) -> str | None:
+    """'2013/14', '2013-14' or '2013/2014' -> '2013/14' (April 2013 to March 2014); None if not a year."""
     match = YEAR.match(text.strip())
     if not match or int(match.group(2)[-2:]) != (int(match.group(1)) + 1) % 100:
-        raise ReportError(f"'{text}' is not a financial year: write it as 2013/14 (April 2013 to March 2014).")
+        return None
     return f"{match.group(1)}/{match.group(2)[-2:]}"
 
 
+def year_label(text: str) -> str:
+    """:func:`parse_year`, for a year given by the user: a wrong one is an error that says how to write it."""
+    label = parse_year(text)
+    if label is None:
+        raise ReportError(f"'{text}' is not a financial year: write it as 2013/14 (April 2013 to March 2014).")
+    return label
+
+
 def _outcomes(recorded: pd.Series, aliases: Mapping[str, str]) -> tuple[pd.Series, dict[str, int]]:
-    lookup = {name.casefold(): name for name in (*DECIDED, WITHDRAWN)}
-    lookup |= {alias.casefold(): lookup.get(target.casefold(), target) for alias, target in aliases.items()}
+    # Alias targets are checked when the params are read, so every alias lands on a known outcome.
+    lookup = {name.casefold(): name for name in OUTCOMES}
+    lookup |= {alias.casefold(): lookup[target.casefold()] for alias, target in aliases.items()}
     text = recorded.astype("string").str.strip()
     mapped = text.str.casefold().map(lookup).astype("string")
     unknown = text.notna() & mapped.isna()
@@ -115,11 +115,13 @@ def report_records(
     records = frame.reset_index(drop=True).copy()
     excluded = []
 
-    records["financial_year"] = records["financial_year"].astype("string").str.strip()
-    year_ok = records["financial_year"].fillna("").str.match(YEAR.pattern)
-    records.loc[year_ok, "financial_year"] = records.loc[year_ok, "financial_year"].map(year_label)
-    no_year = ~year_ok
-    excluded.append(set_aside(records, no_year, "no_year", "no financial year: date_received is empty or not a date"))
+    recorded_year = records["financial_year"].astype("string").str.strip()
+    records["financial_year"] = recorded_year.map(parse_year, na_action="ignore").astype("string")
+    no_year = records["financial_year"].isna()
+    reason = ("financial year '" + recorded_year.fillna("") + "' is not a year such as 2013/14").where(
+        recorded_year.notna(), "no financial year: date_received is empty or not a date"
+    )
+    excluded.append(set_aside(records, no_year, "no_year", reason))
 
     team = records["team"].astype("string").str.strip()
     records["team"] = team.replace(dict(config.team_aliases)).fillna(NOT_RECORDED)
@@ -143,20 +145,15 @@ def report_records(
 
     keep = ~no_year & ~unknown
     if config.drop_duplicates:
+        # Among the rows kept: a copy of a row set aside for another reason is the one complaint left.
         text = records["description"].astype("string")
-        key = pd.DataFrame({"t": text, "team": records["team"], "d": records["date_received"]})
-        repeated = key.duplicated(keep="first") & text.notna() & keep
-        first_ref = records.groupby([text, records["team"], records["date_received"]], dropna=False)[
-            "complaint_ref"
-        ].transform("first")
-        excluded.append(
-            set_aside(
-                records,
-                repeated,
-                "duplicate",
-                "logged twice: the same text, team and date received as " + first_ref.astype("string"),
-            )
-        )
+        candidates = keep & text.notna()
+        key = pd.DataFrame({"t": text, "team": records["team"], "d": records["date_received"]})[candidates]
+        repeated = key.duplicated(keep="first").reindex(records.index, fill_value=False)
+        first_row = records.loc[candidates, SOURCE_ROW].groupby([key["t"], key["team"], key["d"]], dropna=False)
+        first_row = first_row.transform("first").reindex(records.index).astype("Int64").astype("string")
+        reason = "logged twice: the same text, team and date received as row " + first_row
+        excluded.append(set_aside(records, repeated, "duplicate", reason))
         keep &= ~repeated
 
     if predictions is not None:

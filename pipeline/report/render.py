@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
-from importlib import resources
 
 import jinja2
 import numpy as np
@@ -18,10 +16,22 @@ from markupsafe import Markup, escape
 
 from pipeline.report import charts, tables
 from pipeline.report.build import Report
+from pipeline.report.template import PAGE
 
 PERCENT_COLUMNS = {"Share", "Agreement", "Upheld or partially upheld", "Share within timescale"}
 PROBABILITY_COLUMNS = {"p", "q", "p (Mann-Whitney)"}
-HIDDEN_COLUMNS = {"Small cell", "theme_id", "Theme total", "Kind"}
+HIDDEN_COLUMNS = {"Small cell", "theme_id", "Theme total", "Kind", "reason_code"}
+NOT_COUNTS = {"Stage", "source_row"}
+# A rate or average is as small as the count it is computed from.
+DENOMINATORS = {
+    "Share": "Team complaints",
+    "Lift": "Complaints",
+    "Upheld or partially upheld": "With a finding",
+    "Agreement": "Recorded",
+    "Share within timescale": "Responses",
+    "Mean working days": "Responses",
+    "Median working days": "Responses",
+}
 HEAT_MAP_TEAMS = 12
 SHEET_NAME_LIMIT = 31
 
@@ -44,25 +54,34 @@ def _format(column: str, value: object) -> str:
     return str(value)
 
 
-def html_table(frame: pd.DataFrame, *, small_columns: Iterable[str] = (), caption: str = "") -> Markup:
-    """An escaped HTML table; where the row's 'Small cell' is true, the ``small_columns`` get a '*'."""
-    small = frame["Small cell"].to_numpy() if "Small cell" in frame.columns else np.zeros(len(frame), dtype=bool)
+def html_table(frame: pd.DataFrame, minimum: int, caption: str = "") -> Markup:
+    """An escaped HTML table with every small count marked.
+
+    A count (an integer column other than the stage) from 1 to ``minimum - 1`` gets an asterisk, and
+    so does a rate or average computed from such a count (see ``DENOMINATORS``).
+    """
     columns = [c for c in frame.columns if c not in HIDDEN_COLUMNS]
-    marked = set(small_columns)
+    counts = {c for c in columns if pd.api.types.is_integer_dtype(frame[c]) and c not in NOT_COUNTS}
     head = "".join(f"<th>{escape(str(c))}</th>" for c in columns)
     body = []
-    for row, is_small in zip(frame[columns].itertuples(index=False), small, strict=True):
+    for _, row in frame[columns].iterrows():
         cells = []
-        for column, value in zip(columns, row, strict=True):
+        for column in columns:
+            value = row[column]
             text = escape(_format(str(column), value))
             numeric = isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool)
+            base = column if column in counts else DENOMINATORS.get(str(column))
+            if base in row.index and _is_small(row[base], minimum):
+                text = Markup(f'<span class="small" title="fewer than {minimum} complaints">{text}*</span>')
             css = ' class="num"' if numeric else ""
-            if is_small and column in marked:
-                text = Markup(f'<span class="small" title="fewer than the minimum cell size">{text}*</span>')
             cells.append(f"<td{css}>{text}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     caption_html = f"<caption>{escape(caption)}</caption>" if caption else ""
     return Markup(f"<table>{caption_html}<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>")
+
+
+def _is_small(value: object, minimum: int) -> bool:
+    return isinstance(value, int | np.integer) and 0 < value < minimum
 
 
 def _category_chart(report: Report) -> str:
@@ -78,14 +97,16 @@ def _heat_map(report: Report) -> str:
     if cells.empty:
         return ""
     teams = [t for t in report.team_order if t in set(cells[tables.TEAM])][:HEAT_MAP_TEAMS]
-    themes = cells.groupby("Theme")["Complaints"].sum().sort_values(ascending=False).index.tolist()
-    pick = cells.set_index(["Theme", tables.TEAM])
+    # Rows by theme id (two ids may share a display name), labelled by name.
+    themes = cells.groupby("theme_id")["Complaints"].sum().sort_values(ascending=False).index.tolist()
+    names = dict(zip(cells["theme_id"], cells["Theme"], strict=True))
+    pick = cells.set_index(["theme_id", tables.TEAM])
 
     def grid(column: str) -> list[list]:
         return [[pick.at[(theme, team), column] for team in teams] for theme in themes]
 
     return charts.heat_map(
-        themes,
+        [names[theme] for theme in themes],
         teams,
         grid("Share"),
         f"Themes by team, {report.year} (largest {len(teams)} teams)",
@@ -137,44 +158,43 @@ def html(report: Report, generated: str = "") -> str:
     top = report.settings.top_teams
     minimum = report.settings.min_cell
     flagged = report.theme_team[report.theme_team["Over-represented"]].sort_values("q")
+
+    def table(frame: pd.DataFrame) -> Markup:
+        return html_table(frame, minimum)
+
+    agreement = report.agreement
     sections = {
-        "categories": html_table(report.categories),
+        "categories": table(report.categories),
         "team_outcomes": [
-            (category, html_table(tables.collapse(frame, tables.TEAM, top)))
+            (category, table(tables.collapse(frame, tables.TEAM, top)))
             for category, frame in report.team_outcomes.items()
         ],
-        "flagged": html_table(
-            flagged[[tables.TEAM, "Theme", "Complaints", "Team complaints", "Share", "Lift", "q", "Small cell"]],
-            small_columns=["Complaints"],
-        ),
-        "upheld_by_theme": html_table(report.upheld_by_theme, small_columns=["With a finding"]),
-        "upheld_by_team": html_table(
-            tables.collapse(report.upheld_by_team, tables.TEAM, top, minimum), small_columns=["With a finding"]
-        ),
+        "flagged": table(flagged[[tables.TEAM, "Theme", "Complaints", "Team complaints", "Share", "Lift", "q"]]),
+        "upheld_by_theme": table(report.upheld_by_theme),
+        "upheld_by_team": table(tables.collapse(report.upheld_by_team, tables.TEAM, top, minimum)),
         "trends": [
-            (title, html_table(report.trends[report.trends["Kind"] == kind]))
+            (title, table(report.trends[report.trends["Kind"] == kind]))
             for kind, title in (("category", "Categories"), ("theme", "Themes"))
         ]
         if report.trends is not None
         else None,
-        "by_stage": html_table(report.timeliness.by_stage),
-        "by_quarter": html_table(report.timeliness.by_quarter),
-        "by_team": html_table(report.timeliness.by_team.head(top)),
-        "change": html_table(pd.DataFrame([report.timeliness.change.as_row()])) if report.timeliness.change else None,
-        "excluded": html_table(report.excluded.drop(columns=["reason_code"]).head(50)),
-        "agreement": None,
-    }
-    if report.agreement is not None:
-        sections["agreement"] = {
-            "rate": f"{report.agreement.rate:.0%}" if report.agreement.rate == report.agreement.rate else "–",
-            "by_category": html_table(report.agreement.by_category),
-            "swaps": html_table(report.agreement.swaps.head(15)),
-            "themes": html_table(report.agreement.themes),
+        "by_stage": table(report.timeliness.by_stage),
+        "by_quarter": table(report.timeliness.by_quarter),
+        "by_team": table(report.timeliness.by_team.head(top)),
+        "change": table(pd.DataFrame([report.timeliness.change.as_row()])) if report.timeliness.change else None,
+        # Row numbers and reasons only: complaint references stay in the workbook, for the analyst.
+        "excluded": table(report.excluded[["source_row", "reason"]].head(50).rename(columns=str.capitalize)),
+        "agreement": {
+            "rate": _format("Agreement", agreement.rate),
+            "by_category": table(agreement.by_category),
+            "swaps": table(agreement.swaps.head(15)),
+            "themes": table(agreement.themes),
         }
+        if agreement is not None
+        else None,
+    }
     environment = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
-    template = environment.from_string(
-        resources.files("pipeline.report").joinpath("template.html").read_text(encoding="utf-8")
-    )
+    template = environment.from_string(PAGE)
     return template.render(
         report=report,
         generated=generated,

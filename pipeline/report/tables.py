@@ -9,11 +9,12 @@ tables (the workbook's) keep every team.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from pipeline.report.records import DECIDED, OUTCOME_ORDER, PARTIAL, UPHELD
+from pipeline.report.records import DECIDED, NO_PREDICTION, NOT_RECORDED, OUTCOME_ORDER, PARTIAL, UPHELD
 from pipeline.report.stats import benjamini_hochberg, lift, over_representation, share_change
 
 TEAM, RECEIVED, TOTAL = "Team", "Complaints received", "Total"
@@ -67,8 +68,9 @@ def outcome_columns(rows: pd.DataFrame) -> list[str]:
 def team_outcomes(year_rows: pd.DataFrame, category: str, columns: Sequence[str]) -> pd.DataFrame:
     """Team by outcome for one category: received, upheld, partially upheld... (the seed's Tables 2, 3)."""
     rows = year_rows[year_rows["category"] == category]
-    counts = pd.crosstab(rows["team"], rows["outcome"]).reindex(columns=list(columns), fill_value=0)
-    counts.insert(0, RECEIVED, counts.sum(axis=1))
+    crossed = pd.crosstab(rows["team"], rows["outcome"])
+    counts = crossed.reindex(columns=list(columns), fill_value=0)
+    counts.insert(0, RECEIVED, crossed.sum(axis=1))  # every complaint, whichever outcome columns are shown
     table = counts.rename_axis(TEAM).reset_index().rename_axis(None, axis=1)
     return table.sort_values([RECEIVED, TEAM], ascending=[False, True], ignore_index=True)
 
@@ -207,11 +209,24 @@ def yearly_counts(records: pd.DataFrame, up_to: str, labels: Sequence[str], kind
     return table.fillna(0).astype(int)
 
 
-def agreement(
-    year_rows: pd.DataFrame, theme_names: Mapping[str, str]
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Recorded against predicted labels: per category how often they agree, the commonest swaps, themes."""
-    scored = year_rows[year_rows["recorded_category"].notna()]
+@dataclass(frozen=True)
+class Agreement:
+    """Recorded against suggested labels: per category, the commonest swaps, per theme, and overall."""
+
+    by_category: pd.DataFrame
+    swaps: pd.DataFrame
+    themes: pd.DataFrame
+    rate: float  # share of compared complaints whose suggestion is the recorded category (NaN: none compared)
+
+
+def agreement(year_rows: pd.DataFrame, theme_names: Mapping[str, str]) -> Agreement:
+    """Recorded against predicted labels: per category how often they agree, the commonest swaps, themes.
+
+    Only complaints with both a recorded category and a suggestion (they have text) are compared.
+    """
+    scored = year_rows[
+        (year_rows["recorded_category"] != NOT_RECORDED) & (year_rows["predicted_category"] != NO_PREDICTION)
+    ]
     same = scored["recorded_category"] == scored["predicted_category"]
     per_category = pd.DataFrame(
         {
@@ -245,7 +260,12 @@ def agreement(
                 "Both": int((recorded & predicted).sum()),
             }
         )
-    return per_category.sort_values("Recorded", ascending=False, ignore_index=True), swaps, pd.DataFrame(themes)
+    return Agreement(
+        by_category=per_category.sort_values("Recorded", ascending=False, ignore_index=True),
+        swaps=swaps,
+        themes=pd.DataFrame(themes, columns=["Theme", "Recorded", "Predicted", "Both"]),
+        rate=float(same.mean()) if len(same) else float("nan"),
+    )
 
 
 def _all(series: pd.Series) -> set[str]:

@@ -58,7 +58,8 @@ def response_times(records: pd.DataFrame, timescales: Mapping[int, tuple[int, in
             "allowed": allowed,
         }
     )
-    timed = timed[timed["working_days"].notna()].copy()
+    # A response dated before the complaint arrived is a typing error, not a fast response.
+    timed = timed[timed["working_days"].notna() & (timed["working_days"] >= 0)].copy()
     timed[WITHIN] = (timed["working_days"] <= timed["allowed"]).astype("boolean").where(timed["allowed"].notna())
     return timed
 
@@ -95,4 +96,41 @@ def before_after(timed: pd.DataFrame, date: str, label: str) -> BeforeAfter:
         after_n=len(after_days),
         after_mean=float(np.mean(after_days)) if len(after_days) else float("nan"),
         p_value=shift_in_days(before_days, after_days),
+    )
+
+
+@dataclass(frozen=True)
+class Timeliness:
+    """Response times of the reported year by stage, team and quarter, and the before/after comparison."""
+
+    by_stage: pd.DataFrame
+    by_team: pd.DataFrame
+    by_quarter: pd.DataFrame
+    change: BeforeAfter | None
+    within_share: float  # of the year's responses whose stage has a timescale (NaN: none)
+    responded: int  # the year's complaints with a usable response date
+    impossible: int  # the year's responses dated before the complaint arrived: left out
+
+
+def timeliness(
+    records: pd.DataFrame,
+    year: str,
+    timescales: Mapping[int, tuple[int, int]],
+    change_date: str | None,
+    change_label: str,
+) -> Timeliness:
+    """Every response-time table of the report; the before/after comparison uses all years in ``records``."""
+    timed = response_times(records, timescales)
+    in_year = timed[timed["financial_year"] == year].assign(Quarter=lambda t: year + " " + quarter(t["date_received"]))
+    year_rows = records[records["financial_year"] == year]
+    days = working_days_between(year_rows["date_received"], year_rows["date_responded"])
+    by_team = summarise(in_year, "team", "Team").sort_values("Responses", ascending=False, ignore_index=True)
+    return Timeliness(
+        by_stage=summarise(in_year, "stage", "Stage"),
+        by_team=by_team,
+        by_quarter=summarise(in_year, "Quarter", "Quarter"),
+        change=before_after(timed, change_date, change_label) if change_date and len(timed) else None,
+        within_share=float(in_year[WITHIN].astype(float).mean()) if in_year[WITHIN].notna().any() else float("nan"),
+        responded=len(in_year),
+        impossible=int((days < 0).sum()),
     )

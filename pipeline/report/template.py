@@ -1,3 +1,6 @@
+"""The report page: a Jinja2 template (autoescaped) with its styles inline, so the page is one file."""
+
+PAGE = """\
 <!DOCTYPE html>
 <html lang="en-GB">
 <head>
@@ -120,12 +123,15 @@
   <p class="note">Working days exclude weekends and England's bank holidays (Good Friday, Christmas and Boxing Day
     included). Timescales per stage: {% for stage, days in report.settings.timescales.items() %}stage {{ stage }}
     {{ days[0] }}{% if days[1] != days[0] %} ({{ days[1] }} with an agreed extension){% endif %}{% if not loop.last %}; {% endif %}{% endfor %}.</p>
+  {% if report.timeliness.by_stage|length %}
   <h3>By stage</h3>
   {{ sections.by_stage }}
   <h3>By quarter</h3>
   {{ sections.by_quarter }}
   <h3>By team</h3>
   {{ sections.by_team }}
+  {% else %}<p>No complaint of {{ report.year }} has both a date received and a date responded, so response
+    times cannot be measured.</p>{% endif %}
   {% if sections.change %}<h3>Before and after {{ report.settings.change_label }}</h3>
   <p class="note">Every responded complaint in the file, by whether it arrived before {{ report.settings.change_date }}.</p>
   {{ sections.change }}{% endif %}
@@ -154,3 +160,4 @@
 </section>
 </body>
 </html>
+"""

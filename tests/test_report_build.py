@@ -1,0 +1,90 @@
+import dataclasses
+
+import pandas as pd
+import pytest
+
+from pipeline.report import ReportError, render, report, report_records
+from pipeline.report.build import check_published, choose_years
+from tests.conftest import complaint_records
+
+PUBLISHED = {
+    "year": "2013/14",
+    "categories": {"Other": 6},
+    "total": 6,
+    "team_outcomes": {"Other": {"Fostering": [6, 0, 0, 6, 0]}},
+}
+
+
+def _records(rows, params, labels="recorded", predictions=None):
+    settings = dataclasses.replace(params.report, labels=labels)
+    return report_records(complaint_records(rows, params), params.labels, settings, predictions=predictions)
+
+
+def test_years_default_to_the_latest_and_the_one_before_and_are_checked():
+    years = ["2012/13", "2013/14"]
+    assert choose_years(years, None, None) == ("2013/14", "2012/13")
+    assert choose_years(years, "2012-13", None) == ("2012/13", None)
+    assert choose_years(years, "2013/14", "none") == ("2013/14", None)
+    with pytest.raises(ReportError, match="earlier year"):
+        choose_years(years, "2012/13", "2013/14")
+    with pytest.raises(ReportError, match="no complaints in 2019/20; it has 2012/13, 2013/14"):
+        choose_years(years, "2019/20", None)
+
+
+def test_a_year_without_themes_or_response_dates_still_makes_a_report(params):
+    rows = [{"category": "Other", "team": f"Team {n % 2}", "outcome": "Not Upheld"} for n in range(8)]
+    built = report(_records(rows, params), dataclasses.replace(params.report, change_date=None), params.labels)
+    assert built.theme_team.empty and built.issues.empty and built.timeliness.responded == 0
+    page = render.html(built)
+    assert "cannot be measured" in page and "No themes in this year" in page
+    assert set(render.sheets(built)) >= {"Categories", "Themes by team", "Notes"}
+
+
+def test_the_published_tables_are_reconciled_for_recorded_labels_only(params):
+    rows = [{"category": "Other", "team": "Fostering"}] * 6
+    records = _records(rows, params)
+    notes = report(records, params.report, params.labels, published=PUBLISHED).notes
+    assert any("Every one of the 3 figures and rows" in note for note in notes)
+    predictions = pd.DataFrame(
+        {"predicted_category": ["Other"] * 6, "probability": [0.9] * 6, "needs_review": [False] * 6}
+    )
+    predicted = _records(rows, params, "predicted", predictions)
+    notes = report(predicted, params.report, params.labels, published=PUBLISHED).notes
+    assert not any("figures and rows" in note for note in notes)
+
+
+@pytest.mark.parametrize(
+    ("published", "message"),
+    [
+        ({"year": "2013/14", "categories": ["Other"]}, "must be mappings"),
+        ({"year": "2013/14", "categories": {"Other": "six"}}, "categories: Other is 'six'"),
+        ({"year": "2013/14", "team_outcomes": {"Other": {"Fostering": [6, 0]}}}, "must list 5 figures"),
+    ],
+)
+def test_malformed_published_tables_say_what_is_wrong(published, message):
+    with pytest.raises(ReportError, match=message):
+        check_published(published)
+
+
+def test_new_labels_reach_the_headlines_only_from_enough_complaints(params):
+    before = [{"date_received": "2012-06-01", "category": "Other"}] * 10
+    now = [{"category": "Other"}] * 10 + [{"category": "About Policy"}] * 2 + [{"category": "Not to Standard"}] * 6
+    built = report(_records(before + now, params), params.report, params.labels)
+    trend = built.trends.set_index(["Kind", "Label"])
+    assert trend.loc[("category", "About Policy"), "Verdict"] == "new"  # a fact in the table...
+    headline = " ".join(built.headlines)
+    assert "New since 2012/13: Not to Standard (6 complaints)." in headline and "About Policy (2 compl" not in headline
+
+
+def test_the_page_lists_excluded_rows_by_number_without_references(params):
+    rows = [{"complaint_ref": "CSC-123456", "date_received": None}] + [{"team": "Fostering"}] * 6
+    page = render.html(report(_records(rows, params), params.report, params.labels))
+    assert "CSC-123456" not in page and "no financial year" in page
+
+
+def test_two_themes_with_the_same_name_keep_their_own_heat_map_rows(params):
+    rows = [{"themes": "delay"}] * 6 + [{"themes": "late"}] * 6
+    built = report(
+        _records(rows, params), params.report, params.labels, theme_names={"delay": "Delay", "late": "Delay"}
+    )
+    assert render.html(built).count(">Delay<title>") == 2
