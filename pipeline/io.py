@@ -304,15 +304,19 @@ def _excel_cell(value: Any) -> Any:
     return value
 
 
+def _yaml_file(path: Path, not_found: str) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as error:
+        raise InputFileError(not_found) from error
+    except yaml.YAMLError as error:
+        raise InputFileError(f"{path} is not valid YAML: {error}") from error
+
+
 def read_taxonomy(path: str | Path) -> Taxonomy:
     """Read and check the themes file (YAML)."""
     path = Path(path)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as error:
-        raise InputFileError(f"Themes file not found: {path} (themes.taxonomy_file in params.yaml).") from error
-    except yaml.YAMLError as error:
-        raise InputFileError(f"{path} is not valid YAML: {error}") from error
+    raw = _yaml_file(path, f"Themes file not found: {path} (themes.taxonomy_file in params.yaml).")
     return taxonomy_from_dict(raw, str(path))
 
 
@@ -386,12 +390,7 @@ def write_text(text: str, path: str | Path) -> Path:
 def read_yaml(path: str | Path) -> dict[str, Any]:
     """A YAML mapping (such as the published tables a report reconciles with)."""
     path = Path(path)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as error:
-        raise InputFileError(f"File not found: {path}") from error
-    except yaml.YAMLError as error:
-        raise InputFileError(f"{path} is not valid YAML: {error}") from error
+    raw = _yaml_file(path, f"File not found: {path}")
     if not isinstance(raw, dict):
         raise InputFileError(f"{path} must hold a mapping (key: value lines) at the top level.")
     return raw

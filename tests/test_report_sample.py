@@ -7,21 +7,10 @@ own tables, so a change to the sample, the normalisation or the tables that brea
 import pytest
 
 from pipeline.report.tables import RECEIVED, TEAM, TOTAL
+from tests.conftest import SEED_TABLE_1
 
 pytestmark = pytest.mark.slow
 
-SEED_TABLE_1 = {
-    "About Legislation": 0,
-    "About Policy": 6,
-    "Breach of Confidentiality": 1,
-    "Broken Promise/Appointment": 0,
-    "Delay/Failed Service": 47,
-    "Denial/Withdrawal/Change Service": 5,
-    "Lack of /Incorrect Information": 3,
-    "Not to Standard": 14,
-    "Staff Attitude/Conduct": 39,
-    "Other": 1,
-}
 SEED_TABLE_2 = {  # received, upheld, partially upheld, not upheld, no finding
     "Looked After Children": [14, 6, 4, 3, 1],
     "Family Support": [11, 3, 4, 4, 0],

@@ -28,6 +28,14 @@ def _short(text: str, limit: int = 34) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _row_label(label: str, middle: float) -> str:
+    """A label right-aligned before the plot, shortened, with the full text as its tooltip."""
+    return (
+        f'<text x="{LABEL_WIDTH - 6}" y="{middle:.1f}" text-anchor="end" dominant-baseline="middle">'
+        f"{escape(_short(label))}<title>{escape(label)}</title></text>"
+    )
+
+
 def _nice_max(value: float) -> float:
     if value <= 0:
         return 1.0
@@ -70,10 +78,7 @@ def bar_chart(labels: Sequence[str], series: Mapping[str, Sequence[float]], titl
     bar = (group - 8) / max(len(names), 1)
     for row, label in enumerate(labels):
         y = top + row * group
-        body.append(
-            f'<text x="{LABEL_WIDTH - 6}" y="{y + group / 2:.1f}" text-anchor="end" dominant-baseline="middle">'
-            f"{escape(_short(label))}<title>{escape(label)}</title></text>"
-        )
+        body.append(_row_label(label, y + group / 2))
         for index, name in enumerate(names):
             value = series[name][row]
             length = plot * value / peak
@@ -130,10 +135,7 @@ def heat_map(
         )
     for r, row in enumerate(rows):
         y = top + r * cell_h
-        body.append(
-            f'<text x="{LABEL_WIDTH - 6}" y="{y + cell_h / 2:.1f}" text-anchor="end" dominant-baseline="middle">'
-            f"{escape(_short(row))}<title>{escape(row)}</title></text>"
-        )
+        body.append(_row_label(row, y + cell_h / 2))
         for c, column in enumerate(columns):
             value, count = values[r][c], counts[r][c]
             x = LABEL_WIDTH + c * cell_w
