@@ -78,3 +78,13 @@ def test_the_within_timescale_share_leaves_out_stages_without_a_timescale(params
     rows += [{"stage": None, "date_received": "2014-06-02", "date_responded": "2014-06-09"}] * 2
     frame = report_records(complaint_records(rows, params), params.labels, params.report).frame
     assert timeliness(frame, "2014/15", TIMESCALES, None, "").within_share == 1.0
+
+
+def test_team_by_quarter_shares(params):
+    rows = [{"team": "Fostering", "date_received": "2014-06-02", "date_responded": "2014-06-09"}] * 3
+    rows += [{"team": "Fostering", "date_received": "2014-07-01", "date_responded": "2014-08-01"}]
+    frame = report_records(complaint_records(rows, params), params.labels, params.report).frame
+    grid = timeliness(frame, "2014/15", TIMESCALES, None, "").by_team_and_quarter.set_index(["Team", "Quarter"])
+    assert grid.loc[("Fostering", "2014/15 Q1"), "Responses"] == 3
+    assert grid.loc[("Fostering", "2014/15 Q1"), "Share within timescale"] == 1.0
+    assert grid.loc[("Fostering", "2014/15 Q2"), "Share within timescale"] == 0.0  # 23 working days at stage 1

@@ -181,6 +181,7 @@ def html(report: Report, generated: str = "") -> str:
         "by_stage": table(report.timeliness.by_stage),
         "by_quarter": table(report.timeliness.by_quarter),
         "by_team": table(report.timeliness.by_team.head(top)),
+        "by_team_and_quarter": _team_quarter_grid(report, minimum),
         "change": table(pd.DataFrame([report.timeliness.change.as_row()])) if report.timeliness.change else None,
         # Row numbers and reasons only: complaint references stay in the workbook, for the analyst.
         "excluded": table(report.excluded[["source_row", "reason"]].head(50).rename(columns=str.capitalize)),
@@ -207,6 +208,30 @@ def html(report: Report, generated: str = "") -> str:
         issues=_issues_by_team(report),
         hidden_teams=max(len(report.team_order) - top, 0),
     )
+
+
+def _team_quarter_grid(report: Report, minimum: int) -> Markup:
+    """Share within timescale, largest teams by quarter: each cell "86% of 14", small ones marked."""
+    long = report.timeliness.by_team_and_quarter
+    if long.empty:
+        return Markup("")
+    teams = [t for t in report.team_order if t in set(long["Team"])][: report.settings.top_teams]
+    quarters = sorted(long["Quarter"].unique())
+    cell = long.set_index(["Team", "Quarter"])
+    rows = []
+    for team in teams:
+        cells = [f"<td>{escape(team)}</td>"]
+        for quarter in quarters:
+            if (team, quarter) not in cell.index:
+                cells.append('<td class="num">–</td>')
+                continue
+            n, share = int(cell.at[(team, quarter), "Responses"]), cell.at[(team, quarter), "Share within timescale"]
+            text = f"{_format('Share', share)} of {n}" + ("*" if _is_small(n, minimum) else "")
+            css = "num small" if _is_small(n, minimum) else "num"
+            cells.append(f'<td class="{css}">{escape(text)}</td>')
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    head = "<th>Team</th>" + "".join(f"<th>{escape(q)}</th>" for q in quarters)
+    return Markup(f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
 
 
 def _sheet_name(name: str, used: set[str]) -> str:
@@ -238,6 +263,7 @@ def sheets(report: Report) -> dict[str, pd.DataFrame]:
         ("Response times by stage", report.timeliness.by_stage),
         ("Response times by quarter", report.timeliness.by_quarter),
         ("Response times by team", report.timeliness.by_team),
+        ("Response times team x quarter", report.timeliness.by_team_and_quarter),
     ]
     if report.timeliness.change is not None:
         named.append(("Before and after", pd.DataFrame([report.timeliness.change.as_row()])))

@@ -31,8 +31,12 @@ PAGE = """\
   .note { color: var(--muted); font-size: .9rem; }
   figure { margin: .5rem 0 1rem; }
   details summary { cursor: pointer; color: var(--accent); }
+  @page { size: A4; margin: 14mm 12mm; }
   @media print {
     body { max-width: none; padding: 0; font-size: 10pt; }
+    table { width: 100%; font-size: 8pt; }
+    th, td { padding: .15rem .35rem; }
+    svg { max-width: 100% !important; }
     h2 { break-after: avoid; }
     table, figure, .issue { break-inside: avoid; }
     details { display: block; }
@@ -130,6 +134,8 @@ PAGE = """\
   {{ sections.by_quarter }}
   <h3>By team</h3>
   {{ sections.by_team }}
+  <h3>Within the timescale, by team and quarter</h3>
+  {{ sections.by_team_and_quarter }}
   {% else %}<p>No complaint of {{ report.year }} has both a date received and a date responded, so response
     times cannot be measured.</p>{% endif %}
   {% if sections.change %}<h3>Before and after {{ report.settings.change_label }}</h3>

@@ -69,7 +69,7 @@ def quarter(dates: pd.Series) -> pd.Series:
     return ("Q" + (((dates.dt.month - 4) % 12) // 3 + 1).astype("string")).astype("string")
 
 
-def summarise(timed: pd.DataFrame, by: str, label: str) -> pd.DataFrame:
+def summarise(timed: pd.DataFrame, by: str | list[str], label: str | list[str]) -> pd.DataFrame:
     """Responses, mean and median working days and share within timescale for each value of ``by``."""
     grouped = timed.groupby(by, observed=True, dropna=False)
     table = pd.DataFrame(
@@ -106,6 +106,7 @@ class Timeliness:
     by_stage: pd.DataFrame
     by_team: pd.DataFrame
     by_quarter: pd.DataFrame
+    by_team_and_quarter: pd.DataFrame  # long form: Team, Quarter, Responses, ...
     change: BeforeAfter | None
     within_share: float  # of the year's responses whose stage has a timescale (NaN: none)
     responded: int  # the year's complaints with a usable response date
@@ -129,6 +130,7 @@ def timeliness(
         by_stage=summarise(in_year, "stage", "Stage"),
         by_team=by_team,
         by_quarter=summarise(in_year, "Quarter", "Quarter"),
+        by_team_and_quarter=summarise(in_year, ["team", "Quarter"], ["Team", "Quarter"]),
         change=before_after(timed, change_date, change_label) if change_date and len(timed) else None,
         within_share=float(in_year[WITHIN].astype(float).mean()) if in_year[WITHIN].notna().any() else float("nan"),
         responded=len(in_year),
