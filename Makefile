@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: demo test lint sample clean
+.PHONY: demo test lint sample bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,9 @@ test: $(DEV_STAMP)  ## the whole test suite
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check pipeline tests
+
+bench: $(STAMP)  ## the quality benchmark on ../shared/data (by hand; writes benchmarks/results.md and .json)
+	$(BIN)/python -m benchmarks.quality
 
 sample: $(STAMP)  ## regenerate data/sample from the seeded generator
 	$(BIN)/complaints generate-sample
