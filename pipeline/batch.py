@@ -6,6 +6,7 @@ rows go, so this module reads and writes nothing itself; memory holds one chunk 
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
@@ -28,6 +29,14 @@ class Scorers:
     model: Any
     version: str
     themes: ThemeScorer | None = None
+    suggestion_threshold: float | None = None  # the one chosen in training (model card); None: the params'
+
+    def params_for(self, params: Params) -> Params:
+        """``params`` with this model's suggestion threshold, so "needs review" means what training measured."""
+        if self.suggestion_threshold is None:
+            return params
+        evaluate = dataclasses.replace(params.evaluate, suggestion_threshold=self.suggestion_threshold)
+        return dataclasses.replace(params, evaluate=evaluate)
 
 
 @dataclass(frozen=True)

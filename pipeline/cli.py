@@ -121,11 +121,13 @@ def _write_training_outputs(params: Params, data_file: Path, validated, result, 
         **prepared.summary(),
     }
     context = (provenance.library_versions(), provenance.git_commit(), provenance.now_utc())
+    benchmark_file = params.evaluate.benchmark_file
+    benchmarks = io.read_json(benchmark_file) if benchmark_file and Path(benchmark_file).is_file() else None
     issues = _data_issues(validated.rejected, prepared.excluded)
     outputs = {}
     if result.category is not None:
         out, trained, evaluation = Path(params.output.model_dir), result.category.trained, result.category.evaluation
-        card = model_card.build_model_card(params, trained, evaluation, prepared, summary, *context)
+        card = model_card.build_model_card(params, trained, evaluation, prepared, summary, *context, benchmarks)
         card = io.save_model(trained.model, card, out)
         metrics = {"holdout": evaluation.metrics, "cross_validation": trained.cv_metrics}
         outputs["category"] = (
@@ -133,6 +135,7 @@ def _write_training_outputs(params: Params, data_file: Path, validated, result, 
             {
                 "model": out / io.MODEL_FILE,
                 "card": out / io.CARD_FILE,
+                "card in plain words": io.write_text(model_card.plain_text(card), out / "model_card.md"),
                 "metrics": io.write_json(metrics, out / "metrics.json"),
                 "figure": io.write_figure(
                     evaluation.figure(f"Holdout: {prepared.holdout_name}"), out / "confusion_matrix.png"
@@ -149,7 +152,7 @@ def _write_training_outputs(params: Params, data_file: Path, validated, result, 
             "pattern_coverage": themes.pattern_coverage,
         }
         card = model_card.build_theme_card(
-            params, themes.trained, themes.holdout_metrics, themes.names, source, summary, *context
+            params, themes.trained, themes.holdout_metrics, themes.names, source, summary, *context, benchmarks
         )
         card = io.save_model(themes.trained.model, card, out)
         metrics = {"holdout": themes.holdout_metrics, "cross_validation": themes.trained.cv_metrics}
@@ -158,6 +161,7 @@ def _write_training_outputs(params: Params, data_file: Path, validated, result, 
             {
                 "theme model": out / io.MODEL_FILE,
                 "theme card": out / io.CARD_FILE,
+                "theme card in plain words": io.write_text(model_card.plain_text(card), out / "model_card.md"),
                 "theme metrics": io.write_json(metrics, out / "metrics.json"),
                 "rows not used": io.write_table(issues, out / "data_issues.csv"),
             },
@@ -311,17 +315,18 @@ def load_scorers(params: Params, model: str | None, themes_model: str | None) ->
     from pipeline.score import ThemeScorer
     from pipeline.taxonomy import ThemeMatcher
 
-    category_model, _, version = _load_one(params, model or params.score.model)
+    category_model, card, version = _load_one(params, model or params.score.model)
+    threshold = card.get("thresholds", {}).get("suggestion_threshold")
     reference = themes_model or params.score.themes_model
     if not params.themes.enabled or not reference:
-        return Scorers(category_model, version)
+        return Scorers(category_model, version, suggestion_threshold=threshold)
     try:
         theme_model, theme_card, theme_version = _load_one(params, reference)
     except (RegistryError, io.InputFileError) as error:
         if themes_model:
             raise
         log.warning("No theme model (%s): scoring categories only.", error)
-        return Scorers(category_model, version)
+        return Scorers(category_model, version, suggestion_threshold=threshold)
     if "themes" not in theme_card:
         raise io.InputFileError(f"{reference} holds a category model, not a theme model (--themes-model).")
     taxonomy = io.read_taxonomy(params.themes.taxonomy_file) if Path(params.themes.taxonomy_file).is_file() else None
@@ -331,7 +336,7 @@ def load_scorers(params: Params, model: str | None, themes_model: str | None) ->
         theme_version,
         ThemeMatcher(taxonomy) if taxonomy is not None else None,
     )
-    return Scorers(category_model, version, themes)
+    return Scorers(category_model, version, themes, threshold)
 
 
 ModelOption = typer.Option(
@@ -367,6 +372,7 @@ def score(
     with user_errors():
         params = load_params(params_file)
         scorers = load_scorers(params, model, themes_model)
+        params = scorers.params_for(params)  # the threshold chosen in training
         target = Path(out or params.output.scored_file)
         chunks = io.iter_table(data, params.score.chunk_rows, params.data.sheet)
         with (
@@ -407,6 +413,7 @@ def suggest(
     with user_errors():
         params = load_params(params_file)
         scorers = load_scorers(params, model, themes_model)
+        params = scorers.params_for(params)  # the threshold chosen in training
         frame = intake_frame([text], params.data, [team])
         row = score_frame(scorers.model, frame, params, scorers.version, scorers.themes).iloc[0]
     suggestion = as_suggestion(row, params.evaluate.top_k) | {"team": team}
@@ -454,6 +461,7 @@ def serve(
     with user_errors():
         params = load_params(params_file)
         scorers = load_scorers(params, model, themes_model)
+        params = scorers.params_for(params)  # the threshold chosen in training
     token = os.environ.get(params.service.token_variable) or None
     host, port = host or params.service.host, port or params.service.port
     if not token and host not in ("127.0.0.1", "localhost", "::1"):
@@ -512,6 +520,7 @@ def report(
         validated = validate(raw, data_config, params.labels, purpose="score")
         if settings.labels != "recorded" and predictions is None:
             scorers = load_scorers(params, model, themes_model)
+            params = scorers.params_for(params)  # the threshold chosen in training
             predictions = score_frame(
                 scorers.model, validated.frame, params, scorers.version, scorers.themes, explain=False
             )

@@ -109,6 +109,10 @@ class EvaluateConfig:
     top_k: int
     suggestion_threshold: float
     calibration_bins: int
+    benchmark_file: str | None = None  # results of python -m benchmarks.quality, quoted in model cards
+    # When set, training picks the suggestion threshold: the lowest confidence at which out-of-fold
+    # suggestions are right this share of the time (suggestion_threshold is the fallback).
+    target_precision: float | None = None
 
 
 @dataclass(frozen=True)
@@ -266,6 +270,7 @@ _RANGES = {
     ("evaluate", "top_k"): (1, 100),
     ("evaluate", "suggestion_threshold"): (0.0, 1.0),
     ("evaluate", "calibration_bins"): (2, 1000),
+    ("evaluate", "target_precision"): (0.5, 1.0),
     ("score", "min_words"): (0, 10**6),
     ("score", "min_known_share"): (0.0, 1.0),
     ("score", "chunk_rows"): (1, 10**7),

@@ -64,4 +64,25 @@ def evaluate(model: Any, frame: pd.DataFrame, config: EvaluateConfig) -> Evaluat
     )
     labels = tuple(sorted(set(classes) | set(y_true)))
     predicted = top_k_labels(probabilities, classes, 1)[:, 0]
+    correct = pd.Series(predicted == y_true, index=frame.index)
+    metrics["by_length"] = _accuracy_by(correct, _length_band(frame["description"]))
+    if "team" in frame.columns and frame["team"].notna().any():
+        metrics["by_team"] = _accuracy_by(correct, frame["team"].astype("string").fillna("(no team)"))
     return Evaluation(metrics=metrics, labels=labels, confusion=confusion(y_true, predicted, labels))
+
+
+LENGTH_BANDS = ((0, 20, "under 20 words"), (20, 100, "20 to 99 words"), (100, 10**9, "100 words or more"))
+
+
+def _length_band(texts: pd.Series) -> pd.Series:
+    words = texts.astype("string").fillna("").str.split().str.len()
+    band = pd.Series("", index=texts.index, dtype="string")
+    for low, high, name in LENGTH_BANDS:
+        band[(words >= low) & (words < high)] = name
+    return band
+
+
+def _accuracy_by(correct: pd.Series, groups: pd.Series) -> dict[str, dict[str, float]]:
+    """Holdout accuracy and row count for each group (a team, a band of text length)."""
+    grouped = correct.groupby(groups, observed=True)
+    return {str(name): {"accuracy": float(rows.mean()), "n": int(len(rows))} for name, rows in grouped}

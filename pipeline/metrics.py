@@ -23,6 +23,21 @@ def expected_calibration_error(confidence: np.ndarray, correct: np.ndarray, bins
     return float(gap)
 
 
+def threshold_for_precision(confidence: np.ndarray, correct: np.ndarray, target: float) -> float | None:
+    """The lowest confidence at which suggestions at or above it are right at least ``target`` of the time.
+
+    Lower thresholds cover more complaints, so the lowest that keeps the precision is the most useful.
+    None when no threshold reaches the target (not even suggesting only the single most confident one).
+    """
+    order = np.argsort(-confidence, kind="stable")
+    ranked_confidence, ranked_correct = confidence[order], correct[order].astype(float)
+    precision = np.cumsum(ranked_correct) / np.arange(1, len(ranked_correct) + 1)
+    # A threshold keeps every row with that confidence or more: only the last row of a tie is a cut.
+    last_of_tie = np.append(ranked_confidence[1:] != ranked_confidence[:-1], True)
+    usable = np.flatnonzero((precision >= target) & last_of_tie)
+    return float(ranked_confidence[usable[-1]]) if len(usable) else None
+
+
 def top_k_labels(probabilities: np.ndarray, classes: Sequence[str], k: int) -> np.ndarray:
     """The k most probable labels per row, most probable first (ties broken by class order)."""
     order = np.argsort(-probabilities, axis=1, kind="stable")[:, :k]

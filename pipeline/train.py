@@ -17,10 +17,10 @@ import pandas as pd
 from sklearn.model_selection import GroupKFold, KFold, StratifiedGroupKFold, StratifiedKFold
 from sklearn.pipeline import Pipeline as SkPipeline
 
-from pipeline.config import Params
+from pipeline.config import EvaluateConfig, Params
 from pipeline.embeddings import SentenceEmbedder, embedding_columns
 from pipeline.features import build_text_features
-from pipeline.metrics import classification_metrics, multilabel_metrics, tune_thresholds
+from pipeline.metrics import classification_metrics, multilabel_metrics, threshold_for_precision, tune_thresholds
 from pipeline.model import build_category_model, build_classifier, build_theme_head, build_theme_model
 from pipeline.schema import DataContractError
 from pipeline.text import IdentifierMasker, normalise_texts
@@ -40,6 +40,8 @@ class TrainedCategoryModel:
     cv_folds: int
     cv_metrics: dict[str, Any]
     cv_search: dict[str, dict[str, float]] = field(default_factory=dict)
+    suggestion_threshold: float = 0.6  # below it a suggestion needs review
+    threshold_source: str = "params"  # params | target precision on out-of-fold predictions
 
 
 @dataclass(frozen=True)
@@ -166,6 +168,7 @@ def train(frame: pd.DataFrame, params: Params, progress: Progress | None = None)
             metrics["accuracy"],
         )
     chosen = max(search, key=lambda candidate: search[candidate]["macro_f1"])
+    threshold, source = _suggestion_threshold(labels, out_of_fold[chosen], classes, evaluate)
 
     calibration_folds = _calibration_folds(frame["category"], params.train.calibration_folds)
     model = build_category_model(params, *chosen, calibration_folds).fit(frame[["description"]], labels)
@@ -183,7 +186,27 @@ def train(frame: pd.DataFrame, params: Params, progress: Progress | None = None)
             _describe(candidate): {key: metrics[key] for key in ("macro_f1", "accuracy", "ece")}
             for candidate, metrics in search.items()
         },
+        suggestion_threshold=threshold,
+        threshold_source=source,
     )
+
+
+def _suggestion_threshold(
+    labels: np.ndarray, out_of_fold: np.ndarray, classes: Sequence[str], config: EvaluateConfig
+) -> tuple[float, str]:
+    """The configured threshold, or with ``target_precision`` the one out-of-fold predictions support."""
+    if config.target_precision is None:
+        return config.suggestion_threshold, "params"
+    predicted = np.asarray(classes, dtype=object)[out_of_fold.argmax(axis=1)]
+    found = threshold_for_precision(out_of_fold.max(axis=1), predicted == labels, config.target_precision)
+    if found is None:
+        log.warning(
+            "No threshold makes %.0f%% of out-of-fold suggestions right; using suggestion_threshold %.2f.",
+            100 * config.target_precision,
+            config.suggestion_threshold,
+        )
+        return config.suggestion_threshold, "params (target precision not reachable)"
+    return round(found, 4), f"{config.target_precision:.0%} of out-of-fold suggestions right"
 
 
 def train_themes(

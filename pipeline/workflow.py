@@ -6,6 +6,7 @@ from a notebook or a test without touching disk.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -69,7 +70,9 @@ def fit_all(
     category = None
     if params.train.enabled:
         trained = train(prepared.train, params, progress)
-        category = CategoryResult(trained, evaluate(trained.model, prepared.holdout, params.evaluate))
+        # The holdout is judged at the threshold the model will use when scoring.
+        config = dataclasses.replace(params.evaluate, suggestion_threshold=trained.suggestion_threshold)
+        category = CategoryResult(trained, evaluate(trained.model, prepared.holdout, config))
     themes = None
     if params.themes.enabled:
         matcher = ThemeMatcher(taxonomy) if taxonomy is not None and params.themes.labels == "patterns" else None

@@ -35,3 +35,9 @@ def test_a_file_with_no_rows_still_writes_the_columns(tmp_path, tiny_params, tin
     assert summary.rows_in == 0 and scored.empty and rejected.empty
     assert {"predicted_category", "needs_review", "themes"} <= set(scored.columns)
     assert list(rejected.columns) == ["source_row", "reason"]
+
+
+def test_the_models_own_threshold_decides_what_needs_review(tiny_category_model, tiny_params):
+    loose = Scorers(tiny_category_model, "v1", suggestion_threshold=0.01).params_for(tiny_params)
+    assert loose.evaluate.suggestion_threshold == 0.01 and loose.train == tiny_params.train
+    assert Scorers(tiny_category_model, "v1").params_for(tiny_params) is tiny_params

@@ -27,6 +27,9 @@ def first_training(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]
     """A folder laid out like the repository, and the result of the first `complaints train` in it."""
     folder = tmp_path_factory.mktemp("demo")
     shutil.copytree(REPO / "data" / "sample", folder / "data" / "sample")
+    if (REPO / "benchmarks" / "results.json").is_file():  # quoted in the model cards
+        (folder / "benchmarks").mkdir()
+        shutil.copy(REPO / "benchmarks" / "results.json", folder / "benchmarks" / "results.json")
     shutil.copy(REPO / "params.yaml", folder / "params.yaml")
     shutil.copy(REPO / "themes.yaml", folder / "themes.yaml")
     return folder, run(["train"], folder)
@@ -45,8 +48,10 @@ def test_train_writes_model_card_metrics_and_an_mlflow_run(first_training, workd
     model_dir = workdir / "models" / "category"
     for name in ("model.joblib", "model_card.json", "metrics.json", "confusion_matrix.png", "data_issues.csv"):
         assert (model_dir / name).is_file(), name
-    for name in ("model.joblib", "model_card.json", "metrics.json"):
+    for name in ("model.joblib", "model_card.json", "model_card.md", "metrics.json"):
         assert (workdir / "models" / "themes" / name).is_file(), name
+    plain = (model_dir / "model_card.md").read_text(encoding="utf-8")
+    assert "## Where it is weak" in plain and "## Personal data" in plain
     theme_card = pd.read_json(workdir / "models" / "themes" / "model_card.json", typ="series")
     assert len(theme_card["themes"]) == 17 and all(0 < t["threshold"] < 1 for t in theme_card["themes"])
     card = pd.read_json(model_dir / "model_card.json", typ="series")

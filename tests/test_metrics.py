@@ -65,3 +65,22 @@ def test_recall_rule_keeps_the_highest_threshold_reaching_the_recall():
     probabilities = np.array([[0.9], [0.8], [0.6], [0.2], [0.7]])
     assert tune_thresholds(targets, probabilities, recall=0.75)[0] == pytest.approx(0.6)
     assert tune_thresholds(targets, probabilities, recall=1.0)[0] == pytest.approx(0.2)
+
+
+def test_threshold_for_precision_is_the_lowest_cut_that_keeps_the_target():
+    from pipeline.metrics import threshold_for_precision
+
+    confidence = np.array([0.95, 0.9, 0.8, 0.7, 0.6, 0.5])
+    correct = np.array([True, True, True, False, True, False])
+    # Cumulative precision from the top: 1, 1, 1, 0.75, 0.8, 0.67.
+    assert threshold_for_precision(confidence, correct, 0.8) == 0.6
+    assert threshold_for_precision(confidence, correct, 0.9) == 0.8
+    assert threshold_for_precision(confidence, ~correct, 0.9) is None
+
+
+def test_threshold_for_precision_cuts_only_between_different_confidences():
+    from pipeline.metrics import threshold_for_precision
+
+    # The two 0.8s are kept or dropped together: 2 right of 3 at 0.8 is under 0.9, so the cut is 0.9.
+    confidence = np.array([0.9, 0.8, 0.8])
+    assert threshold_for_precision(confidence, np.array([True, True, False]), 0.9) == 0.9

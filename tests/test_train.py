@@ -61,3 +61,24 @@ def test_progress_is_reported_per_fold_and_final_fit(small_params):
 def test_no_rows_is_a_clear_error(small_params):
     with pytest.raises(DataContractError, match="No training rows"):
         train(tiny_frame({}).reindex(columns=["description", "category"]), small_params)
+
+
+def test_the_suggestion_threshold_comes_from_out_of_fold_precision(trained_sample, fast_params):
+    from pipeline.evaluate import evaluate
+
+    prepared, trained = trained_sample
+    assert fast_params.evaluate.target_precision == 0.9
+    assert trained.threshold_source == "90% of out-of-fold suggestions right"
+    assert 0 < trained.suggestion_threshold < 1
+    # Judged on the holdout, which the choice never saw: near the target, and honest about coverage.
+    config = dataclasses.replace(fast_params.evaluate, suggestion_threshold=trained.suggestion_threshold)
+    metrics = evaluate(trained.model, prepared.holdout, config).metrics
+    assert metrics["suggestion_threshold"] == trained.suggestion_threshold and metrics["coverage"] > 0.3
+
+
+def test_without_a_target_the_configured_threshold_is_kept(small_params):
+    params = dataclasses.replace(
+        small_params, evaluate=dataclasses.replace(small_params.evaluate, target_precision=None)
+    )
+    trained = train(tiny_frame({"Delay/Failed Service": 6, "Staff Attitude/Conduct": 6}), params)
+    assert (trained.suggestion_threshold, trained.threshold_source) == (params.evaluate.suggestion_threshold, "params")
