@@ -27,7 +27,7 @@ from pipeline.config import ReportConfig
 from pipeline.redact import redact
 from pipeline.report.records import DECIDED, PARTIAL, UPHELD
 from pipeline.report.stats import benjamini_hochberg, lift, over_representation
-from pipeline.text import NAME_PLACEHOLDER, lowercase_vocabulary, normalise_texts, replace_names
+from pipeline.text import lowercase_vocabulary, normalise_texts, replace_names
 
 # A quote never holds a run of four digits (a year, a reference) or two capitalised words in a row
 # written in capitals (a name in capitals, "SARAH JONES"); such sentences are not quoted at all.
@@ -104,13 +104,15 @@ def _name(members: np.ndarray, phrases: sparse.csc_matrix, vocabulary: np.ndarra
 
 def _group(sentences: Sentences, max_clusters: int) -> tuple[np.ndarray, np.ndarray, sparse.csr_matrix, np.ndarray]:
     """(group of each sentence, -1 when it has no content word; cohesion per group; features; centres)."""
-    normalised = normalise_texts(replace_names(text, frozenset(), NAME_PLACEHOLDER) for text in sentences.text)
+    # The quotes' redaction serves the features too: names are out, and a capitalised first word such as
+    # "Transport" stays a word instead of being masked with the names.
+    normalised = normalise_texts(PLACEHOLDER.sub(" ", text) for text in sentences.redacted)
     vectoriser = TfidfVectorizer(
         ngram_range=(1, 2),
         stop_words="english",
         min_df=2,
         sublinear_tf=True,
-        token_pattern=r"(?u)\b(?!xx)[a-z][a-z]+\b",  # placeholders (xxname) are not issues
+        token_pattern=r"(?u)\b[a-z][a-z]+\b",
     )
     labels = np.full(len(sentences.text), -1)
     try:
