@@ -70,7 +70,8 @@ def _run(params) -> dict[str, dict[str, object]]:
                 for key in ("accuracy", "macro_f1", "ece", "top_3_accuracy", "coverage", "selective_accuracy")
             },
             "train_seconds": seconds,
-            "chosen": f"C={trained.chosen_C}, class_weight={trained.chosen_class_weight}",
+            "chosen": f"C={trained.chosen_C}, class_weight={trained.chosen_class_weight}, "
+            f"calibration={trained.chosen_calibration}",
             "cv_accuracy": trained.cv_metrics["accuracy"],
             "cv_macro_f1": trained.cv_metrics["macro_f1"],
         },

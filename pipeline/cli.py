@@ -200,7 +200,8 @@ def _print_training_summary(params: Params, validated, result) -> None:
                 {
                     **{key: f"{metrics[key]:.3f}" for key in shown},
                     "cross-validated macro-F1": f"{trained.cv_metrics['macro_f1']:.3f}",
-                    "chosen C, class weight": f"{trained.chosen_C}, {trained.chosen_class_weight}",
+                    "chosen C, class weight, calibration": f"{trained.chosen_C}, {trained.chosen_class_weight}, "
+                    f"{trained.chosen_calibration}",
                 },
             )
         )

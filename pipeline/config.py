@@ -88,19 +88,21 @@ class FeaturesConfig:
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """C and class_weight may be lists: every combination is tried by cross-validation on training rows."""
+    """C, class_weight and calibration may be lists: every combination is tried by cross-validation
+    on training rows."""
 
     classifier: str
     C: tuple[float, ...]
     class_weight: tuple[str | None, ...]
-    calibration: str
+    calibration: tuple[str, ...]
     calibration_folds: int
     calibration_ensemble: bool = True
+    confidence_calibration: str = "top_label"  # top_label | none
     enabled: bool = True  # false for data with themes but no categories
 
-    def candidates(self) -> list[tuple[float, str | None]]:
-        """The (C, class_weight) combinations the cross-validated search compares."""
-        return [(C, weight) for weight in self.class_weight for C in self.C]
+    def candidates(self) -> list[tuple[float, str | None, str]]:
+        """The (C, class_weight, calibration) combinations the cross-validated search compares."""
+        return [(C, weight, method) for method in self.calibration for weight in self.class_weight for C in self.C]
 
 
 @dataclass(frozen=True)
@@ -245,10 +247,11 @@ _SECTIONS: dict[str, type] = {
     f.name: cls for f in dataclasses.fields(Params) if (cls := get_type_hints(Params)[f.name]) is not str
 }
 
+CALIBRATIONS = ("isotonic", "sigmoid", "temperature")
 _CHOICES = {
     ("labels", "unknown"): {"reject", "error"},
     ("train", "classifier"): {"linear_svc", "logistic_regression"},
-    ("train", "calibration"): {"isotonic", "sigmoid", "temperature"},
+    ("train", "confidence_calibration"): {"top_label", "none"},
     ("themes", "labels"): {"column", "one_hot", "patterns"},
     ("themes", "calibration"): {"isotonic", "sigmoid"},
     ("themes", "classifier"): {"linear_svc", "logistic_regression"},
@@ -332,6 +335,13 @@ def _coerce(section: str, key: str, value: Any) -> Any:
         if not values or not all(isinstance(v, int | float) and v > 0 for v in values):
             raise ConfigError(f"{section}.C is {value!r}; give a positive number or a list of them.")
         return tuple(float(v) for v in values)
+    if (section, key) == ("train", "calibration"):
+        methods = tuple(value if isinstance(value, list) else [value])
+        if not methods or not set(methods) <= set(CALIBRATIONS):
+            raise ConfigError(
+                f"train.calibration is {value!r}; choose {', '.join(CALIBRATIONS)}, or a list of them to compare."
+            )
+        return methods
     if key == "class_weight":
         weights = tuple(value if isinstance(value, list) else [value])
         if not set(weights) <= {"balanced", None}:

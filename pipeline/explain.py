@@ -19,7 +19,7 @@ from scipy import sparse
 from spacy.lang.en.stop_words import STOP_WORDS
 
 from pipeline.features import WORD_CACHE_SIZE, CharWbNgrams, ngram_columns
-from pipeline.model import linear_weights, predict_proba
+from pipeline.model import base_head, linear_weights, predict_proba
 from pipeline.text import lemma_tokens
 
 PLACEHOLDER_PREFIX = "xx"
@@ -196,7 +196,7 @@ _EXPLAINERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 def _fitted_state(model: Any) -> tuple[Any, ...]:
     """The fitted parts an Explainer reads; refitting the model replaces them with new objects."""
-    classifier = model.named_steps["classifier"]
+    classifier = base_head(model.named_steps["classifier"])
     head = getattr(classifier, "estimators_", None) or getattr(classifier, "calibrated_classifiers_", None)
     tfidf = model.named_steps["features"].named_transformers_["text"].named_steps["tfidf"]
     return (head, *(getattr(vectoriser, "vocabulary_", None) for _, vectoriser in tfidf.transformer_list))

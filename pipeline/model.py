@@ -19,20 +19,18 @@ from pipeline.features import build_text_features
 
 
 def build_classifier(
-    train: TrainConfig, C: float, class_weight: str | None, calibration_folds: int
+    train: TrainConfig, C: float, class_weight: str | None, calibration: str, calibration_folds: int
 ) -> CalibratedClassifierCV:
     """Unfitted linear classifier whose probabilities are calibrated by internal cross-validation.
 
-    ``C`` and ``class_weight`` come from the search; ``calibration_folds`` is passed in because the
-    smallest category in the data bounds it.
+    ``C``, ``class_weight`` and ``calibration`` come from the search; ``calibration_folds`` is passed
+    in because the smallest category in the data bounds it.
     """
     if train.classifier == "linear_svc":
         base = LinearSVC(C=C, class_weight=class_weight)
     else:
         base = LogisticRegression(C=C, class_weight=class_weight, max_iter=5000)
-    return CalibratedClassifierCV(
-        base, method=train.calibration, cv=calibration_folds, ensemble=train.calibration_ensemble
-    )
+    return CalibratedClassifierCV(base, method=calibration, cv=calibration_folds, ensemble=train.calibration_ensemble)
 
 
 def build_theme_head(themes: ThemesConfig, C: float, class_weight: str | None) -> MultiLabelLinear:
@@ -51,15 +49,98 @@ def build_theme_model(params: Params, C: float, class_weight: str | None) -> SkP
 
 
 def build_category_model(
-    params: Params, C: float, class_weight: str | None, calibration_folds: int, normalise: bool = True
+    params: Params,
+    C: float,
+    class_weight: str | None,
+    calibration: str,
+    calibration_folds: int,
+    normalise: bool = True,
 ) -> SkPipeline:
     """Unfitted pipeline: DataFrame with ``description`` -> calibrated probabilities per category."""
     return SkPipeline(
         [
             ("features", build_text_features(params.features, params.text, normalise)),
-            ("classifier", build_classifier(params.train, C, class_weight, calibration_folds)),
+            ("classifier", build_classifier(params.train, C, class_weight, calibration, calibration_folds)),
         ]
     )
+
+
+# Isotonic regression gives 1.0 wherever every out-of-fold suggestion happened to be right; no
+# suggestion is certain, and a cap keeps the runners-up above zero so their order survives.
+MAX_CONFIDENCE = 0.99
+
+
+class TopLabelCalibrated(ClassifierMixin, BaseEstimator):
+    """A fitted category classifier whose top probability is remapped to how often it is right.
+
+    Per-category calibration (isotonic or sigmoid one-vs-rest, or one temperature) is fitted for
+    every category at once and, with many small categories, the confidence of the first suggestion
+    drifts from its real accuracy. An isotonic regression of out-of-fold correctness on out-of-fold
+    top probability fixes that one number. The other probabilities are rescaled to sum to one and the
+    order of the suggestions never changes, so the first suggestion, its rank and the top 3 are the
+    base classifier's.
+    """
+
+    def __init__(self, estimator: Any = None):
+        self.estimator = estimator
+
+    def fit(self, X, y) -> TopLabelCalibrated:
+        """Fit the base on ``X`` and the remapping on its out-of-fold predictions (5 stratified folds)."""
+        from sklearn.base import clone
+        from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+        folds = StratifiedKFold(min(5, int(np.unique(y, return_counts=True)[1].min())), shuffle=True, random_state=0)
+        out_of_fold = cross_val_predict(clone(self.estimator), X, y, cv=folds, method="predict_proba")
+        fitted = clone(self.estimator).fit(X, y)
+        correct = fitted.classes_[out_of_fold.argmax(axis=1)] == np.asarray(y)
+        return self._set(fitted, out_of_fold.max(axis=1), correct)
+
+    @classmethod
+    def from_out_of_fold(cls, fitted: Any, confidence: np.ndarray, correct: np.ndarray) -> TopLabelCalibrated:
+        """Wrap an already fitted classifier, remapping with out-of-fold (top probability, right or not)
+        pairs computed on its training rows (training has them from its cross-validated search)."""
+        return cls(fitted)._set(fitted, confidence, correct)
+
+    def _set(self, fitted: Any, confidence: np.ndarray, correct: np.ndarray) -> TopLabelCalibrated:
+        self.estimator = fitted
+        self.classes_ = fitted.classes_
+        self.calibrator_ = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(
+            np.asarray(confidence, dtype=float), np.asarray(correct, dtype=float)
+        )
+        return self
+
+    def remap(self, probabilities: np.ndarray) -> np.ndarray:
+        """Base probabilities -> the same with each row's top probability recalibrated."""
+        probabilities = np.asarray(probabilities, dtype=float)
+        rows = np.arange(len(probabilities))
+        order = np.argsort(-probabilities, axis=1, kind="stable")
+        top = probabilities[rows, order[:, 0]]
+        second = probabilities[rows, order[:, 1]] if probabilities.shape[1] > 1 else np.zeros(len(rows))
+        recalibrated = np.asarray(self.calibrator_.predict(top), dtype=float)
+        rest = 1.0 - top
+        certain = rest < 1e-9  # the base gave the others nothing: share what is freed among them equally
+        others = max(probabilities.shape[1] - 1, 1)
+        # Never down to the level at which the rescaled runner-up would tie or overtake it: the order stays.
+        floor = np.where(certain, 1.0 / (others + 1), second / np.maximum(rest + second, 1e-12)) + 1e-9
+        recalibrated = np.clip(np.maximum(recalibrated, floor), 0.0, MAX_CONFIDENCE)
+        scaled = np.where(
+            certain[:, None],
+            ((1.0 - recalibrated) / others)[:, None],
+            probabilities * ((1.0 - recalibrated) / np.maximum(rest, 1e-12))[:, None],
+        )
+        scaled[rows, order[:, 0]] = recalibrated
+        return scaled
+
+    def predict_proba(self, X) -> np.ndarray:
+        return self.remap(predict_proba(self.estimator, X))
+
+    def predict(self, X) -> np.ndarray:
+        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+
+
+def base_head(head: Any) -> Any:
+    """The linear head inside a :class:`TopLabelCalibrated` wrapper (or the head itself)."""
+    return head.estimator if isinstance(head, TopLabelCalibrated) else head
 
 
 class MultiLabelLinear(ClassifierMixin, BaseEstimator):
@@ -183,6 +264,8 @@ def predict_proba(head: Any, X: Any) -> np.ndarray:
     """``head.predict_proba(X)`` for the linear heads built here, with all linear scores from one
     matrix product (scikit-learn scores each calibration fold separately, which dominates the time
     of a single suggestion). Same numbers; other heads are asked directly."""
+    if isinstance(head, TopLabelCalibrated):
+        return head.predict_proba(X)
     if not (isinstance(head, CalibratedClassifierCV) and head.method in ("sigmoid", "isotonic")):
         return head.predict_proba(X)
     stacked = _STACKED_CATEGORY_WEIGHTS.get(head)
@@ -219,6 +302,7 @@ def linear_weights(head: Any) -> np.ndarray:
 
     Used to explain a prediction: weight times feature value is each feature's contribution.
     """
+    head = base_head(head)
     if isinstance(head, LogisticRegression):
         return head.coef_
     if isinstance(head, MultiLabelLinear):

@@ -25,6 +25,8 @@ TRUSTED_TYPES = [
     "pipeline.text.LemmaNormaliser",
     "sklearn.calibration._CalibratedClassifier",
     "sklearn.calibration._SigmoidCalibration",
+    "sklearn.calibration._TemperatureScaling",
+    "pipeline.model.TopLabelCalibrated",
     "pipeline.model.MultiLabelLinear",
     "pipeline.embeddings.SentenceEmbedder",
     "pipeline.features.CharWbNgrams",

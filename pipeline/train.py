@@ -21,13 +21,19 @@ from pipeline.config import EvaluateConfig, Params
 from pipeline.embeddings import SentenceEmbedder, embedding_columns
 from pipeline.features import build_text_features
 from pipeline.metrics import classification_metrics, multilabel_metrics, threshold_for_precision, tune_thresholds
-from pipeline.model import build_category_model, build_classifier, build_theme_head, build_theme_model
+from pipeline.model import (
+    TopLabelCalibrated,
+    build_category_model,
+    build_classifier,
+    build_theme_head,
+    build_theme_model,
+)
 from pipeline.schema import DataContractError
 from pipeline.text import IdentifierMasker, normalise_texts
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]  # (steps done, steps in all)
-Candidate = tuple[float, str | None]  # (C, class_weight)
+Candidate = tuple  # (C, class_weight) for themes; (C, class_weight, calibration) for categories
 
 
 @dataclass(frozen=True)
@@ -42,6 +48,8 @@ class TrainedCategoryModel:
     cv_search: dict[str, dict[str, float]] = field(default_factory=dict)
     suggestion_threshold: float = 0.6  # below it a suggestion needs review
     threshold_source: str = "params"  # params | target precision on out-of-fold predictions
+    chosen_calibration: str = "isotonic"
+    confidence_calibration: str = "none"  # top_label: the first suggestion's confidence is remapped
 
 
 @dataclass(frozen=True)
@@ -126,11 +134,14 @@ def _out_of_fold(
 
 
 def _describe(candidate: Candidate) -> str:
-    return f"C={candidate[0]}, class_weight={candidate[1]}"
+    calibration = f", calibration={candidate[2]}" if len(candidate) > 2 else ""
+    return f"C={candidate[0]}, class_weight={candidate[1]}{calibration}"
 
 
 def train(frame: pd.DataFrame, params: Params, progress: Progress | None = None) -> TrainedCategoryModel:
-    """Pick C and class weighting by stratified cross-validation (macro-F1) on ``frame``, then fit on all of it.
+    """Pick C, class weighting and calibration by stratified cross-validation (macro-F1) on ``frame``,
+    then fit on all of it. With ``train.confidence_calibration: top_label`` the first suggestion's
+    confidence is then remapped to the chosen candidate's out-of-fold accuracy.
 
     ``progress(done, total)`` is called after each cross-validation fold and after the final fit.
     """
@@ -168,10 +179,17 @@ def train(frame: pd.DataFrame, params: Params, progress: Progress | None = None)
             metrics["accuracy"],
         )
     chosen = max(search, key=lambda candidate: search[candidate]["macro_f1"])
-    threshold, source = _suggestion_threshold(labels, out_of_fold[chosen], classes, evaluate)
-
+    chosen_probabilities = out_of_fold[chosen]
     calibration_folds = _calibration_folds(frame["category"], params.train.calibration_folds)
     model = build_category_model(params, *chosen, calibration_folds).fit(frame[["description"]], labels)
+    if params.train.confidence_calibration == "top_label":
+        correct = np.asarray(classes, dtype=object)[chosen_probabilities.argmax(axis=1)] == labels
+        head = TopLabelCalibrated.from_out_of_fold(
+            model.named_steps["classifier"], chosen_probabilities.max(axis=1), correct
+        )
+        model.steps[-1] = ("classifier", head)
+        chosen_probabilities = head.remap(chosen_probabilities)
+    threshold, source = _suggestion_threshold(labels, chosen_probabilities, classes, evaluate)
     if progress:
         progress(len(splits) + 1, len(splits) + 1)
     return TrainedCategoryModel(
@@ -179,6 +197,8 @@ def train(frame: pd.DataFrame, params: Params, progress: Progress | None = None)
         classes=tuple(str(label) for label in model.classes_),
         chosen_C=chosen[0],
         chosen_class_weight=chosen[1],
+        chosen_calibration=chosen[2],
+        confidence_calibration=params.train.confidence_calibration,
         calibration_folds=calibration_folds,
         cv_folds=n_folds,
         cv_metrics=search[chosen],

@@ -148,7 +148,7 @@ def tiny_params(params):
     return dataclasses.replace(
         params,
         features=dataclasses.replace(params.features, word_min_df=1, char_min_df=1),
-        train=dataclasses.replace(params.train, calibration="sigmoid"),  # isotonic on 12 rows gives 0s and 1s
+        train=dataclasses.replace(params.train, calibration=("sigmoid",)),  # isotonic on 12 rows gives 0s and 1s
     )
 
 
@@ -160,7 +160,7 @@ def tiny_training_frame():
 
 @pytest.fixture(scope="session")
 def tiny_category_model(tiny_params, tiny_training_frame):
-    return build_category_model(tiny_params, 1.0, "balanced", 2).fit(
+    return build_category_model(tiny_params, 1.0, "balanced", "sigmoid", 2).fit(
         tiny_training_frame[["description"]], tiny_training_frame["category"].to_numpy()
     )
 

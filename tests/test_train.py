@@ -35,9 +35,39 @@ def test_search_picks_the_best_cross_validated_candidate(small_params):
         small_params,
     )
     scores = {name: s["macro_f1"] for name, s in trained.cv_search.items()}
-    assert set(scores) == {"C=0.1, class_weight=balanced", "C=1.0, class_weight=balanced"}
-    assert scores[f"C={trained.chosen_C}, class_weight=balanced"] == max(scores.values())
+    assert set(scores) == {
+        "C=0.1, class_weight=balanced, calibration=isotonic",
+        "C=1.0, class_weight=balanced, calibration=isotonic",
+    }
+    assert scores[f"C={trained.chosen_C}, class_weight=balanced, calibration=isotonic"] == max(scores.values())
     assert set(trained.classes) == set(TEXTS)
+
+
+def test_calibration_methods_are_searched_and_the_confidence_remapped(small_params):
+    from pipeline.model import TopLabelCalibrated
+
+    params = dataclasses.replace(
+        small_params, train=dataclasses.replace(small_params.train, C=(0.3,), calibration=("sigmoid", "temperature"))
+    )
+    trained = train(
+        tiny_frame({"Delay/Failed Service": 8, "Staff Attitude/Conduct": 8, "Breach of Confidentiality": 8}), params
+    )
+    assert set(trained.cv_search) == {
+        "C=0.3, class_weight=balanced, calibration=sigmoid",
+        "C=0.3, class_weight=balanced, calibration=temperature",
+    }
+    assert trained.chosen_calibration in {"sigmoid", "temperature"}
+    head = trained.model.named_steps["classifier"]
+    assert isinstance(head, TopLabelCalibrated) and trained.confidence_calibration == "top_label"
+    assert head.estimator.method == trained.chosen_calibration
+
+
+def test_confidence_calibration_can_be_switched_off(small_params):
+    params = dataclasses.replace(
+        small_params, train=dataclasses.replace(small_params.train, C=(0.3,), confidence_calibration="none")
+    )
+    trained = train(tiny_frame({"Delay/Failed Service": 6, "Staff Attitude/Conduct": 6}), params)
+    assert type(trained.model.named_steps["classifier"]).__name__ == "CalibratedClassifierCV"
 
 
 def test_folds_shrink_to_fit_the_smallest_category(small_params):
