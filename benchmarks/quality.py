@@ -208,8 +208,9 @@ def run_single_label(task: Task, params: Params, quick: bool, variants: dict[str
         metrics = evaluate(trained.model, test_rows, config).metrics
         ours = {key: metrics[key] for key in ("accuracy", "macro_f1", "ece", "selective_accuracy", "coverage")}
         rows.append(_row(name, ours, seconds, len(test_rows), score_seconds))
-        rows[-1]["chosen"] = f"C={trained.chosen_C}, class_weight={trained.chosen_class_weight}, "
-        f"calibration={trained.chosen_calibration}"
+        rows[-1]["chosen"] = (
+            f"C={trained.chosen_C}, class_weight={trained.chosen_class_weight}, calibration={trained.chosen_calibration}"
+        )
         rows[-1]["suggestion_threshold"] = trained.suggestion_threshold
     return {"train_rows": len(train_rows), "test_rows": len(test_rows), "classes": len(set(y_train)), "models": rows}
 

@@ -115,6 +115,9 @@ class EvaluateConfig:
     # When set, training picks the suggestion threshold: the lowest confidence at which out-of-fold
     # suggestions are right this share of the time (suggestion_threshold is the fallback).
     target_precision: float | None = None
+    # How sure the out-of-fold evidence must be that the target is met (one-sided Wilson lower bound);
+    # 0.5 takes the observed share at face value.
+    target_precision_level: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -274,6 +277,7 @@ _RANGES = {
     ("evaluate", "suggestion_threshold"): (0.0, 1.0),
     ("evaluate", "calibration_bins"): (2, 1000),
     ("evaluate", "target_precision"): (0.5, 1.0),
+    ("evaluate", "target_precision_level"): (0.5, 0.999),
     ("score", "min_words"): (0, 10**6),
     ("score", "min_known_share"): (0.0, 1.0),
     ("score", "chunk_rows"): (1, 10**7),

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from scipy.stats import norm
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
 
 
@@ -23,18 +24,32 @@ def expected_calibration_error(confidence: np.ndarray, correct: np.ndarray, bins
     return float(gap)
 
 
-def threshold_for_precision(confidence: np.ndarray, correct: np.ndarray, target: float) -> float | None:
+def wilson_lower_bound(successes: np.ndarray, trials: np.ndarray, level: float) -> np.ndarray:
+    """One-sided lower bound of a proportion at ``level`` (Wilson score interval); 0.5 gives the proportion."""
+    z = float(norm.ppf(level))
+    trials = np.asarray(trials, dtype=float)
+    share = np.asarray(successes, dtype=float) / trials
+    centre = share + z * z / (2 * trials)
+    spread = z * np.sqrt(share * (1 - share) / trials + z * z / (4 * trials * trials))
+    return (centre - spread) / (1 + z * z / trials)
+
+
+def threshold_for_precision(
+    confidence: np.ndarray, correct: np.ndarray, target: float, level: float = 0.5
+) -> float | None:
     """The lowest confidence at which suggestions at or above it are right at least ``target`` of the time.
 
     Lower thresholds cover more complaints, so the lowest that keeps the precision is the most useful.
-    None when no threshold reaches the target (not even suggesting only the single most confident one).
+    With ``level`` above 0.5 the precision must be reached by its one-sided lower bound at that level,
+    not just by the observed share: the lowest cut among hundreds is otherwise picked where chance was
+    kind, and new complaints come out below the target. None when no threshold reaches the target.
     """
     order = np.argsort(-confidence, kind="stable")
     ranked_confidence, ranked_correct = confidence[order], correct[order].astype(float)
-    precision = np.cumsum(ranked_correct) / np.arange(1, len(ranked_correct) + 1)
+    precision = wilson_lower_bound(np.cumsum(ranked_correct), np.arange(1, len(ranked_correct) + 1), level)
     # A threshold keeps every row with that confidence or more: only the last row of a tie is a cut.
     last_of_tie = np.append(ranked_confidence[1:] != ranked_confidence[:-1], True)
-    usable = np.flatnonzero((precision >= target) & last_of_tie)
+    usable = np.flatnonzero((precision >= target - 1e-12) & last_of_tie)
     return float(ranked_confidence[usable[-1]]) if len(usable) else None
 
 

@@ -218,7 +218,9 @@ def _suggestion_threshold(
     if config.target_precision is None:
         return config.suggestion_threshold, "params"
     predicted = np.asarray(classes, dtype=object)[out_of_fold.argmax(axis=1)]
-    found = threshold_for_precision(out_of_fold.max(axis=1), predicted == labels, config.target_precision)
+    found = threshold_for_precision(
+        out_of_fold.max(axis=1), predicted == labels, config.target_precision, config.target_precision_level
+    )
     if found is None:
         log.warning(
             "No threshold makes %.0f%% of out-of-fold suggestions right; using suggestion_threshold %.2f.",
@@ -226,7 +228,8 @@ def _suggestion_threshold(
             config.suggestion_threshold,
         )
         return config.suggestion_threshold, "params (target precision not reachable)"
-    return round(found, 4), f"{config.target_precision:.0%} of out-of-fold suggestions right"
+    certainty = f" ({config.target_precision_level:.0%} lower bound)" if config.target_precision_level > 0.5 else ""
+    return round(found, 4), f"{config.target_precision:.0%} of out-of-fold suggestions right{certainty}"
 
 
 def train_themes(

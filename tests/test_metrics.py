@@ -84,3 +84,25 @@ def test_threshold_for_precision_cuts_only_between_different_confidences():
     # The two 0.8s are kept or dropped together: 2 right of 3 at 0.8 is under 0.9, so the cut is 0.9.
     confidence = np.array([0.9, 0.8, 0.8])
     assert threshold_for_precision(confidence, np.array([True, True, False]), 0.9) == 0.9
+
+
+def test_wilson_lower_bound_is_below_the_share_and_tightens_with_more_trials():
+    from pipeline.metrics import wilson_lower_bound
+
+    assert wilson_lower_bound(np.array([9]), np.array([10]), 0.5)[0] == pytest.approx(0.9)
+    small, large = wilson_lower_bound(np.array([9, 900]), np.array([10, 1000]), 0.95)
+    assert small < large < 0.9
+    assert large == pytest.approx(0.8833, abs=1e-4)  # Wilson bound for 900/1000 worked by hand, z = 1.645
+
+
+def test_a_certainty_level_needs_more_evidence_before_it_lowers_the_threshold():
+    from pipeline.metrics import threshold_for_precision
+
+    rng = np.random.default_rng(0)
+    confidence = np.sort(rng.uniform(0.3, 1.0, 2000))[::-1]
+    correct = rng.random(2000) < confidence  # calibrated: right as often as it says
+    plain = threshold_for_precision(confidence, correct, 0.9)
+    sure = threshold_for_precision(confidence, correct, 0.9, level=0.95)
+    assert plain is not None and sure is not None and sure > plain
+    kept = confidence >= sure
+    assert correct[kept].mean() >= 0.9

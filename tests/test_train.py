@@ -98,7 +98,7 @@ def test_the_suggestion_threshold_comes_from_out_of_fold_precision(trained_sampl
 
     prepared, trained = trained_sample
     assert fast_params.evaluate.target_precision == 0.9
-    assert trained.threshold_source == "90% of out-of-fold suggestions right"
+    assert trained.threshold_source.startswith("90% of out-of-fold suggestions right")
     assert 0 < trained.suggestion_threshold < 1
     # Judged on the holdout, which the choice never saw: near the target, and honest about coverage.
     config = dataclasses.replace(fast_params.evaluate, suggestion_threshold=trained.suggestion_threshold)
