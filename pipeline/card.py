@@ -92,6 +92,9 @@ def build_model_card(
             "chosen_class_weight": trained.chosen_class_weight,
             "chosen_calibration": trained.chosen_calibration,
             "confidence_calibration": trained.confidence_calibration,
+            "cv_metrics_are": "before the top-label remapping"
+            if trained.confidence_calibration == "top_label"
+            else "of the model as saved",
             "cv_folds": trained.cv_folds,
             "calibration_folds": trained.calibration_folds,
             "cv_search_macro_f1": {name: round(s["macro_f1"], 4) for name, s in trained.cv_search.items()},

@@ -329,7 +329,7 @@ def _read_yaml(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
 
 
 def _coerce(section: str, key: str, value: Any) -> Any:
-    if (section, key) in _CHOICES and value not in _CHOICES[(section, key)]:
+    if (section, key) in _CHOICES and (not isinstance(value, str | None) or value not in _CHOICES[(section, key)]):
         options = ", ".join(sorted(str(option) for option in _CHOICES[(section, key)]))
         raise ConfigError(f"{section}.{key} is {value!r}; choose one of: {options}.")
     if key.endswith("ngram_range"):
@@ -341,11 +341,11 @@ def _coerce(section: str, key: str, value: Any) -> Any:
         return tuple(float(v) for v in values)
     if (section, key) == ("train", "calibration"):
         methods = tuple(value if isinstance(value, list) else [value])
-        if not methods or not set(methods) <= set(CALIBRATIONS):
+        if not methods or not all(isinstance(m, str) and m in CALIBRATIONS for m in methods):
             raise ConfigError(
                 f"train.calibration is {value!r}; choose {', '.join(CALIBRATIONS)}, or a list of them to compare."
             )
-        return methods
+        return tuple(dict.fromkeys(methods))  # listed twice: searched once
     if key == "class_weight":
         weights = tuple(value if isinstance(value, list) else [value])
         if not set(weights) <= {"balanced", None}:

@@ -85,11 +85,16 @@ class TopLabelCalibrated(ClassifierMixin, BaseEstimator):
         self.estimator = estimator
 
     def fit(self, X, y) -> TopLabelCalibrated:
-        """Fit the base on ``X`` and the remapping on its out-of-fold predictions (5 stratified folds)."""
+        """Fit a copy of ``estimator`` on ``X`` and the remapping on its out-of-fold predictions
+        (stratified folds, up to 5). Training does not call this: it already has out-of-fold
+        predictions from its search and uses :meth:`from_out_of_fold`."""
         from sklearn.base import clone
         from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
-        folds = StratifiedKFold(min(5, int(np.unique(y, return_counts=True)[1].min())), shuffle=True, random_state=0)
+        smallest = int(np.unique(y, return_counts=True)[1].min())
+        if smallest < 2:
+            raise ValueError("Every class needs at least two rows for out-of-fold confidences.")
+        folds = StratifiedKFold(min(5, smallest), shuffle=True, random_state=0)
         out_of_fold = cross_val_predict(clone(self.estimator), X, y, cv=folds, method="predict_proba")
         fitted = clone(self.estimator).fit(X, y)
         correct = fitted.classes_[out_of_fold.argmax(axis=1)] == np.asarray(y)
@@ -102,7 +107,7 @@ class TopLabelCalibrated(ClassifierMixin, BaseEstimator):
         return cls(fitted)._set(fitted, confidence, correct)
 
     def _set(self, fitted: Any, confidence: np.ndarray, correct: np.ndarray) -> TopLabelCalibrated:
-        self.estimator = fitted
+        self.estimator_ = fitted
         self.classes_ = fitted.classes_
         self.calibrator_ = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(
             np.asarray(confidence, dtype=float), np.asarray(correct, dtype=float)
@@ -110,17 +115,23 @@ class TopLabelCalibrated(ClassifierMixin, BaseEstimator):
         return self
 
     def remap(self, probabilities: np.ndarray) -> np.ndarray:
-        """Base probabilities -> the same with each row's top probability recalibrated."""
+        """Base probabilities -> the same with each row's top probability recalibrated.
+
+        Within a row the order never changes. Across rows it can, slightly, at low confidence: a
+        recalibrated top is raised where needed to stay above its own runner-up.
+        """
         probabilities = np.asarray(probabilities, dtype=float)
+        if probabilities.shape[1] == 1:
+            return np.ones_like(probabilities)
         rows = np.arange(len(probabilities))
         order = np.argsort(-probabilities, axis=1, kind="stable")
         top = probabilities[rows, order[:, 0]]
-        second = probabilities[rows, order[:, 1]] if probabilities.shape[1] > 1 else np.zeros(len(rows))
-        recalibrated = np.asarray(self.calibrator_.predict(top), dtype=float)
-        rest = 1.0 - top
+        second = probabilities[rows, order[:, 1]]
+        recalibrated = _calibrate(self.calibrator_, top)
+        rest = probabilities.sum(axis=1) - top
         certain = rest < 1e-9  # the base gave the others nothing: share what is freed among them equally
-        others = max(probabilities.shape[1] - 1, 1)
-        # Never down to the level at which the rescaled runner-up would tie or overtake it: the order stays.
+        others = probabilities.shape[1] - 1
+        # Never down to the level at which the rescaled runner-up would tie or overtake it.
         floor = np.where(certain, 1.0 / (others + 1), second / np.maximum(rest + second, 1e-12)) + 1e-9
         recalibrated = np.clip(np.maximum(recalibrated, floor), 0.0, MAX_CONFIDENCE)
         scaled = np.where(
@@ -132,7 +143,7 @@ class TopLabelCalibrated(ClassifierMixin, BaseEstimator):
         return scaled
 
     def predict_proba(self, X) -> np.ndarray:
-        return self.remap(predict_proba(self.estimator, X))
+        return self.remap(predict_proba(self.estimator_, X))
 
     def predict(self, X) -> np.ndarray:
         return self.classes_[self.predict_proba(X).argmax(axis=1)]
@@ -140,7 +151,7 @@ class TopLabelCalibrated(ClassifierMixin, BaseEstimator):
 
 def base_head(head: Any) -> Any:
     """The linear head inside a :class:`TopLabelCalibrated` wrapper (or the head itself)."""
-    return head.estimator if isinstance(head, TopLabelCalibrated) else head
+    return head.estimator_ if isinstance(head, TopLabelCalibrated) else head
 
 
 class MultiLabelLinear(ClassifierMixin, BaseEstimator):

@@ -8,6 +8,7 @@ probabilities. The holdout never reaches this module, so nothing about it can le
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -229,7 +230,10 @@ def _suggestion_threshold(
         )
         return config.suggestion_threshold, "params (target precision not reachable)"
     certainty = f" ({config.target_precision_level:.0%} lower bound)" if config.target_precision_level > 0.5 else ""
-    return round(found, 4), f"{config.target_precision:.0%} of out-of-fold suggestions right{certainty}"
+    # Rounded down: remapped confidences share a few values, and rounding up would drop a whole level.
+    return math.floor(
+        found * 10_000
+    ) / 10_000, f"{config.target_precision:.0%} of out-of-fold suggestions right{certainty}"
 
 
 def train_themes(

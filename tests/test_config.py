@@ -94,3 +94,30 @@ def test_outcome_aliases_must_land_on_a_known_outcome(tmp_path: Path):
     path.write_text(f"inherit: {REPO / 'params.yaml'}\nreport:\n  outcome_aliases: {{Maladmin: Uphld}}\n")
     with pytest.raises(ConfigError, match=r"unknown outcome \(Maladmin: Uphld\); use one of: Upheld"):
         load_params(path)
+
+
+def _params_with(tmp_path: Path, section: str, key: str, value) -> Path:
+    import yaml
+
+    path = tmp_path / "params.yaml"
+    path.write_text(f"inherit: {REPO / 'params.yaml'}\n" + yaml.safe_dump({section: {key: value}}), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("section", "key", "value"),
+    [
+        ("themes", "calibration", ["isotonic", "sigmoid"]),
+        ("train", "confidence_calibration", ["none"]),
+        ("train", "calibration", [["isotonic"]]),
+        ("train", "calibration", []),
+    ],
+)
+def test_a_list_where_one_choice_belongs_is_a_clear_error(tmp_path: Path, section: str, key: str, value):
+    with pytest.raises(ConfigError, match=f"{section}.{key} is"):
+        load_params(_params_with(tmp_path, section, key, value))
+
+
+def test_calibration_methods_listed_twice_are_searched_once(tmp_path: Path):
+    params = load_params(_params_with(tmp_path, "train", "calibration", ["sigmoid", "isotonic", "sigmoid"]))
+    assert params.train.calibration == ("sigmoid", "isotonic")

@@ -91,7 +91,7 @@ def test_top_label_remap_never_lets_the_runner_up_overtake():
     from pipeline.model import TopLabelCalibrated
 
     fitted = LinearSVC().fit(np.eye(3), np.arange(3))
-    # Out of fold, confident first choices were always wrong: the map sends them to 0.
+    # Out of fold, confident first choices were mostly wrong: the map pulls them far below the runner-up's level.
     head = TopLabelCalibrated.from_out_of_fold(fitted, np.array([0.5, 0.9, 0.95]), np.array([1, 0, 0]))
     remapped = head.remap(np.array([[0.9, 0.08, 0.02], [1.0, 0.0, 0.0]]))
     assert remapped[0, 0] >= remapped[0, 1] and remapped[1, 0] >= remapped[1, 2]
@@ -106,7 +106,9 @@ def test_top_label_fit_follows_the_estimator_contract():
     rng = np.random.default_rng(0)
     X = rng.normal(size=(120, 5))
     y = np.array(["a", "b", "c"])[(X[:, 0] > 0).astype(int) + (X[:, 1] > 1).astype(int)]
-    head = TopLabelCalibrated(CalibratedClassifierCV(LinearSVC(), cv=3)).fit(X, y)
+    template = CalibratedClassifierCV(LinearSVC(), cv=3)
+    head = TopLabelCalibrated(template).fit(X, y)
+    assert head.estimator is template and not hasattr(template, "classes_")  # parameters are not touched
     proba = head.predict_proba(X)
     assert proba.shape == (120, 3) and list(head.classes_) == ["a", "b", "c"]
     assert (head.predict(X) == y).mean() > 0.8

@@ -59,7 +59,7 @@ def test_calibration_methods_are_searched_and_the_confidence_remapped(small_para
     assert trained.chosen_calibration in {"sigmoid", "temperature"}
     head = trained.model.named_steps["classifier"]
     assert isinstance(head, TopLabelCalibrated) and trained.confidence_calibration == "top_label"
-    assert head.estimator.method == trained.chosen_calibration
+    assert head.estimator_.method == trained.chosen_calibration
 
 
 def test_confidence_calibration_can_be_switched_off(small_params):
