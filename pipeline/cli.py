@@ -551,6 +551,34 @@ def report(
     console.print(f"Report:   {page}\nWorkbook: {workbook}")
 
 
+@app.command("label-issues")
+def label_issues(
+    data: Path = typer.Argument(..., help="Complaint records with a recorded category (CSV, XLSX or Parquet)."),
+    out: Path = typer.Option(Path("label_issues.csv"), "--out", help="CSV of records to re-read, likeliest first."),
+    params_file: Path = ParamsOption,
+) -> None:
+    """List records whose recorded category is probably wrong (confident learning on out-of-fold predictions)."""
+    from pipeline.label_issues import find_label_issues
+
+    with user_errors():
+        params = load_params(params_file)
+        validated = validate(io.read_table(data, params.data.sheet), params.data, params.labels, purpose="train")
+        with Progress(console=console, transient=True) as progress:
+            task = progress.add_task("Scoring every record with a model that never saw it", total=None)
+            found = find_label_issues(
+                validated.frame, params, lambda done, total: progress.update(task, completed=done, total=total)
+            )
+    written = io.write_table(found.issues, out)
+    set_aside = pd.concat([validated.rejected, found.set_aside], ignore_index=True)
+    console.print(
+        f"{validated.rows_in} rows in: {found.rows_checked} checked, {len(set_aside)} set aside. "
+        f"{len(found.issues)} records look mislabelled; re-read them before changing anything."
+    )
+    if len(set_aside):
+        console.print(f"Set aside:    {io.write_table(set_aside, _rejects_path(out))}")
+    console.print(f"Label issues: {written}")
+
+
 def _only_predicted(labels: str | None) -> str:
     if labels not in (None, "predicted"):
         raise ConfigError(

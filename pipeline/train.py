@@ -139,12 +139,22 @@ def _describe(candidate: Candidate) -> str:
     return f"C={candidate[0]}, class_weight={candidate[1]}{calibration}"
 
 
-def train(frame: pd.DataFrame, params: Params, progress: Progress | None = None) -> TrainedCategoryModel:
-    """Pick C, class weighting and calibration by stratified cross-validation (macro-F1) on ``frame``,
-    then fit on all of it. With ``train.confidence_calibration: top_label`` the first suggestion's
-    confidence is then remapped to the chosen candidate's out-of-fold accuracy.
+@dataclass(frozen=True)
+class CategorySearch:
+    """Out-of-fold probabilities of every candidate on the training rows, and the one chosen."""
 
-    ``progress(done, total)`` is called after each cross-validation fold and after the final fit.
+    classes: list[str]
+    labels: np.ndarray
+    n_folds: int
+    out_of_fold: dict[Candidate, np.ndarray]
+    metrics: dict[Candidate, dict[str, Any]]
+    chosen: Candidate
+
+
+def search_categories(frame: pd.DataFrame, params: Params, progress: Progress | None = None) -> CategorySearch:
+    """Cross-validate every (C, class weight, calibration) candidate on ``frame``; choose by macro-F1.
+
+    ``progress(done, total)`` is called after each fold (the total counts one more step, the final fit).
     """
     if frame.empty:
         raise DataContractError("No training rows are left after validation and preparation.")
@@ -166,21 +176,34 @@ def train(frame: pd.DataFrame, params: Params, progress: Progress | None = None)
         _normalised(frame, params), splits, params.train.candidates(), fit_predict, len(classes), params, progress
     )
     evaluate = params.evaluate
-    search = {
+    metrics = {
         candidate: classification_metrics(
             labels, proba, classes, evaluate.top_k, evaluate.suggestion_threshold, evaluate.calibration_bins
         )
         for candidate, proba in out_of_fold.items()
     }
-    for candidate, metrics in search.items():
+    for candidate, found in metrics.items():
         log.info(
             "%s: cross-validated macro-F1 %.3f, accuracy %.3f",
             _describe(candidate),
-            metrics["macro_f1"],
-            metrics["accuracy"],
+            found["macro_f1"],
+            found["accuracy"],
         )
-    chosen = max(search, key=lambda candidate: search[candidate]["macro_f1"])
-    chosen_probabilities = out_of_fold[chosen]
+    chosen = max(metrics, key=lambda candidate: metrics[candidate]["macro_f1"])
+    return CategorySearch(classes, labels, n_folds, out_of_fold, metrics, chosen)
+
+
+def train(frame: pd.DataFrame, params: Params, progress: Progress | None = None) -> TrainedCategoryModel:
+    """Pick C, class weighting and calibration by stratified cross-validation (macro-F1) on ``frame``,
+    then fit on all of it. With ``train.confidence_calibration: top_label`` the first suggestion's
+    confidence is then remapped to the chosen candidate's out-of-fold accuracy.
+
+    ``progress(done, total)`` is called after each cross-validation fold and after the final fit.
+    """
+    searched = search_categories(frame, params, progress)
+    labels, classes, chosen, search = searched.labels, searched.classes, searched.chosen, searched.metrics
+    evaluate = params.evaluate
+    chosen_probabilities = searched.out_of_fold[chosen]
     calibration_folds = _calibration_folds(frame["category"], params.train.calibration_folds)
     model = build_category_model(params, *chosen, calibration_folds).fit(frame[["description"]], labels)
     if params.train.confidence_calibration == "top_label":
@@ -192,7 +215,7 @@ def train(frame: pd.DataFrame, params: Params, progress: Progress | None = None)
         chosen_probabilities = head.remap(chosen_probabilities)
     threshold, source = _suggestion_threshold(labels, chosen_probabilities, classes, evaluate)
     if progress:
-        progress(len(splits) + 1, len(splits) + 1)
+        progress(searched.n_folds + 1, searched.n_folds + 1)
     return TrainedCategoryModel(
         model=model,
         classes=tuple(str(label) for label in model.classes_),
@@ -201,7 +224,7 @@ def train(frame: pd.DataFrame, params: Params, progress: Progress | None = None)
         chosen_calibration=chosen[2],
         confidence_calibration=params.train.confidence_calibration,
         calibration_folds=calibration_folds,
-        cv_folds=n_folds,
+        cv_folds=searched.n_folds,
         cv_metrics=search[chosen],
         cv_search={
             _describe(candidate): {key: metrics[key] for key in ("macro_f1", "accuracy", "ece")}
