@@ -20,7 +20,6 @@ from pipeline import io
 from pipeline.batch import Scorers
 from pipeline.config import CANONICAL_COLUMNS, ConfigError, Params, load_params
 from pipeline.evaluate import evaluate as evaluate_model
-from pipeline.evaluate import evaluate_themes
 from pipeline.report.records import ReportError
 from pipeline.schema import DataContractError, intake_frame, validate
 from pipeline.taxonomy import TaxonomyError
@@ -229,47 +228,203 @@ def _print_training_summary(params: Params, validated, result) -> None:
             )
 
 
-def _track(params: Params, head: str, result, card: dict, artefacts: dict[str, Path]) -> None:
-    """Log one model's run, register it, and make it champion only if it beats the champion fairly."""
-    from pipeline import tracking
-    from pipeline.lifecycle import comparison_tags, decide_promotion
+def _registry(params: Params, head: str):
+    """Tracking settings of one head: the category model, or the theme model's registered name."""
+    if head == "category":
+        return params.tracking
+    return replace(params.tracking, registered_model=params.themes.registered_model)
+
+
+def _decide(params: Params, head: str, result, card: dict, champion) -> tuple:
+    """Whether the new model of ``head`` should replace ``champion`` (a tracking.Registered or None),
+    judged on the new model's holdout; and the run tags that make later comparisons fair."""
+    from pipeline.lifecycle import PromotionDecision, comparison_tags, decide_promotion
+    from pipeline.retrain import compare_themes
 
     prepared, metric = result.prepared, params.tracking.promotion_metric
+    split_tags = comparison_tags(prepared, params.prepare.split, card["data"]["file_sha256"])
+    held = (champion.model, champion.version, champion.tags) if champion else None
     if head == "category":
-        config, trained = params.tracking, result.category.trained
-        new_metrics = result.category.evaluation.metrics
+        new_score = result.category.evaluation.metrics[metric]
 
         def score_champion(model) -> float:
             return evaluate_model(model, prepared.holdout, params.evaluate).metrics[metric]
-    else:
-        config, trained = (
-            replace(params.tracking, registered_model=params.themes.registered_model),
-            result.themes.trained,
-        )
-        new_metrics, data = result.themes.holdout_metrics, result.themes.data
 
-        def score_champion(model) -> float:
-            return evaluate_themes(model, prepared.holdout, data.holdout_targets, trained.thresholds, data.theme_ids)[
-                metric
-            ]
+        return decide_promotion(
+            metric, params.tracking.promotion_margin, new_score, split_tags, held, score_champion
+        ), split_tags
+    themes = result.themes
+    if champion is None:
+        return decide_promotion(
+            metric, params.tracking.promotion_margin, themes.holdout_metrics[metric], split_tags, None, None
+        ), split_tags
+    compared = compare_themes(
+        themes.trained.model,
+        themes.data.theme_ids,
+        themes.trained.thresholds,
+        champion.model,
+        [(theme["id"], theme["threshold"]) for theme in champion.card["themes"]] if champion.card else None,
+        prepared.holdout,
+        themes.data.holdout_targets,
+    )
+    for line in compared.messages():
+        log.warning(line)
+    if compared.champion is None:
+        reason = f"champion v{champion.version} kept: its themes cannot be lined up with the new model's (no card)"
+        return PromotionDecision(False, reason), split_tags
+    decision = decide_promotion(
+        metric,
+        params.tracking.promotion_margin,
+        compared.challenger[metric],
+        split_tags,
+        held,
+        lambda _model: compared.champion[metric],
+    )
+    return decision, split_tags
 
+
+def _track(
+    params: Params,
+    head: str,
+    result,
+    card: dict,
+    artefacts: dict[str, Path],
+    champion=None,
+    decided: tuple | None = None,
+    extra_tags: dict[str, str] | None = None,
+):
+    """Log one model's run and register it: champion only if it beats the champion fairly, else challenger.
+
+    ``champion`` and ``decided`` (from :func:`_decide`) may be passed in when already known.
+    Returns the logged run and the decision.
+    """
+    from pipeline import tracking
+
+    config = _registry(params, head)
+    if decided is None:
+        champion = tracking.load_with_card(config)
+        decided = _decide(params, head, result, card, champion)
+    decision, split_tags = decided
+    trained = result.category.trained if head == "category" else result.themes.trained
+    new_metrics = result.category.evaluation.metrics if head == "category" else result.themes.holdout_metrics
     scalar = {f"holdout_{k}": v for k, v in new_metrics.items() if isinstance(v, (int, float))}
     scalar |= {f"cv_{k}": v for k, v in trained.cv_metrics.items() if isinstance(v, (int, float))}
     # Rows not used stay local: they carry complaint references, which MLflow need not hold.
     files = {name: path for name, path in artefacts.items() if name not in ("model", "theme model", "rows not used")}
-    split_tags = comparison_tags(prepared, params.prepare.split, card["data"]["file_sha256"])
     tags = {"git_commit": card["git_commit"], "model_sha256": card["model_sha256"], "head": head, **split_tags}
-    champion = tracking.load_alias(config, tracking.CHAMPION)
-    run = tracking.log_training_run(config, trained.model, params.as_dict(), scalar, files, tags)
-    decision = decide_promotion(
-        metric, params.tracking.promotion_margin, new_metrics[metric], split_tags, champion, score_champion
-    )
+    run = tracking.log_training_run(config, trained.model, params.as_dict(), scalar, files, tags | (extra_tags or {}))
     alias = tracking.CHAMPION if decision.promote else tracking.CHALLENGER
     tracking.set_alias(config, run.model_version, alias, run.run_id, decision.reason)
     console.print(
         f"MLflow:  run {run.run_id} in {run.tracking_uri} (experiment '{config.experiment}')\n"
         f"Registry: {run.model_name} v{run.model_version} is now '{alias}': {decision.reason}"
     )
+    return run, decision
+
+
+@app.command()
+def retrain(
+    new_year: Path = typer.Argument(..., help="Last year's closed complaints (CSV, XLSX or Parquet)."),
+    history: list[Path] = typer.Option(
+        None, "--history", help="Earlier years' files (repeat the option); default data.train_file."
+    ),
+    out: Path = typer.Option(Path("reports"), "--out", help="Folder for the champion/challenger comparison."),
+    params_file: Path = ParamsOption,
+) -> None:
+    """Add a new year to the history, train a challenger, compare it with the champion on the new year,
+    and promote it only if it is better by tracking.promotion_margin."""
+    from pipeline import retrain as stage
+    from pipeline import tracking
+    from pipeline.schema import Validated
+    from pipeline.workflow import fit_all
+
+    with user_errors():
+        params = load_params(params_file)
+        params = replace(params, prepare=replace(params.prepare, split="time"))  # the new year is the holdout
+        taxonomy = io.read_taxonomy(params.themes.taxonomy_file) if params.themes.enabled else None
+
+        def read(path: Path) -> Validated:
+            return validate(
+                io.read_table(path, params.data.sheet),
+                params.data,
+                params.labels,
+                purpose="train",
+                need_dates=True,
+                require_category=params.train.enabled,
+                themes=params.themes,
+            )
+
+        latest = read(new_year)
+        earlier = {path.name: read(path) for path in history or [Path(params.data.train_file)]}
+        combined = stage.combine_years(latest.frame, {name: v.frame for name, v in earlier.items()}, new_year.name)
+        rejected = [v.rejected.assign(source_file=name) for name, v in [*earlier.items(), (new_year.name, latest)]]
+        validated = Validated(
+            frame=combined.frame,
+            rejected=pd.concat([*rejected, combined.set_aside], ignore_index=True),
+            rows_in=latest.rows_in + sum(v.rows_in for v in earlier.values()),
+            labels_aliased=latest.labels_aliased,
+            theme_columns=latest.theme_columns,
+        )
+        champions = {head: tracking.load_with_card(_registry(params, head)) for head in ("category", "themes")}
+        with Progress(console=console, transient=True) as progress:
+            task = progress.add_task(f"Training the challenger on years up to {combined.new_year}", total=None)
+            result = fit_all(
+                validated, params, taxonomy, lambda done, total: progress.update(task, completed=done, total=total)
+            )
+    outputs = _write_training_outputs(params, new_year, validated, result, taxonomy)
+    heads = [head for head in ("category", "themes") if head in outputs]
+    decided = {head: _decide(params, head, result, outputs[head][0], champions[head]) for head in heads}
+    summary = stage.retrain_summary(result, champions, params, combined.new_year, latest.labels_aliased, decided)
+    for line in summary.messages:
+        console.print(f"[yellow]•[/] {line}")
+    for title, table in summary.console_tables():
+        console.print(_frame_table(title, table))
+    stem = f"retrain_{combined.new_year.replace('/', '-')}"
+    files = [
+        io.write_workbook(summary.sheets(), out / f"{stem}.xlsx"),
+        io.write_text(summary.markdown(), out / f"{stem}.md"),
+    ]
+    for head in heads:
+        champion = champions[head]
+        extra = {"new_year": combined.new_year, "retrain_comparison": files[1].name}
+        if champion is not None:
+            extra |= {"compared_with_version": champion.version, "compared_with_run_id": champion.run_id}
+        card, artefacts = outputs[head]
+        run, _ = _track(
+            params,
+            head,
+            result,
+            card,
+            {**artefacts, "comparison": files[0], "comparison notes": files[1]},
+            champion,
+            decided[head],
+            extra,
+        )
+        if champion is not None and head in summary.champion_metrics:
+            evaluation_run = tracking.log_comparison_run(
+                _registry(params, head),
+                f"champion v{champion.version} on {combined.new_year}",
+                {f"holdout_{k}": v for k, v in summary.champion_metrics[head].items() if isinstance(v, int | float)},
+                {
+                    "kind": "champion evaluation",
+                    "evaluates_version": champion.version,
+                    "champion_run_id": champion.run_id,
+                    "challenger_run_id": run.run_id,
+                    "new_year": combined.new_year,
+                },
+                files,
+            )
+            tracking.tag_run(_registry(params, head), run.run_id, {"champion_evaluation_run_id": evaluation_run})
+    console.print("\n".join(f"Comparison:    {path}" for path in files))
+
+
+def _frame_table(title: str, frame: pd.DataFrame) -> Table:
+    table = Table(title=title)
+    for column in frame.columns:
+        table.add_column(str(column), justify="left" if frame[column].dtype == object else "right")
+    for row in frame.itertuples(index=False):
+        table.add_row(*(f"{value:.3f}" if isinstance(value, float) else str(value) for value in row))
+    return table
 
 
 @app.command()
@@ -596,7 +751,7 @@ def _choice(option: str, value: str, allowed: tuple[str, ...]) -> str:
 
 @app.command("generate-sample")
 def generate_sample(
-    out: Path = typer.Option(Path("data/sample"), "--out", help="Folder for the three CSV files."),
+    out: Path = typer.Option(Path("data/sample"), "--out", help="Folder for the four CSV files."),
     seed: int = typer.Option(2015, "--seed", help="Random seed (the bundled files use 2015)."),
 ) -> None:
     """Regenerate the bundled synthetic sample (deterministic for a given seed)."""
@@ -607,5 +762,6 @@ def generate_sample(
         ("complaints", sample.complaints),
         ("new_complaints", sample.new_complaints),
         ("generator_truth", sample.truth),
+        ("closed_2015_16", sample.closed_new_year),
     ):
         console.print(f"{io.write_table(frame, out / f'{name}.csv')}: {len(frame)} rows")

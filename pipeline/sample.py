@@ -325,6 +325,7 @@ class SampleData:
     complaints: pd.DataFrame  # labelled years, as a council would export them
     new_complaints: pd.DataFrame  # the next year, without category, themes and outcome
     truth: pd.DataFrame  # generator's record: true category and themes, flipped labels
+    closed_new_year: pd.DataFrame  # the next year once closed: labelled as the others, for retraining
 
 
 def _choose(rng: np.random.Generator, weighted: tuple[tuple[str, float], ...]) -> str:
@@ -672,7 +673,7 @@ def _format_dates(series: pd.Series) -> pd.Series:
 
 
 def generate_sample(seed: int = 2015) -> SampleData:
-    """Build the bundled sample: four labelled years, one new year, and the generator's truth."""
+    """Build the bundled sample: four labelled years, one new year (open, and once closed), and the generator's truth."""
     rng = np.random.default_rng(seed)
     frames = []
     for year in LABELLED_YEARS + (NEW_YEAR,):
@@ -699,4 +700,9 @@ def generate_sample(seed: int = 2015) -> SampleData:
     new_complaints = new_complaints.reset_index(drop=True)
     new_complaints.loc[len(new_complaints) - 2, "description"] = ""
     new_complaints.loc[len(new_complaints) - 1, "description"] = "Unhappy again."
-    return SampleData(complaints=labelled, new_complaints=new_complaints, truth=truth.reset_index(drop=True))
+    return SampleData(
+        complaints=labelled,
+        new_complaints=new_complaints,
+        truth=truth.reset_index(drop=True),
+        closed_new_year=export.loc[new, columns].reset_index(drop=True),
+    )

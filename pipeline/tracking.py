@@ -7,7 +7,7 @@ import logging
 import os
 import re
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -132,6 +132,61 @@ def load_alias(config: TrackingConfig, alias: str = CHAMPION) -> tuple[Any, str,
     return model, str(version.version), tags
 
 
+@dataclass(frozen=True)
+class Registered:
+    """A registered model version with what a comparison needs: its run's tags and its model card."""
+
+    model: Any
+    version: str
+    run_id: str
+    tags: dict[str, str]
+    card: dict[str, Any] | None
+
+
+def load_with_card(config: TrackingConfig, alias: str = CHAMPION) -> Registered | None:
+    """The version holding ``alias`` (None if none does), with its run tags and model card."""
+    mlflow = _mlflow(config)
+    client = mlflow.MlflowClient()
+    try:
+        version = client.get_model_version_by_alias(config.registered_model, alias)
+    except mlflow.exceptions.MlflowException:
+        return None
+    model = mlflow.sklearn.load_model(f"models:/{config.registered_model}/{version.version}")
+    tags = dict(client.get_run(version.run_id).data.tags) if version.run_id else {}
+    try:
+        card = _download_card(mlflow, version.run_id)
+    except (OSError, mlflow.exceptions.MlflowException, json.JSONDecodeError):
+        card = None
+    return Registered(model, str(version.version), str(version.run_id), tags, card)
+
+
+def _download_card(mlflow: Any, run_id: str) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as folder:
+        card_file = mlflow.artifacts.download_artifacts(run_id=run_id, artifact_path="model_card.json", dst_path=folder)
+        return json.loads(Path(card_file).read_text(encoding="utf-8"))
+
+
+def log_comparison_run(
+    config: TrackingConfig, name: str, metrics: Mapping[str, float], tags: Mapping[str, str], artefacts: Sequence[Path]
+) -> str:
+    """A run that only measures (no model is trained or registered), e.g. the champion on a new holdout."""
+    mlflow = _mlflow(config)
+    mlflow.set_experiment(config.experiment)
+    with mlflow.start_run(run_name=name) as run:
+        mlflow.set_tags(dict(tags))
+        mlflow.log_metrics({key: float(value) for key, value in metrics.items() if value == value})
+        for path in artefacts:
+            mlflow.log_artifact(str(path))
+    return run.info.run_id
+
+
+def tag_run(config: TrackingConfig, run_id: str, tags: Mapping[str, str]) -> None:
+    """Add tags to a finished run (e.g. a link to the run it was compared with)."""
+    client = _mlflow(config).MlflowClient()
+    for key, value in tags.items():
+        client.set_tag(run_id, key, value)
+
+
 REGISTRY_URI = re.compile(r"^models:/(?P<name>[^/@]+)(?:@(?P<alias>[\w-]+)|/(?P<version>\d+))$")
 
 
@@ -160,14 +215,10 @@ def load_registered(config: TrackingConfig, uri: str) -> tuple[Any, dict[str, An
             "or pass a model folder instead (--model models/category)."
         ) from error
     model = mlflow.sklearn.load_model(f"models:/{name}/{version.version}")
-    with tempfile.TemporaryDirectory() as folder:
-        try:
-            card_file = mlflow.artifacts.download_artifacts(
-                run_id=version.run_id, artifact_path="model_card.json", dst_path=folder
-            )
-        except (OSError, mlflow.exceptions.MlflowException) as error:
-            raise RegistryError(f"{uri} has no model card in its run {version.run_id}: retrain it.") from error
-        card = json.loads(Path(card_file).read_text(encoding="utf-8"))
+    try:
+        card = _download_card(mlflow, version.run_id)
+    except (OSError, mlflow.exceptions.MlflowException) as error:
+        raise RegistryError(f"{uri} has no model card in its run {version.run_id}: retrain it.") from error
     label = f"{name} v{version.version}" + (f" ({alias})" if alias else "")
     return model, card, label
 
