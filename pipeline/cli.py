@@ -407,6 +407,7 @@ def retrain(
                 {f"holdout_{k}": v for k, v in summary.champion_metrics[head].items() if isinstance(v, int | float)},
                 {
                     "kind": "champion evaluation",
+                    "head": head,
                     "evaluates_version": champion.version,
                     "champion_run_id": champion.run_id,
                     "challenger_run_id": run.run_id,

@@ -89,7 +89,8 @@ class LabelChanges:
                 "mapped to another category by labels.aliases)."
             )
         for label, count in self.renamed.items():
-            lines.append(f"'{label}' ({count} records) was read as its national category through labels.aliases.")
+            records = "record" if count == 1 else "records"
+            lines.append(f"'{label}' ({count} {records}) was read as its national category through labels.aliases.")
         if self.unused:
             lines.append(f"No records in {self.year} for: {', '.join(self.unused)}.")
         return lines

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 
 from tests.conftest import REPO
 
@@ -198,3 +199,38 @@ def test_report_on_a_scored_file_uses_its_suggestions(workdir: Path):
     assert "model's suggestions, not recorded decisions" in " ".join(sheets["Notes"]["Note"])
     refused = run(["report", "out/new_scored.csv", "--labels", "both", "--out", "x"], workdir)
     assert refused.returncode == 2 and "scored file" in refused.stderr
+
+
+def test_retrain_compares_with_the_champion_and_links_the_runs(workdir: Path):
+    result = run(
+        ["retrain", "data/sample/closed_2015_16.csv", "--history", "data/sample/complaints.csv", "--out", "retrain"],
+        workdir,
+    )
+    assert result.returncode == 0, result.stderr
+    notes = (workdir / "retrain" / "retrain_2015-16.md").read_text(encoding="utf-8")
+    assert "## Decision" in notes and "champion v1" in notes and "## Per team" in notes
+    assert "was read as its national category through labels.aliases" in notes
+    sheets = pd.read_excel(workdir / "retrain" / "retrain_2015-16.xlsx", sheet_name=None)
+    assert {"decision", "what changed", "Categories", "Per category", "Per team"} <= set(sheets)
+    national = set(yaml.safe_load((workdir / "params.yaml").read_text(encoding="utf-8"))["labels"]["categories"])
+    assert len(sheets["Per category"]) >= 5 and set(sheets["Per category"]["category"]) <= national
+
+    import mlflow
+
+    mlflow.set_tracking_uri(f"sqlite:///{workdir / 'mlruns.db'}")
+    runs = mlflow.search_runs(experiment_names=["complaints-category"], output_format="list")
+    evaluations = [r for r in runs if r.data.tags.get("kind") == "champion evaluation"]
+    [evaluation] = [r for r in evaluations if r.data.tags["head"] == "category"]
+    assert evaluation.data.tags["evaluates_version"] == "1" and "holdout_macro_f1" in evaluation.data.metrics
+    challenger = mlflow.get_run(evaluation.data.tags["challenger_run_id"])
+    assert challenger.data.tags["champion_evaluation_run_id"] == evaluation.info.run_id
+    assert challenger.data.tags["compared_with_version"] == "1" and challenger.data.tags["new_year"] == "2015/16"
+
+
+def test_label_issues_lists_suspect_records_with_redacted_text(workdir: Path):
+    result = run(["label-issues", "data/sample/complaints.csv", "--out", "out/label_issues.csv"], workdir)
+    assert result.returncode == 0, result.stderr
+    issues = pd.read_csv(workdir / "out" / "label_issues.csv")
+    assert len(issues) > 5 and (issues["recorded_category"] != issues["suggested_category"]).all()
+    assert not issues["redacted_text"].str.contains(r"\bMs [A-Z][a-z]+ [A-Z][a-z]+", regex=True).any()
+    assert "482 rows in:" in result.stderr and "set aside" in result.stderr
