@@ -419,6 +419,71 @@ def retrain(
     console.print("\n".join(f"Comparison:    {path}" for path in files))
 
 
+@app.command()
+def drift(
+    old_file: Path = typer.Argument(
+        ..., help="The earlier period: complaint records, or a file from complaints score."
+    ),
+    new_file: Path = typer.Argument(..., help="The later period (the same kinds of file)."),
+    out: Path = typer.Option(Path("reports"), "--out", help="Folder for the HTML drift report."),
+    old_year: str | None = typer.Option(None, "--old-year", help="Only this financial year of OLD_FILE."),
+    new_year: str | None = typer.Option(None, "--new-year", help="Only this financial year of NEW_FILE."),
+    params_file: Path = ParamsOption,
+) -> None:
+    """Compare two periods (mix, text, confidence) and recommend whether to retrain."""
+    from pipeline import provenance
+    from pipeline.drift import drift as measure_drift
+    from pipeline.drift import html as drift_page
+
+    with user_errors():
+        params = load_params(params_file)
+        old, old_rows = _drift_period(old_file, old_year, params)
+        new, new_rows = _drift_period(new_file, new_year, params)
+        report = measure_drift(old, new, params.drift)
+    stem = f"drift_{_slug(new.name)}_vs_{_slug(old.name)}"
+    page = io.write_text(drift_page(report, generated=provenance.now_utc()), out / f"{stem}.html")
+    for name, (rows_in, used) in ((old.name, old_rows), (new.name, new_rows)):
+        console.print(f"{name}: {rows_in} rows in, {used} compared, {rows_in - used} set aside or in other years.")
+    console.print(f"[bold]{report.recommendation}[/]")
+    for line in [*report.reasons, *report.notes]:
+        console.print(f"• {line}")
+    console.print(f"Drift report: {page}")
+
+
+def _slug(name: str) -> str:
+    return "".join(c if c.isalnum() else "-" for c in name).strip("-")
+
+
+def _drift_period(path: Path, year: str | None, params: Params):
+    """A file as a drift Period (records, and scores for a scored file); and (rows in, rows used)."""
+    from pipeline.drift import Period
+    from pipeline.report.records import split_scored_file
+
+    raw = io.read_table(path, params.data.sheet)
+    scored = split_scored_file(raw)
+    if scored is not None:  # written by `complaints score`: the model's labels stand in for recorded ones
+        records, predictions = scored
+        data_config = replace(params.data, columns={c: c for c in records.columns if c in CANONICAL_COLUMNS})
+        frame = validate(records, data_config, params.labels, purpose="score").frame
+        frame = frame.assign(
+            category=predictions["predicted_category"].to_numpy(), themes=predictions.get("themes", pd.NA)
+        )
+        scores = predictions[["probability", "needs_review"]].reset_index(drop=True)
+    else:
+        frame = validate(raw, params.data, params.labels, purpose="train", require_category=False).frame
+        scores = None
+    if year is not None:
+        keep = (frame["financial_year"] == year).fillna(False).to_numpy()
+        if not keep.any():
+            years = ", ".join(sorted(frame["financial_year"].dropna().unique()))
+            raise DataContractError(f"{path.name} has no records in {year}; it holds {years or 'no dated records'}.")
+        frame = frame.loc[keep].reset_index(drop=True)
+        scores = scores.loc[keep].reset_index(drop=True) if scores is not None else None
+    years = sorted(frame["financial_year"].dropna().unique())
+    name = year or (years[0] if len(years) == 1 else f"{path.name}")
+    return Period(name, frame, scores, params.themes.separator), (len(raw), len(frame))
+
+
 def _frame_table(title: str, frame: pd.DataFrame) -> Table:
     table = Table(title=title)
     for column in frame.columns:

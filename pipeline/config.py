@@ -209,6 +209,17 @@ class ReportConfig:
 
 
 @dataclass(frozen=True)
+class DriftConfig:
+    """Drift between two years or periods (complaints drift): what counts as a change worth retraining for."""
+
+    fdr: float = 0.05  # a change is significant when its Benjamini-Hochberg q-value is under this
+    top_terms: int = 12  # rising and falling terms listed
+    min_term_records: int = 5  # a term must appear in this many records (both periods together) to be listed
+    unseen_rise: float = 0.02  # share of unseen words rising this much (points) above usual, significantly: retrain
+    review_rise: float = 0.10  # share of "needs review" rising this much (points), significantly: retrain
+
+
+@dataclass(frozen=True)
 class OutputConfig:
     model_dir: str
     themes_model_dir: str
@@ -231,6 +242,7 @@ class Params:
     tracking: TrackingConfig
     service: ServiceConfig
     report: ReportConfig
+    drift: DriftConfig
     output: OutputConfig
     source: str = field(default="", compare=False)
 
@@ -289,6 +301,11 @@ _RANGES = {
     ("features", "char_min_df"): (1, 10**9),
     ("features", "embedding_weight"): (0.01, 100.0),
     ("text", "batch_size"): (1, 10**6),
+    ("drift", "fdr"): (0.0001, 0.5),
+    ("drift", "top_terms"): (1, 1000),
+    ("drift", "min_term_records"): (1, 10**6),
+    ("drift", "unseen_rise"): (0.0, 1.0),
+    ("drift", "review_rise"): (0.0, 1.0),
     ("report", "top_categories"): (1, 1000),
     ("report", "top_teams"): (1, 10**6),
     ("report", "min_cell"): (1, 10**6),

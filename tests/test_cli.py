@@ -234,3 +234,26 @@ def test_label_issues_lists_suspect_records_with_redacted_text(workdir: Path):
     assert len(issues) > 5 and (issues["recorded_category"] != issues["suggested_category"]).all()
     assert not issues["redacted_text"].str.contains(r"\bMs [A-Z][a-z]+ [A-Z][a-z]+", regex=True).any()
     assert "482 rows in:" in result.stderr and "set aside" in result.stderr
+
+
+def test_drift_writes_a_page_and_says_whether_to_retrain(workdir: Path):
+    result = run(
+        [
+            "drift",
+            "data/sample/complaints.csv",
+            "data/sample/closed_2015_16.csv",
+            "--old-year",
+            "2014/15",
+            "--out",
+            "drift",
+        ],
+        workdir,
+    )
+    assert result.returncode == 0, result.stderr
+    page = (workdir / "drift" / "drift_2015-16_vs_2014-15.html").read_text(encoding="utf-8")
+    assert "Recommendation" in page and "<script" not in page
+    assert "retrain" in result.stderr.lower() and "First Response" in result.stderr  # the renamed team is noticed
+    missing = run(
+        ["drift", "data/sample/complaints.csv", "data/sample/closed_2015_16.csv", "--old-year", "2019/20"], workdir
+    )
+    assert missing.returncode == 2 and "has no records in 2019/20" in missing.stderr

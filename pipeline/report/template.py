@@ -1,13 +1,6 @@
 """The report page: a Jinja2 template (autoescaped) with its styles inline, so the page is one file."""
 
-PAGE = """\
-<!DOCTYPE html>
-<html lang="en-GB">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{ report.title }}: {{ report.year }}</title>
-<style>
+STYLES = """<style>
   :root { --ink: #1b1b1b; --muted: #555; --rule: #d9d9d9; --accent: #1f5f8b; --flag: #b3261e; }
   body { font-family: system-ui, -apple-system, "Segoe UI", Arial, sans-serif; color: var(--ink);
          margin: 0 auto; max-width: 1100px; padding: 1.5rem; line-height: 1.45; }
@@ -43,7 +36,19 @@ PAGE = """\
     details > summary { display: none; }
     a { color: inherit; text-decoration: none; }
   }
-</style>
+</style>"""
+
+PAGE = (
+    """\
+<!DOCTYPE html>
+<html lang="en-GB">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{ report.title }}: {{ report.year }}</title>
+"""
+    + STYLES
+    + """
 </head>
 <body>
 <header>
@@ -167,3 +172,4 @@ PAGE = """\
 </body>
 </html>
 """
+)
