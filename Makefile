@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: demo test lint sample bench clean
+.PHONY: demo test lint repro sample bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,9 @@ lint: $(DEV_STAMP)
 
 bench: $(STAMP)  ## the quality benchmark on ../shared/data (by hand; writes benchmarks/results.md and .json)
 	$(BIN)/python -m benchmarks.quality
+
+repro: $(DEV_STAMP)  ## the dvc.yaml pipeline (prepare, train, evaluate, score, report): reruns only what changed
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/dvc repro
 
 sample: $(STAMP)  ## regenerate data/sample from the seeded generator
 	$(BIN)/complaints generate-sample

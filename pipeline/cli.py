@@ -75,6 +75,9 @@ def _data_issues(validated_rejected: pd.DataFrame, excluded: pd.DataFrame) -> pd
 def train(
     params_file: Path = ParamsOption,
     data: Path | None = typer.Option(None, "--data", help="Labelled complaints; default data.train_file."),
+    prepared_dir: Path | None = typer.Option(
+        None, "--prepared", help="Train on the split written by `complaints prepare` (its folder) instead."
+    ),
     track: bool = typer.Option(True, "--track/--no-track", help="Log the runs and register the models in MLflow."),
 ) -> None:
     """Validate, split, train the category and theme models, evaluate on the holdout, save, and track."""
@@ -82,21 +85,21 @@ def train(
 
     with user_errors():
         params = load_params(params_file)
-        data_file = data or Path(params.data.train_file)
         taxonomy = io.read_taxonomy(params.themes.taxonomy_file) if params.themes.enabled else None
-        validated = validate(
-            io.read_table(data_file, params.data.sheet),
-            params.data,
-            params.labels,
-            purpose="train",
-            need_dates=params.prepare.split == "time",
-            require_category=params.train.enabled,
-            themes=params.themes,
-        )
+        if prepared_dir is not None:
+            data_file = prepared_dir / PREPARED_TRAIN
+            validated, prepared = _read_prepared(prepared_dir, params)
+        else:
+            data_file = data or Path(params.data.train_file)
+            validated, prepared = _validate_training_file(data_file, params), None
         with Progress(console=console, transient=True) as progress:
             task = progress.add_task("Cross-validated search, then final fit", total=None)
             result = fit_all(
-                validated, params, taxonomy, lambda done, total: progress.update(task, completed=done, total=total)
+                validated,
+                params,
+                taxonomy,
+                lambda done, total: progress.update(task, completed=done, total=total),
+                prepared,
             )
     outputs = _write_training_outputs(params, data_file, validated, result, taxonomy)
     _print_training_summary(params, validated, result)
@@ -105,6 +108,95 @@ def train(
             _track(params, head, result, card, artefacts)
     for _, artefacts in outputs.values():
         console.print("\n".join(f"{name + ':':<14} {path}" for name, path in artefacts.items()))
+
+
+PREPARED_TRAIN, PREPARED_HOLDOUT, PREPARED_SUMMARY = "train.csv", "holdout.csv", "prepare.json"
+
+
+def _validate_training_file(data_file: Path, params: Params):
+    return validate(
+        io.read_table(data_file, params.data.sheet),
+        params.data,
+        params.labels,
+        purpose="train",
+        need_dates=params.prepare.split == "time",
+        require_category=params.train.enabled,
+        themes=params.themes,
+    )
+
+
+@app.command("prepare")
+def prepare_split(
+    params_file: Path = ParamsOption,
+    data: Path | None = typer.Option(None, "--data", help="Labelled complaints; default data.train_file."),
+    out: Path = typer.Option(Path("data/prepared"), "--out", help="Folder for train.csv, holdout.csv and the rest."),
+) -> None:
+    """Validate and split the training data once (the first stage of dvc.yaml): train.csv, holdout.csv,
+    the rows not used and a summary. `complaints train --prepared FOLDER` trains on exactly this split."""
+    from pipeline.prepare import prepare as split
+
+    with user_errors():
+        params = load_params(params_file)
+        data_file = data or Path(params.data.train_file)
+        validated = _validate_training_file(data_file, params)
+        prepared = split(validated.frame, params.prepare, min_train_rows=params.train.calibration_folds)
+    columns = ["source_row", *CANONICAL_COLUMNS]
+    written = [
+        io.write_table(prepared.train[columns], out / PREPARED_TRAIN),
+        io.write_table(prepared.holdout[columns], out / PREPARED_HOLDOUT),
+        io.write_table(_data_issues(validated.rejected, prepared.excluded), out / "data_issues.csv"),
+        io.write_json({"file": data_file.name, **validated.summary(), **prepared.summary()}, out / PREPARED_SUMMARY),
+    ]
+    console.print(
+        f"{validated.rows_in} rows in: {len(prepared.train)} to train on, {len(prepared.holdout)} held out "
+        f"({prepared.holdout_name}), {len(validated.rejected) + len(prepared.excluded)} not used."
+    )
+    console.print("\n".join(f"Written: {path}" for path in written))
+
+
+def _read_labelled(path: Path, params: Params):
+    """Labelled records from an export (params' column names), or from `complaints prepare` (ours),
+    keeping the prepared file's original row numbers."""
+    from pipeline.schema import SOURCE_ROW
+
+    raw = io.read_table(path, params.data.sheet)
+    if SOURCE_ROW not in raw.columns:
+        return validate(raw, params.data, params.labels, purpose="train")
+    identity = replace(params.data, columns={c: c for c in raw.columns if c in CANONICAL_COLUMNS})
+    themes = replace(params.themes, labels="column") if params.themes.labels == "one_hot" else params.themes
+    validated = validate(raw, identity, params.labels, purpose="train", require_category=False, themes=themes)
+    original = pd.to_numeric(raw[SOURCE_ROW], errors="coerce").to_numpy()
+    return replace(validated, frame=validated.frame.assign(source_row=original[validated.frame[SOURCE_ROW] - 2]))
+
+
+def _read_prepared(folder: Path, params: Params):
+    """The split `complaints prepare` wrote: (validated rows, Prepared)."""
+    from pipeline.prepare import Prepared
+    from pipeline.schema import Validated
+
+    summary_file = folder / PREPARED_SUMMARY
+    if not summary_file.is_file():
+        raise io.InputFileError(
+            f"{folder} holds no prepared split ({PREPARED_SUMMARY} is missing): run complaints prepare."
+        )
+    summary = io.read_json(summary_file)
+    train_rows, holdout_rows = (
+        _read_labelled(folder / PREPARED_TRAIN, params),
+        _read_labelled(folder / PREPARED_HOLDOUT, params),
+    )
+    issues = io.read_table(folder / "data_issues.csv") if (folder / "data_issues.csv").is_file() else pd.DataFrame()
+    validated = Validated(
+        frame=pd.concat([train_rows.frame, holdout_rows.frame], ignore_index=True),
+        rejected=pd.concat([train_rows.rejected, holdout_rows.rejected, issues], ignore_index=True),
+        rows_in=int(summary.get("rows_in", len(train_rows.frame) + len(holdout_rows.frame))),
+    )
+    prepared = Prepared(
+        train=train_rows.frame,
+        holdout=holdout_rows.frame,
+        excluded=pd.DataFrame(columns=["source_row", "complaint_ref", "reason_code", "reason"]),
+        holdout_name=str(summary["holdout"]),
+    )
+    return validated, prepared
 
 
 def _write_training_outputs(params: Params, data_file: Path, validated, result, taxonomy) -> dict[str, tuple]:
@@ -503,9 +595,11 @@ def evaluate(
     """Measure a saved model on another labelled file (all rows are used as the test set)."""
     with user_errors():
         params = load_params(params_file)
-        model, _ = io.load_model(model_dir or params.output.model_dir)
-        validated = validate(io.read_table(data, params.data.sheet), params.data, params.labels, purpose="train")
-        evaluation = evaluate_model(model, validated.frame, params.evaluate)
+        model, card = io.load_model(model_dir or params.output.model_dir)
+        validated = _read_labelled(data, params)
+        # Judged at the threshold the model uses when scoring (chosen in training, saved in its card).
+        threshold = card.get("thresholds", {}).get("suggestion_threshold", params.evaluate.suggestion_threshold)
+        evaluation = evaluate_model(model, validated.frame, replace(params.evaluate, suggestion_threshold=threshold))
     metrics = evaluation.metrics
     console.print(
         _summary_table(

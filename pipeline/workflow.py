@@ -64,9 +64,12 @@ def fit_all(
     params: Params,
     taxonomy: Taxonomy | None = None,
     progress: Progress | None = None,
+    prepared: Prepared | None = None,
 ) -> TrainingResult:
-    """Split once, then train and evaluate each enabled model on the same training and holdout rows."""
-    prepared = prepare(validated.frame, params.prepare, min_train_rows=params.train.calibration_folds)
+    """Split once (or take the split ``prepared`` by an earlier ``complaints prepare``), then train and
+    evaluate each enabled model on the same training and holdout rows."""
+    if prepared is None:
+        prepared = prepare(validated.frame, params.prepare, min_train_rows=params.train.calibration_folds)
     category = None
     if params.train.enabled:
         trained = train(prepared.train, params, progress)
