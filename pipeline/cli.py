@@ -321,58 +321,9 @@ def _print_training_summary(params: Params, validated, result) -> None:
 
 
 def _registry(params: Params, head: str):
-    """Tracking settings of one head: the category model, or the theme model's registered name."""
-    if head == "category":
-        return params.tracking
-    return replace(params.tracking, registered_model=params.themes.registered_model)
+    from pipeline.tracking import registry_config
 
-
-def _decide(params: Params, head: str, result, card: dict, champion) -> tuple:
-    """Whether the new model of ``head`` should replace ``champion`` (a tracking.Registered or None),
-    judged on the new model's holdout; and the run tags that make later comparisons fair."""
-    from pipeline.lifecycle import PromotionDecision, comparison_tags, decide_promotion
-    from pipeline.retrain import compare_themes
-
-    prepared, metric = result.prepared, params.tracking.promotion_metric
-    split_tags = comparison_tags(prepared, params.prepare.split, card["data"]["file_sha256"])
-    held = (champion.model, champion.version, champion.tags) if champion else None
-    if head == "category":
-        new_score = result.category.evaluation.metrics[metric]
-
-        def score_champion(model) -> float:
-            return evaluate_model(model, prepared.holdout, params.evaluate).metrics[metric]
-
-        return decide_promotion(
-            metric, params.tracking.promotion_margin, new_score, split_tags, held, score_champion
-        ), split_tags
-    themes = result.themes
-    if champion is None:
-        return decide_promotion(
-            metric, params.tracking.promotion_margin, themes.holdout_metrics[metric], split_tags, None, None
-        ), split_tags
-    compared = compare_themes(
-        themes.trained.model,
-        themes.data.theme_ids,
-        themes.trained.thresholds,
-        champion.model,
-        [(theme["id"], theme["threshold"]) for theme in champion.card["themes"]] if champion.card else None,
-        prepared.holdout,
-        themes.data.holdout_targets,
-    )
-    for line in compared.messages():
-        log.warning(line)
-    if compared.champion is None:
-        reason = f"champion v{champion.version} kept: its themes cannot be lined up with the new model's (no card)"
-        return PromotionDecision(False, reason), split_tags
-    decision = decide_promotion(
-        metric,
-        params.tracking.promotion_margin,
-        compared.challenger[metric],
-        split_tags,
-        held,
-        lambda _model: compared.champion[metric],
-    )
-    return decision, split_tags
+    return registry_config(params, head)
 
 
 def _track(
@@ -391,11 +342,12 @@ def _track(
     Returns the logged run and the decision.
     """
     from pipeline import tracking
+    from pipeline.retrain import decide
 
     config = _registry(params, head)
     if decided is None:
         champion = tracking.load_with_card(config)
-        decided = _decide(params, head, result, card, champion)
+        decided = decide(params, head, result, card["data"]["file_sha256"], champion)
     decision, split_tags = decided
     trained = result.category.trained if head == "category" else result.themes.trained
     new_metrics = result.category.evaluation.metrics if head == "category" else result.themes.holdout_metrics
@@ -448,16 +400,8 @@ def retrain(
 
         latest = read(new_year)
         earlier = {path.name: read(path) for path in history or [Path(params.data.train_file)]}
-        combined = stage.combine_years(latest.frame, {name: v.frame for name, v in earlier.items()}, new_year.name)
-        rejected = [v.rejected.assign(source_file=name) for name, v in [*earlier.items(), (new_year.name, latest)]]
-        validated = Validated(
-            frame=combined.frame,
-            rejected=pd.concat([*rejected, combined.set_aside], ignore_index=True),
-            rows_in=latest.rows_in + sum(v.rows_in for v in earlier.values()),
-            labels_aliased=latest.labels_aliased,
-            theme_columns=latest.theme_columns,
-        )
-        champions = {head: tracking.load_with_card(_registry(params, head)) for head in ("category", "themes")}
+        validated, combined = stage.combined_records(latest, earlier, new_year.name)
+        champions = tracking.load_champions(params)
         with Progress(console=console, transient=True) as progress:
             task = progress.add_task(f"Training the challenger on years up to {combined.new_year}", total=None)
             result = fit_all(
@@ -465,7 +409,10 @@ def retrain(
             )
     outputs = _write_training_outputs(params, new_year, validated, result, taxonomy)
     heads = [head for head in ("category", "themes") if head in outputs]
-    decided = {head: _decide(params, head, result, outputs[head][0], champions[head]) for head in heads}
+    decided = {
+        head: stage.decide(params, head, result, outputs[head][0]["data"]["file_sha256"], champions[head])
+        for head in heads
+    }
     summary = stage.retrain_summary(result, champions, params, combined.new_year, latest.labels_aliased, decided)
     for line in summary.messages:
         console.print(f"[yellow]•[/] {line}")

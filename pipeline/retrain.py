@@ -8,6 +8,7 @@ overall, per category and per team. Promotion itself is :mod:`pipeline.lifecycle
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,9 +16,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from pipeline.config import EvaluateConfig
+from pipeline.config import EvaluateConfig, Params
 from pipeline.evaluate import evaluate
-from pipeline.schema import DataContractError
+from pipeline.schema import DataContractError, Validated
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -354,3 +357,60 @@ def retrain_summary(
             champion_metrics["themes"] = themes.champion
     decisions = {head: decision.reason for head, (decision, _) in decided.items()}
     return RetrainSummary(year, messages, decisions, category, themes, champion_metrics)
+
+
+def combined_records(
+    new_year: Validated, history: Mapping[str, Validated], new_file: str
+) -> tuple[Validated, CombinedYears]:
+    """Validated files (the history by file name, and the new year) as one set of training records,
+    with every row not used listed by file: invalid, or replaced by a later copy."""
+    combined = combine_years(new_year.frame, {name: v.frame for name, v in history.items()}, new_file)
+    rejected = [v.rejected.assign(source_file=name) for name, v in [*history.items(), (new_file, new_year)]]
+    validated = Validated(
+        frame=combined.frame,
+        rejected=pd.concat([*rejected, combined.set_aside], ignore_index=True),
+        rows_in=new_year.rows_in + sum(v.rows_in for v in history.values()),
+        labels_aliased=new_year.labels_aliased,
+        theme_columns=new_year.theme_columns,
+    )
+    return validated, combined
+
+
+def decide(params: Params, head: str, result: Any, data_sha256: str, champion: Any) -> tuple[Any, dict[str, str]]:
+    """Should the new model of ``head`` ("category" or "themes") replace ``champion`` (a
+    tracking.Registered, or None)? Judged on the new model's holdout by the lifecycle rule; themes on
+    the themes both learned. Returns the decision and the run tags that keep later comparisons fair."""
+    from pipeline.lifecycle import PromotionDecision, comparison_tags, decide_promotion
+
+    prepared, tracking = result.prepared, params.tracking
+    metric, margin = tracking.promotion_metric, tracking.promotion_margin
+    split_tags = comparison_tags(prepared, params.prepare.split, data_sha256)
+    held = (champion.model, champion.version, champion.tags) if champion else None
+    if head == "category":
+        new_score = result.category.evaluation.metrics[metric]
+
+        def score_champion(model: Any) -> float:
+            return evaluate(model, prepared.holdout, params.evaluate).metrics[metric]
+
+        return decide_promotion(metric, margin, new_score, split_tags, held, score_champion), split_tags
+    themes = result.themes
+    if champion is None:
+        return decide_promotion(metric, margin, themes.holdout_metrics[metric], split_tags, None, None), split_tags
+    compared = compare_themes(
+        themes.trained.model,
+        themes.data.theme_ids,
+        themes.trained.thresholds,
+        champion.model,
+        [(theme["id"], theme["threshold"]) for theme in champion.card["themes"]] if champion.card else None,
+        prepared.holdout,
+        themes.data.holdout_targets,
+    )
+    for line in compared.messages():
+        log.warning(line)
+    if compared.champion is None:
+        reason = f"champion v{champion.version} kept: its themes cannot be lined up with the new model's (no card)"
+        return PromotionDecision(False, reason), split_tags
+    decision = decide_promotion(
+        metric, margin, compared.challenger[metric], split_tags, held, lambda _model: compared.champion[metric]
+    )
+    return decision, split_tags

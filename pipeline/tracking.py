@@ -160,6 +160,20 @@ def load_with_card(config: TrackingConfig, alias: str = CHAMPION) -> Registered 
     return Registered(model, str(version.version), str(version.run_id), tags, card)
 
 
+def registry_config(params: Any, head: str) -> TrackingConfig:
+    """Tracking settings of one head: the category model, or the theme model under its registered name."""
+    if head == "category":
+        return params.tracking
+    from dataclasses import replace
+
+    return replace(params.tracking, registered_model=params.themes.registered_model)
+
+
+def load_champions(params: Any) -> dict[str, Registered | None]:
+    """The current champion of each head ("category", "themes"), or None where there is none yet."""
+    return {head: load_with_card(registry_config(params, head)) for head in ("category", "themes")}
+
+
 def _download_card(mlflow: Any, run_id: str) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as folder:
         card_file = mlflow.artifacts.download_artifacts(run_id=run_id, artifact_path="model_card.json", dst_path=folder)
