@@ -383,20 +383,22 @@ def retrain(
     from pipeline.workflow import fit_all
 
     with user_errors():
-        params = load_params(params_file)
-        params = replace(params, prepare=replace(params.prepare, split="time"))  # the new year is the holdout
+        params = stage.retrain_params(load_params(params_file))  # split by time: the new year is the holdout
         taxonomy = io.read_taxonomy(params.themes.taxonomy_file) if params.themes.enabled else None
 
         def read(path: Path) -> Validated:
-            return validate(
-                io.read_table(path, params.data.sheet),
-                params.data,
-                params.labels,
-                purpose="train",
-                need_dates=True,
-                require_category=params.train.enabled,
-                themes=params.themes,
-            )
+            try:
+                return validate(
+                    io.read_table(path, params.data.sheet),
+                    params.data,
+                    params.labels,
+                    purpose="train",
+                    need_dates=True,
+                    require_category=params.train.enabled,
+                    themes=params.themes,
+                )
+            except DataContractError as error:
+                raise DataContractError(f"{path.name}: {error}") from error
 
         latest = read(new_year)
         earlier = {path.name: read(path) for path in history or [Path(params.data.train_file)]}
@@ -408,7 +410,7 @@ def retrain(
                 validated, params, taxonomy, lambda done, total: progress.update(task, completed=done, total=total)
             )
     outputs = _write_training_outputs(params, new_year, validated, result, taxonomy)
-    heads = [head for head in ("category", "themes") if head in outputs]
+    heads = [head for head in stage.heads(params) if head in outputs]
     decided = {
         head: stage.decide(params, head, result, outputs[head][0]["data"]["file_sha256"], champions[head])
         for head in heads
@@ -509,7 +511,9 @@ def _drift_period(path: Path, year: str | None, params: Params):
         )
         scores = predictions[["probability", "needs_review"]].reset_index(drop=True)
     else:
-        frame = validate(raw, params.data, params.labels, purpose="train", require_category=False).frame
+        frame = validate(
+            raw, params.data, params.labels, purpose="train", require_category=False, themes=params.themes
+        ).frame
         scores = None
     if year is not None:
         keep = (frame["financial_year"] == year).fillna(False).to_numpy()

@@ -21,6 +21,7 @@ from scipy import stats
 from pipeline.config import DriftConfig
 from pipeline.redact import mask
 from pipeline.report.stats import benjamini_hochberg
+from pipeline.schema import DataContractError
 
 WORD = re.compile(r"[a-z][a-z']+")
 MIXES = {"category": "Category", "themes": "Theme", "team": "Team", "outcome": "Outcome"}
@@ -112,17 +113,19 @@ def _unseen_share(records: list[set[str]], vocabulary: set[str]) -> np.ndarray:
     return np.array([len(words - vocabulary) / len(words) if words else 0.0 for words in records])
 
 
-def _usual_unseen(old: list[set[str]]) -> np.ndarray:
-    """Per record, the share of unseen words one expects with no drift: each fifth of the old period
-    against the other four fifths. Empty when the old period is too small to split."""
+def _unseen_against_folds(old: list[set[str]], new: list[set[str]]) -> tuple[np.ndarray, np.ndarray]:
+    """Per record, the share of words unseen in four fifths of the old period: for each old fifth
+    (what no drift looks like) and for the new period, against the same vocabularies so the two are
+    comparable. Empty arrays when the old period is too small to split."""
     if len(old) < BASELINE_FOLDS * 2:
-        return np.array([])
+        return np.array([]), np.array([])
     folds = np.arange(len(old)) % BASELINE_FOLDS
-    shares = []
+    usual, new_shares = [], []
     for fold in range(BASELINE_FOLDS):
         vocabulary = set().union(*(words for words, f in zip(old, folds, strict=True) if f != fold))
-        shares.append(_unseen_share([w for w, f in zip(old, folds, strict=True) if f == fold], vocabulary))
-    return np.concatenate(shares)
+        usual.append(_unseen_share([w for w, f in zip(old, folds, strict=True) if f == fold], vocabulary))
+        new_shares.append(_unseen_share(new, vocabulary))
+    return np.concatenate(usual), np.mean(new_shares, axis=0)
 
 
 def _terms(old: list[set[str]], new: list[set[str]], config: DriftConfig) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -200,7 +203,15 @@ def _score_drift(old: pd.DataFrame | None, new: pd.DataFrame) -> tuple[pd.DataFr
 
 def drift(old: Period, new: Period, config: DriftConfig) -> DriftReport:
     """Compare ``new`` with ``old``. Neither input is changed."""
+    for period in (old, new):
+        if period.records.empty:
+            raise DataContractError(f"{period.name} has no usable records to compare (every row was set aside).")
     reasons, notes = [], []
+    if (old.scores is None) != (new.scores is None):
+        notes.append(
+            "One file holds recorded categories and themes, the other the model's suggestions: differences in "
+            "those mixes may be the model's mistakes rather than drift, so they are not counted as reasons."
+        )
     sizes = {"old": len(old.records), "new": len(new.records)}
     tests, mixes = [], {}
     for column, title in MIXES.items():
@@ -209,6 +220,10 @@ def drift(old: Period, new: Period, config: DriftConfig) -> DriftReport:
         if old_labels.empty or new_labels.empty:
             continue
         table, chi2, p = _mix(old_labels, new_labels, len(old.records), len(new.records))
+        if column == "themes":
+            # A complaint has any number of themes, so a chi-square over mentions would count it several
+            # times; the mix is judged by its themes' own tests instead (the smallest BH q-value).
+            chi2, p = float("nan"), float(table["q"].min()) if len(table) else float("nan")
         mixes[title] = table
         tests.append({"Mix": title, "Labels": len(table), "Chi-square": chi2, "p": p})
     mix_tests = pd.DataFrame(tests, columns=["Mix", "Labels", "Chi-square", "p"])
@@ -216,7 +231,8 @@ def drift(old: Period, new: Period, config: DriftConfig) -> DriftReport:
     for _, test in mix_tests.iterrows():
         if test["q"] < config.fdr:
             # Teams and outcomes are not what the model reads or predicts: worth knowing, not a reason to retrain.
-            found = reasons if test["Mix"] in MODELLED else notes
+            same_kind = (old.scores is None) == (new.scores is None)
+            found = reasons if test["Mix"] in MODELLED and same_kind else notes
             table = mixes[test["Mix"]]
             moved = table[table["q"] < config.fdr]
             moved = moved.loc[moved["Change (points)"].abs().sort_values(ascending=False).index]
@@ -241,9 +257,9 @@ def drift(old: Period, new: Period, config: DriftConfig) -> DriftReport:
     old_words, new_words = _words(old.records["description"]), _words(new.records["description"])
     text_rows = []
     if old_words and new_words:
-        vocabulary = set().union(*old_words)
-        unseen = _unseen_share(new_words, vocabulary)
-        baseline = _usual_unseen(old_words)
+        baseline, unseen = _unseen_against_folds(old_words, new_words)
+        if not len(baseline):  # too few old records to say what is usual: against all of them, untested
+            unseen = _unseen_share(new_words, set().union(*old_words))
         usual = float(baseline.mean()) if len(baseline) else float("nan")
         unseen_p = float(stats.mannwhitneyu(baseline, unseen, alternative="less").pvalue) if len(baseline) else np.nan
         old_length = old.records["description"].dropna().astype(str).str.split().str.len()

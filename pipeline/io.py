@@ -396,9 +396,21 @@ def read_yaml(path: str | Path) -> dict[str, Any]:
     return raw
 
 
+def _json_safe(value: Any) -> Any:
+    """NaN and infinity (a metric with nothing to measure) as null: strict JSON, readable by DVC and browsers."""
+    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
+        return None
+    if isinstance(value, Mapping):
+        return {key: _json_safe(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(item) for item in value]
+    return value
+
+
 def write_json(payload: Mapping[str, Any], path: str | Path) -> Path:
+    text = json.dumps(_json_safe(payload), indent=2, sort_keys=False, default=str, allow_nan=False)
     with atomic_path(path) as temporary:
-        temporary.write_text(json.dumps(payload, indent=2, sort_keys=False, default=str) + "\n", encoding="utf-8")
+        temporary.write_text(text + "\n", encoding="utf-8")
     return Path(path)
 
 

@@ -86,6 +86,11 @@ def find_label_issues(frame: pd.DataFrame, params: Params, progress: Progress | 
         }
     )
     checked = frame.loc[~small].reset_index(drop=True)
+    if checked["category"].nunique() == 1:
+        raise DataContractError(
+            f"Only one category ('{checked['category'].iloc[0]}') has enough records to check; confident learning "
+            "needs at least two. Check the category column, or add more years of records."
+        )
     if checked.empty:
         raise DataContractError(
             f"No category has at least {params.evaluate.cv_folds} records, so none can be checked by "

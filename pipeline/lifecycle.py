@@ -49,6 +49,10 @@ def promotion_decision(
     """Promote when there is no champion, or the new model beats it on the same holdout by more than ``margin``."""
     if champion_score is None:
         return PromotionDecision(True, "no champion yet: the first model becomes champion")
+    if new_score != new_score or champion_score != champion_score:  # NaN: nothing to compare on
+        return PromotionDecision(
+            False, f"champion v{champion_version} kept: {metric} cannot be measured for both on this holdout"
+        )
     gain = new_score - champion_score
     versus = f"{metric} {new_score:.4f} vs champion v{champion_version} {champion_score:.4f} on the same holdout"
     if gain > margin:

@@ -38,7 +38,10 @@ def combine_years(new_year: pd.DataFrame, history: Mapping[str, pd.DataFrame], n
     or the new year's file repeating one) keeps only its latest version; the others are set aside.
     """
     if new_year.empty:
-        raise DataContractError(f"{new_file} has no usable records (see the rows set aside).")
+        raise DataContractError(
+            f"{new_file} has no usable records: every row was set aside (check its columns, descriptions and "
+            "categories against params.yaml)."
+        )
     latest = str(new_year["financial_year"].dropna().max())
     older = {
         name: sorted(frame["financial_year"].dropna().unique().tolist())
@@ -55,8 +58,13 @@ def combine_years(new_year: pd.DataFrame, history: Mapping[str, pd.DataFrame], n
     parts = [frame.assign(source_file=name) for name, frame in history.items()]
     parts.append(new_year.assign(source_file=new_file))
     frame = pd.concat(parts, ignore_index=True)
-    repeated = frame["complaint_ref"].duplicated(keep="last") & frame["complaint_ref"].notna()
-    latest_file = frame.drop_duplicates("complaint_ref", keep="last").set_index("complaint_ref")["source_file"]
+    # Validation names a record without a reference "row N"; only references from the files can repeat.
+    made_up = frame["complaint_ref"] == "row " + frame["source_row"].astype("string")
+    recorded = (frame["complaint_ref"].notna() & ~made_up).fillna(False).astype(bool)
+    repeated = frame["complaint_ref"].duplicated(keep="last") & recorded
+    latest_file = (
+        frame[recorded].drop_duplicates("complaint_ref", keep="last").set_index("complaint_ref")["source_file"]
+    )
     set_aside = frame.loc[repeated, ["source_file", "source_row", "complaint_ref"]].assign(
         reason_code="replaced_by_later_file",
         reason=lambda rows: "the same reference appears again in " + rows["complaint_ref"].map(latest_file),
@@ -88,8 +96,8 @@ class LabelChanges:
             )
         for label in self.retired:
             lines.append(
-                f"'{label}' is retired: the champion knows it, the challenger does not (no longer recorded, or "
-                "mapped to another category by labels.aliases)."
+                f"'{label}' is retired: the champion knows it, the challenger did not learn it (no longer recorded, "
+                "mapped to another category by labels.aliases, or too few records in the training years)."
             )
         for label, count in self.renamed.items():
             records = "record" if count == 1 else "records"
@@ -112,7 +120,7 @@ def label_changes(
     challenger = set(challenger_classes)
     return LabelChanges(
         year=year,
-        new={label: int(n) for label, n in counts.items() if label not in champion},
+        new={label: int(n) for label, n in counts.items() if champion_classes is not None and label not in champion},
         untrained={label: int(n) for label, n in counts.items() if label not in challenger},
         retired=tuple(sorted(champion - challenger)),
         unused=tuple(sorted((champion & challenger) - set(counts.index))),
@@ -137,8 +145,9 @@ def compare(
     """Score each model (e.g. champion and challenger) on the same holdout rows.
 
     ``thresholds`` is each model's own suggestion threshold. Rows whose category a model never
-    learned count as its errors; the overall table repeats the figures on the rows whose category
-    every model knows, so a taxonomy change does not decide the comparison on its own.
+    learned count as its errors (promotion is decided on all rows); the overall table repeats the
+    figures on the rows whose category every model knows, so the analyst sees how much a taxonomy
+    change accounts for.
     """
     known = set.intersection(*(set(map(str, model.classes_)) for model in models.values()))
     common = holdout[holdout["category"].astype(str).isin(known)]
@@ -204,22 +213,19 @@ def compare_themes(
 ) -> ThemeComparison:
     """Both theme models on the holdout, over the themes both learned (``targets`` follow ``challenger_ids``).
 
-    ``champion_themes`` is the champion card's (id, threshold) list; without it the champion can be
-    lined up only if it has exactly the challenger's number of themes (assumed in the same order).
+    ``champion_themes`` is the champion card's (id, threshold) list; without it the champion's
+    columns cannot be named, so it is not compared (``champion`` is None in the result).
     """
     from pipeline.metrics import multilabel_metrics
 
     if champion_themes is None:
-        width = len(getattr(champion.named_steps["classifier"], "thresholds_", ()))
-        if width != len(challenger_ids):
-            found = multilabel_metrics(
-                targets,
-                challenger.predict_proba(holdout[["description"]]),
-                np.asarray(challenger_thresholds),
-                challenger_ids,
-            )
-            return ThemeComparison(tuple(challenger_ids), (), (), found, None)
-        champion_themes = list(zip(challenger_ids, champion.named_steps["classifier"].thresholds_, strict=True))
+        found = multilabel_metrics(
+            targets,
+            challenger.predict_proba(holdout[["description"]]),
+            np.asarray(challenger_thresholds),
+            challenger_ids,
+        )
+        return ThemeComparison(tuple(challenger_ids), (), (), found, None)
     champion_ids = [theme for theme, _ in champion_themes]
     common = [theme for theme in challenger_ids if theme in champion_ids]
     mine = [list(challenger_ids).index(theme) for theme in common]
@@ -357,6 +363,18 @@ def retrain_summary(
             champion_metrics["themes"] = themes.champion
     decisions = {head: decision.reason for head, (decision, _) in decided.items()}
     return RetrainSummary(year, messages, decisions, category, themes, champion_metrics)
+
+
+def retrain_params(params: Params) -> Params:
+    """The params for a retrain: the split is by time, so the newest year is what both models are judged on."""
+    from dataclasses import replace
+
+    return replace(params, prepare=replace(params.prepare, split="time"))
+
+
+def heads(params: Params) -> list[str]:
+    """The models this configuration trains: "category", "themes", or both."""
+    return [head for head, on in (("category", params.train.enabled), ("themes", params.themes.enabled)) if on]
 
 
 def combined_records(

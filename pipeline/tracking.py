@@ -19,6 +19,7 @@ from pipeline.config import TrackingConfig
 log = logging.getLogger(__name__)
 
 CHAMPION, CHALLENGER = "champion", "challenger"
+NOT_FOUND_CODES = ("RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE")  # no registered model; no such alias
 # MLflow 3 stores scikit-learn models with skops, which loads only types it is told to trust.
 TRUSTED_TYPES = [
     "pipeline.text.IdentifierMasker",
@@ -144,13 +145,19 @@ class Registered:
 
 
 def load_with_card(config: TrackingConfig, alias: str = CHAMPION) -> Registered | None:
-    """The version holding ``alias`` (None if none does), with its run tags and model card."""
+    """The version holding ``alias`` (None if none does), with its run tags and model card.
+
+    Only "no such model" or "no such alias" mean there is no champion; any other registry error
+    (a locked or unreadable store) is raised, so a broken registry never promotes a model by default.
+    """
     mlflow = _mlflow(config)
     client = mlflow.MlflowClient()
     try:
         version = client.get_model_version_by_alias(config.registered_model, alias)
-    except mlflow.exceptions.MlflowException:
-        return None
+    except mlflow.exceptions.MlflowException as error:
+        if error.error_code in NOT_FOUND_CODES:
+            return None
+        raise
     model = mlflow.sklearn.load_model(f"models:/{config.registered_model}/{version.version}")
     tags = dict(client.get_run(version.run_id).data.tags) if version.run_id else {}
     try:

@@ -94,3 +94,16 @@ def test_most_flipped_sample_labels_are_found(sample_validated, fast_params):
     # params.yaml measured recall 0.77, precision 0.65 (python -m benchmarks.label_noise); floors leave room
     # for the one-C search used here and another fold draw.
     assert recall >= 0.6 and precision >= 0.5, (recall, precision)
+
+
+def test_one_category_cannot_be_checked(tiny_params, tiny_training_frame):
+    frame = tiny_training_frame.assign(
+        category="Delay/Failed Service",
+        source_row=range(2, len(tiny_training_frame) + 2),
+        complaint_ref=[f"C-{i}" for i in range(len(tiny_training_frame))],
+        financial_year="2014/15",
+        team="Family Support",
+    )
+    params = dataclasses.replace(tiny_params, evaluate=dataclasses.replace(tiny_params.evaluate, cv_folds=3))
+    with pytest.raises(DataContractError, match="needs at least two"):
+        find_label_issues(frame, params)

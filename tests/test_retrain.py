@@ -1,5 +1,7 @@
 """Retraining on a new year: combining years, label changes between years, and the two-model comparison."""
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -137,3 +139,33 @@ def test_the_challenger_is_promoted_only_when_better_by_the_margin(challenger_sc
     decision = decide_promotion("macro_f1", 0.01, challenger_score, tags, champion, lambda _: 0.70)
     assert decision.promote is promoted
     assert decision.reason.startswith("better by") is promoted
+
+
+def test_records_without_a_reference_are_never_taken_for_repeats():
+    history = {"2014.csv": records("2014/15", ["row 2", "C"])}  # validation names unreferenced rows "row N"
+    new = records("2015/16", ["row 2", "E"])
+    combined = combine_years(new, history, "2015.csv")
+    assert len(combined.frame) == 4 and combined.set_aside.empty
+
+
+def test_decide_promotes_only_a_challenger_better_by_the_margin(tiny_params, tiny_category_model, tiny_training_frame):
+    from types import SimpleNamespace
+
+    from pipeline.evaluate import evaluate
+    from pipeline.retrain import decide
+    from pipeline.tracking import Registered
+
+    holdout = tiny_training_frame.assign(financial_year="2015/16")
+    champion_score = evaluate(tiny_category_model, holdout, tiny_params.evaluate).metrics["macro_f1"]
+    champion = Registered(tiny_category_model, "1", "run-1", {"training_years": "2013/14,2014/15"}, None)
+    params = dataclasses.replace(tiny_params, prepare=dataclasses.replace(tiny_params.prepare, split="time"))
+    for gain, promoted in ((+0.05, True), (+0.005, False), (-0.05, False)):
+        result = SimpleNamespace(
+            prepared=SimpleNamespace(
+                train=holdout.assign(financial_year="2014/15"), holdout=holdout, holdout_name="financial year 2015/16"
+            ),
+            category=SimpleNamespace(evaluation=SimpleNamespace(metrics={"macro_f1": champion_score + gain})),
+        )
+        decision, tags = decide(params, "category", result, "abc", champion)
+        assert decision.promote is promoted, decision.reason
+        assert tags["holdout"] == "financial year 2015/16"
