@@ -199,8 +199,13 @@ def _read_prepared(folder: Path, params: Params):
     return validated, prepared
 
 
-def _write_training_outputs(params: Params, data_file: Path, validated, result, taxonomy) -> dict[str, tuple]:
-    """Save each model with its card and metrics, plus the rows not used; return (card, paths) per model."""
+def _write_training_outputs(
+    params: Params, data_file: Path, validated, result, taxonomy, history: list[Path] | None = None
+) -> dict[str, tuple]:
+    """Save each model with its card and metrics, plus the rows not used; return (card, paths) per model.
+
+    ``history``: the earlier years' files of a retrain, named with their hashes in the card too.
+    """
     from pipeline import card as model_card
     from pipeline import provenance
 
@@ -208,6 +213,7 @@ def _write_training_outputs(params: Params, data_file: Path, validated, result, 
     summary = {
         "file": data_file.name,
         "file_sha256": io.sha256_of(data_file),
+        **({"history_files": {path.name: io.sha256_of(path) for path in history}} if history else {}),
         **validated.summary(),
         **prepared.summary(),
     }
@@ -402,6 +408,8 @@ def retrain(
 
         latest = read(new_year)
         earlier = {path.name: read(path) for path in history or [Path(params.data.train_file)]}
+        if len(earlier) < len(history or [None]):
+            raise DataContractError("Two --history files share a name; give each year's file its own name.")
         validated, combined = stage.combined_records(latest, earlier, new_year.name)
         champions = tracking.load_champions(params)
         with Progress(console=console, transient=True) as progress:
@@ -409,7 +417,8 @@ def retrain(
             result = fit_all(
                 validated, params, taxonomy, lambda done, total: progress.update(task, completed=done, total=total)
             )
-    outputs = _write_training_outputs(params, new_year, validated, result, taxonomy)
+    history_files = history or [Path(params.data.train_file)]
+    outputs = _write_training_outputs(params, new_year, validated, result, taxonomy, history_files)
     heads = [head for head in stage.heads(params) if head in outputs]
     decided = {
         head: stage.decide(params, head, result, outputs[head][0]["data"]["file_sha256"], champions[head])
