@@ -252,6 +252,21 @@ def compare_themes(
     )
 
 
+def compare_theme_models(result: Any, champion: Any) -> ThemeComparison:
+    """The freshly trained theme model (``result`` of fit_all) against a registered champion, on the
+    new holdout, lined up by the theme ids in the champion's card."""
+    themes = result.themes
+    return compare_themes(
+        themes.trained.model,
+        themes.data.theme_ids,
+        themes.trained.thresholds,
+        champion.model,
+        [(theme["id"], theme["threshold"]) for theme in champion.card["themes"]] if champion.card else None,
+        result.prepared.holdout,
+        themes.data.holdout_targets,
+    )
+
+
 @dataclass(frozen=True)
 class RetrainSummary:
     """Everything the analyst reads after a retrain: what changed, how the models compare, what was decided."""
@@ -347,17 +362,7 @@ def retrain_summary(
         )
         messages += changes.messages()
     if result.themes is not None and champions.get("themes") is not None:
-        champion = champions["themes"]
-        theme_result = result.themes
-        themes = compare_themes(
-            theme_result.trained.model,
-            theme_result.data.theme_ids,
-            theme_result.trained.thresholds,
-            champion.model,
-            [(t["id"], t["threshold"]) for t in champion.card["themes"]] if champion.card else None,
-            holdout,
-            theme_result.data.holdout_targets,
-        )
+        themes = compare_theme_models(result, champions["themes"])
         messages += themes.messages()
         if themes.champion is not None:
             champion_metrics["themes"] = themes.champion
@@ -414,15 +419,7 @@ def decide(params: Params, head: str, result: Any, data_sha256: str, champion: A
     themes = result.themes
     if champion is None:
         return decide_promotion(metric, margin, themes.holdout_metrics[metric], split_tags, None, None), split_tags
-    compared = compare_themes(
-        themes.trained.model,
-        themes.data.theme_ids,
-        themes.trained.thresholds,
-        champion.model,
-        [(theme["id"], theme["threshold"]) for theme in champion.card["themes"]] if champion.card else None,
-        prepared.holdout,
-        themes.data.holdout_targets,
-    )
+    compared = compare_theme_models(result, champion)
     for line in compared.messages():
         log.warning(line)
     if compared.champion is None:
