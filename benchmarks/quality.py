@@ -315,8 +315,9 @@ def markdown(results: dict) -> str:
         "Accuracy for single-label tasks, micro-F1 for NHS themes. ECE for NHS themes is over every",
         "(comment, theme) probability. Selective accuracy and coverage: how often a confident suggestion is",
         "right, and how many complaints get one. For this pipeline they are at the suggestion threshold it",
-        "chose in training (the lowest at which 90% of its out-of-fold suggestions were right); for logistic",
-        "regression at the fixed evaluate.suggestion_threshold (0.6). A dash: the model gives no probabilities.",
+        "chose in training (the lowest at which its out-of-fold suggestions are right 90% of the time by the",
+        "lower bound of a one-sided 95% interval; evaluate.suggestion_threshold, 0.6, when none is); for",
+        "logistic regression at the fixed 0.6. A dash: the model gives no probabilities.",
         "",
     ]
     return "\n".join(lines) + "\n"
