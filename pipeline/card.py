@@ -272,3 +272,10 @@ def plain_text(card: Mapping[str, Any]) -> str:
         "and checking; replacing the complaints officer's judgement.",
     ]
     return "\n".join(lines) + "\n"
+
+
+def suggestion_threshold(card: Mapping[str, Any] | None, default: float) -> float:
+    """The suggestion threshold a model chose in training (saved in its card), or ``default`` for an
+    older card without one."""
+    found = ((card or {}).get("thresholds") or {}).get("suggestion_threshold")
+    return float(found) if found is not None else float(default)

@@ -553,12 +553,14 @@ def evaluate(
     out: Path | None = typer.Option(None, "--out", help="Write the metrics here as JSON."),
 ) -> None:
     """Measure a saved model on another labelled file (all rows are used as the test set)."""
+    from pipeline import card as model_card
+
     with user_errors():
         params = load_params(params_file)
         model, card = io.load_model(model_dir or params.output.model_dir)
         validated = _read_labelled(data, params)
         # Judged at the threshold the model uses when scoring (chosen in training, saved in its card).
-        threshold = card.get("thresholds", {}).get("suggestion_threshold", params.evaluate.suggestion_threshold)
+        threshold = model_card.suggestion_threshold(card, params.evaluate.suggestion_threshold)
         evaluation = evaluate_model(model, validated.frame, replace(params.evaluate, suggestion_threshold=threshold))
     metrics = evaluation.metrics
     console.print(
@@ -592,7 +594,7 @@ def load_scorers(params: Params, model: str | None, themes_model: str | None) ->
     from pipeline.taxonomy import ThemeMatcher
 
     category_model, card, version = _load_one(params, model or params.score.model)
-    threshold = card.get("thresholds", {}).get("suggestion_threshold")
+    threshold = card.get("thresholds", {}).get("suggestion_threshold")  # None: Scorers keeps params' own
     reference = themes_model or params.score.themes_model
     if not params.themes.enabled or not reference:
         return Scorers(category_model, version, suggestion_threshold=threshold)

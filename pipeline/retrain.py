@@ -334,6 +334,8 @@ def retrain_summary(
 ) -> RetrainSummary:
     """Compare the freshly trained models (``result`` of :func:`pipeline.workflow.fit_all`) with the
     champions (tracking.Registered or None per head) on the new year, and collect what changed."""
+    from pipeline.card import suggestion_threshold
+
     holdout = result.prepared.holdout
     messages: list[str] = []
     category = themes = None
@@ -346,10 +348,7 @@ def retrain_summary(
         if champion is not None:
             name = f"champion v{champion.version}"
             models = {name: champion.model, **models}
-            card = champion.card or {}
-            thresholds[name] = card.get("thresholds", {}).get(
-                "suggestion_threshold", params.evaluate.suggestion_threshold
-            )
+            thresholds[name] = suggestion_threshold(champion.card, params.evaluate.suggestion_threshold)
         category = compare(models, holdout, params.evaluate, thresholds)
         if champion is not None:
             champion_metrics["category"] = category.metrics[f"champion v{champion.version}"]
