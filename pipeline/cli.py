@@ -394,15 +394,7 @@ def retrain(
 
         def read(path: Path) -> Validated:
             try:
-                return validate(
-                    io.read_table(path, params.data.sheet),
-                    params.data,
-                    params.labels,
-                    purpose="train",
-                    need_dates=True,
-                    require_category=params.train.enabled,
-                    themes=params.themes,
-                )
+                return _validate_training_file(path, params)  # split by time, so dates are needed
             except DataContractError as error:
                 raise DataContractError(f"{path.name}: {error}") from error
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -153,7 +153,7 @@ def compare(
     common = holdout[holdout["category"].astype(str).isin(known)]
     metrics, overall = {}, []
     for name, model in models.items():
-        settings = _with_threshold(config, thresholds[name])
+        settings = replace(config, suggestion_threshold=float(thresholds[name]))
         evaluation = evaluate(model, holdout, settings)
         metrics[name] = evaluation.metrics
         overall.append({"model": name, "rows": "all", "n": len(holdout)} | _pick(evaluation.metrics))
@@ -174,12 +174,6 @@ def compare(
             per_team["records"] = per_team["team"].map({t: v["n"] for t, v in by_team.items()})
         per_team[f"accuracy {name}"] = per_team["team"].map({t: v["accuracy"] for t, v in by_team.items()})
     return Comparison(pd.DataFrame(overall), per_category, per_team, metrics)
-
-
-def _with_threshold(config: EvaluateConfig, threshold: float) -> EvaluateConfig:
-    from dataclasses import replace
-
-    return replace(config, suggestion_threshold=float(threshold))
 
 
 def _pick(metrics: Mapping[str, Any]) -> dict[str, float]:
@@ -371,8 +365,6 @@ def retrain_summary(
 
 def retrain_params(params: Params) -> Params:
     """The params for a retrain: the split is by time, so the newest year is what both models are judged on."""
-    from dataclasses import replace
-
     return replace(params, prepare=replace(params.prepare, split="time"))
 
 
