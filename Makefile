@@ -41,7 +41,7 @@ repro: $(DEV_STAMP)  ## the dvc.yaml pipeline (prepare, train, evaluate, score, 
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/dvc repro
 
 sample: $(STAMP)  ## regenerate data/sample from the seeded generator
-	$(BIN)/complaints generate-sample
+	$(BIN)/python -m tools.sample
 
 clean:
 	rm -rf models/category models/themes outputs reports mlruns mlruns.db mlartifacts test-artifacts

@@ -21,12 +21,12 @@ from sklearn.metrics import accuracy_score, f1_score
 from sklearn.pipeline import make_pipeline
 from sklearn.svm import LinearSVC
 
-from pipeline import io
 from pipeline.config import load_params
-from pipeline.evaluate import evaluate
-from pipeline.prepare import prepare
-from pipeline.schema import validate
-from pipeline.train import train
+from pipeline.data import files
+from pipeline.data.prepare import prepare
+from pipeline.data.schema import validate
+from pipeline.modelling.evaluate import evaluate
+from pipeline.modelling.train import train
 
 REFERENCE = {"accuracy": 0.79, "macro_f1": 0.62}  # SOURCE.md
 TARGET = {"accuracy": 0.81, "macro_f1": 0.65, "ece": 0.05}
@@ -34,7 +34,7 @@ TARGET = {"accuracy": 0.81, "macro_f1": 0.65, "ece": 0.05}
 
 def _run(params) -> dict[str, dict[str, object]]:
     """Reference baseline and this pipeline on one split made by the pipeline's own prepare stage."""
-    validated = validate(io.read_table(params.data.train_file), params.data, params.labels, purpose="train")
+    validated = validate(files.read_table(params.data.train_file), params.data, params.labels, purpose="train")
     prepared = prepare(validated.frame, params.prepare, params.train.calibration_folds)
     y_train = prepared.train["category"].astype(object).to_numpy()
     y_test = prepared.holdout["category"].astype(object).to_numpy()

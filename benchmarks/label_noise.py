@@ -2,7 +2,7 @@
 
     python -m benchmarks.label_noise [--params params.yaml]
 
-Runs :func:`pipeline.label_issues.find_label_issues` on every sample record (as
+Runs :func:`pipeline.lifecycle.label_issues.find_label_issues` on every sample record (as
 ``complaints label-issues data/sample/complaints.csv`` does) and reports precision and recall of
 the flags against ``label_flipped`` in ``data/sample/generator_truth.csv``, overall and per year.
 Synthetic text: this proves the method finds planted noise, not how it does on a council's records.
@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline import io
 from pipeline.config import load_params
-from pipeline.label_issues import find_label_issues
-from pipeline.schema import validate
+from pipeline.data import files
+from pipeline.data.schema import validate
+from pipeline.lifecycle.label_issues import find_label_issues
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -28,7 +28,7 @@ def measure(params_file: Path) -> dict[str, float]:
     """Precision, recall and counts of the flags against the generator's flipped labels."""
     params = load_params(params_file)
     validated = validate(
-        io.read_table(REPO / "data/sample/complaints.csv"), params.data, params.labels, purpose="train"
+        files.read_table(REPO / "data/sample/complaints.csv"), params.data, params.labels, purpose="train"
     )
     truth = pd.read_csv(REPO / "data/sample/generator_truth.csv", encoding="utf-8-sig")
     started = time.perf_counter()

@@ -30,11 +30,11 @@ from sklearn.pipeline import make_pipeline
 from sklearn.svm import LinearSVC
 
 from pipeline.config import load_params
-from pipeline.evaluate import evaluate_themes
-from pipeline.metrics import multilabel_metrics
-from pipeline.taxonomy import ThemeMatcher, taxonomy_from_dict
-from pipeline.train import train_themes
-from pipeline.workflow import pattern_coverage
+from pipeline.data.taxonomy import ThemeMatcher, taxonomy_from_dict
+from pipeline.modelling.evaluate import evaluate_themes
+from pipeline.modelling.metrics import multilabel_metrics
+from pipeline.modelling.train import train_themes
+from pipeline.modelling.training_job import pattern_coverage
 
 NOT_THEMES = [
     "Comment ID",

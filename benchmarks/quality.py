@@ -42,13 +42,13 @@ from sklearn.pipeline import make_pipeline
 from sklearn.svm import LinearSVC
 
 from benchmarks.nhs_themes import standard_split as nhs_standard_split
-from pipeline import io
 from pipeline.config import Params, load_params
-from pipeline.evaluate import evaluate, evaluate_themes
-from pipeline.metrics import expected_calibration_error, multilabel_metrics
-from pipeline.prepare import prepare
-from pipeline.schema import validate
-from pipeline.train import train, train_themes
+from pipeline.data import files
+from pipeline.data.prepare import prepare
+from pipeline.data.schema import validate
+from pipeline.modelling.evaluate import evaluate, evaluate_themes
+from pipeline.modelling.metrics import expected_calibration_error, multilabel_metrics
+from pipeline.modelling.train import train, train_themes
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared" / "data"
@@ -171,7 +171,7 @@ def embeddings_installed() -> bool:
 
 
 def run_single_label(task: Task, params: Params, quick: bool, variants: dict[str, Params]) -> dict:
-    validated = validate(io.read_table(SHARED / task.data_file), params.data, params.labels, purpose="train")
+    validated = validate(files.read_table(SHARED / task.data_file), params.data, params.labels, purpose="train")
     prepared = prepare(validated.frame, params.prepare, params.train.calibration_folds)
     train_rows, test_rows = prepared.train, prepared.holdout
     if quick:

@@ -14,22 +14,22 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
-from pipeline import io
 from pipeline.config import load_params
-from pipeline.evaluate import evaluate_themes
-from pipeline.metrics import multilabel_metrics
-from pipeline.prepare import prepare, prepare_themes
-from pipeline.schema import theme_matrix, theme_sets, validate
-from pipeline.taxonomy import ThemeMatcher
-from pipeline.train import train_themes
+from pipeline.data import files
+from pipeline.data.prepare import prepare, prepare_themes
+from pipeline.data.schema import theme_matrix, theme_sets, validate
+from pipeline.data.taxonomy import ThemeMatcher
+from pipeline.modelling.evaluate import evaluate_themes
+from pipeline.modelling.metrics import multilabel_metrics
+from pipeline.modelling.train import train_themes
 
 
 def main() -> None:
     params = load_params("params.yaml")
-    taxonomy = io.read_taxonomy(params.themes.taxonomy_file)
-    validated = validate(io.read_table(params.data.train_file), params.data, params.labels, need_dates=True)
+    taxonomy = files.read_taxonomy(params.themes.taxonomy_file)
+    validated = validate(files.read_table(params.data.train_file), params.data, params.labels, need_dates=True)
     prepared = prepare(validated.frame, params.prepare, params.train.calibration_folds)
-    truth = io.read_table("data/sample/generator_truth.csv").set_index("complaint_ref")["true_themes"]
+    truth = files.read_table("data/sample/generator_truth.csv").set_index("complaint_ref")["true_themes"]
     ids = list(taxonomy.ids)
     true_holdout = theme_matrix(theme_sets(truth.reindex(prepared.holdout["complaint_ref"]).astype("string")), ids)
 

@@ -5,7 +5,7 @@
 
 Synthetic complaints of about 100 words are recombined from the bundled sample's sentences (so
 their vocabulary is the models'). Every figure goes through the same code as the CLI and the
-service: ``io.iter_table`` -> ``batch.score_chunks`` -> ``io.TableWriter`` for batches, the
+service: ``files.iter_table`` -> ``batch.score_chunks`` -> ``files.TableWriter`` for batches, the
 ``complaints score`` command in a child process for peak memory (its maximum resident set size),
 and ``score``/``POST /suggest`` for latency. Targets on a 2-core machine: >= 2,000 rows/s, peak
 memory <= 1.5 GB, in-process p95 <= 25 ms, HTTP p95 <= 50 ms.
@@ -30,12 +30,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pipeline import io
-from pipeline.batch import score_chunks
 from pipeline.cli import load_scorers
 from pipeline.config import load_params
-from pipeline.schema import intake_frame
-from pipeline.score import score
+from pipeline.data import files
+from pipeline.data.schema import intake_frame
+from pipeline.serving.batch import score_chunks
+from pipeline.serving.score import score
 
 SENTENCE = re.compile(r"(?<=[.!?])\s+")
 
@@ -68,9 +68,9 @@ def write_complaints(path: Path, n: int, chunk: int = 50_000) -> None:
 
 def batch_rate(params, scorers, source: Path, out: Path, explain: bool) -> dict:
     started = time.perf_counter()
-    with io.TableWriter(out) as scored, io.TableWriter(out.with_name("rejects.csv")) as rejects:
+    with files.TableWriter(out) as scored, files.TableWriter(out.with_name("rejects.csv")) as rejects:
         summary = score_chunks(
-            io.iter_table(source, params.score.chunk_rows), scorers, params, scored.write, rejects.write, explain
+            files.iter_table(source, params.score.chunk_rows), scorers, params, scored.write, rejects.write, explain
         )
     seconds = time.perf_counter() - started
     return {"rows": summary.rows_in, "seconds": round(seconds, 1), "rows_per_second": round(summary.rows_in / seconds)}
@@ -105,7 +105,7 @@ def http_latency(params, scorers, texts: list[str]) -> dict:
     import httpx
     import uvicorn
 
-    from pipeline.service import create_app
+    from pipeline.serving.service import create_app
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

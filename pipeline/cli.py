@@ -16,21 +16,21 @@ from rich.logging import RichHandler
 from rich.progress import Progress
 from rich.table import Table
 
-from pipeline import io
-from pipeline.batch import Scorers
 from pipeline.config import CANONICAL_COLUMNS, ConfigError, Params, load_params
-from pipeline.evaluate import evaluate as evaluate_model
+from pipeline.data import files
+from pipeline.data.schema import DataContractError, intake_frame, validate
+from pipeline.data.taxonomy import TaxonomyError
+from pipeline.lifecycle.tracking import RegistryError
+from pipeline.modelling.evaluate import evaluate as evaluate_model
 from pipeline.report.records import ReportError
-from pipeline.schema import DataContractError, intake_frame, validate
-from pipeline.taxonomy import TaxonomyError
-from pipeline.tracking import RegistryError
+from pipeline.serving.batch import Scorers
 
 # Tracebacks never show local variables: they could hold complaint text.
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__, pretty_exceptions_show_locals=False)
 console = Console(stderr=True)
 log = logging.getLogger("complaints")
 
-USER_ERRORS = (ConfigError, DataContractError, io.InputFileError, TaxonomyError, RegistryError, ReportError)
+USER_ERRORS = (ConfigError, DataContractError, files.InputFileError, TaxonomyError, RegistryError, ReportError)
 EXIT_USER_ERROR, EXIT_UNTRUSTED_MODEL = 2, 3
 ParamsOption = typer.Option(Path("params.yaml"), "--params", "-p", help="Params file (see params.yaml).")
 ModelDirOption = typer.Option(None, "--model-dir", help="Folder with model.joblib and model_card.json.")
@@ -52,7 +52,7 @@ def user_errors() -> Iterator[None]:
     """Turn the errors an analyst can fix into a plain message and exit code 2 (nothing is written)."""
     try:
         yield
-    except io.ModelIntegrityError as error:
+    except files.ModelIntegrityError as error:
         console.print(f"[bold red]Refused:[/] {error}")
         raise typer.Exit(EXIT_UNTRUSTED_MODEL) from error
     except USER_ERRORS as error:
@@ -81,11 +81,11 @@ def train(
     track: bool = typer.Option(True, "--track/--no-track", help="Log the runs and register the models in MLflow."),
 ) -> None:
     """Validate, split, train the category and theme models, evaluate on the holdout, save, and track."""
-    from pipeline.workflow import fit_all
+    from pipeline.modelling.training_job import fit_all
 
     with user_errors():
         params = load_params(params_file)
-        taxonomy = io.read_taxonomy(params.themes.taxonomy_file) if params.themes.enabled else None
+        taxonomy = files.read_taxonomy(params.themes.taxonomy_file) if params.themes.enabled else None
         if prepared_dir is not None:
             data_file = prepared_dir / PREPARED_TRAIN
             validated, prepared = _read_prepared(prepared_dir, params)
@@ -115,7 +115,7 @@ PREPARED_TRAIN, PREPARED_HOLDOUT, PREPARED_SUMMARY = "train.csv", "holdout.csv",
 
 def _validate_training_file(data_file: Path, params: Params):
     return validate(
-        io.read_table(data_file, params.data.sheet),
+        files.read_table(data_file, params.data.sheet),
         params.data,
         params.labels,
         purpose="train",
@@ -133,7 +133,7 @@ def prepare_split(
 ) -> None:
     """Validate and split the training data once (the first stage of dvc.yaml): train.csv, holdout.csv,
     the rows not used and a summary. `complaints train --prepared FOLDER` trains on exactly this split."""
-    from pipeline.prepare import prepare as split
+    from pipeline.data.prepare import prepare as split
 
     with user_errors():
         params = load_params(params_file)
@@ -142,10 +142,10 @@ def prepare_split(
         prepared = split(validated.frame, params.prepare, min_train_rows=params.train.calibration_folds)
     columns = ["source_row", *CANONICAL_COLUMNS]
     written = [
-        io.write_table(prepared.train[columns], out / PREPARED_TRAIN),
-        io.write_table(prepared.holdout[columns], out / PREPARED_HOLDOUT),
-        io.write_table(_data_issues(validated.rejected, prepared.excluded), out / "data_issues.csv"),
-        io.write_json({"file": data_file.name, **validated.summary(), **prepared.summary()}, out / PREPARED_SUMMARY),
+        files.write_table(prepared.train[columns], out / PREPARED_TRAIN),
+        files.write_table(prepared.holdout[columns], out / PREPARED_HOLDOUT),
+        files.write_table(_data_issues(validated.rejected, prepared.excluded), out / "data_issues.csv"),
+        files.write_json({"file": data_file.name, **validated.summary(), **prepared.summary()}, out / PREPARED_SUMMARY),
     ]
     console.print(
         f"{validated.rows_in} rows in: {len(prepared.train)} to train on, {len(prepared.holdout)} held out "
@@ -157,9 +157,9 @@ def prepare_split(
 def _read_labelled(path: Path, params: Params):
     """Labelled records from an export (params' column names), or from `complaints prepare` (ours),
     keeping the prepared file's original row numbers."""
-    from pipeline.schema import SOURCE_ROW
+    from pipeline.data.schema import SOURCE_ROW
 
-    raw = io.read_table(path, params.data.sheet)
+    raw = files.read_table(path, params.data.sheet)
     if SOURCE_ROW not in raw.columns:
         return validate(raw, params.data, params.labels, purpose="train")
     identity = replace(params.data, columns={c: c for c in raw.columns if c in CANONICAL_COLUMNS})
@@ -171,20 +171,20 @@ def _read_labelled(path: Path, params: Params):
 
 def _read_prepared(folder: Path, params: Params):
     """The split `complaints prepare` wrote: (validated rows, Prepared)."""
-    from pipeline.prepare import Prepared
-    from pipeline.schema import Validated
+    from pipeline.data.prepare import Prepared
+    from pipeline.data.schema import Validated
 
     summary_file = folder / PREPARED_SUMMARY
     if not summary_file.is_file():
-        raise io.InputFileError(
+        raise files.InputFileError(
             f"{folder} holds no prepared split ({PREPARED_SUMMARY} is missing): run complaints prepare."
         )
-    summary = io.read_json(summary_file)
+    summary = files.read_json(summary_file)
     train_rows, holdout_rows = (
         _read_labelled(folder / PREPARED_TRAIN, params),
         _read_labelled(folder / PREPARED_HOLDOUT, params),
     )
-    issues = io.read_table(folder / "data_issues.csv") if (folder / "data_issues.csv").is_file() else pd.DataFrame()
+    issues = files.read_table(folder / "data_issues.csv") if (folder / "data_issues.csv").is_file() else pd.DataFrame()
     validated = Validated(
         frame=pd.concat([train_rows.frame, holdout_rows.frame], ignore_index=True),
         rejected=pd.concat([train_rows.rejected, holdout_rows.rejected, issues], ignore_index=True),
@@ -206,38 +206,38 @@ def _write_training_outputs(
 
     ``history``: the earlier years' files of a retrain, named with their hashes in the card too.
     """
-    from pipeline import card as model_card
-    from pipeline import provenance
+    from pipeline.lifecycle import provenance
+    from pipeline.modelling import card as model_card
 
     prepared = result.prepared
     summary = {
         "file": data_file.name,
-        "file_sha256": io.sha256_of(data_file),
-        **({"history_files": {path.name: io.sha256_of(path) for path in history}} if history else {}),
+        "file_sha256": files.sha256_of(data_file),
+        **({"history_files": {path.name: files.sha256_of(path) for path in history}} if history else {}),
         **validated.summary(),
         **prepared.summary(),
     }
     context = (provenance.library_versions(), provenance.git_commit(), provenance.now_utc())
     benchmark_file = params.evaluate.benchmark_file
-    benchmarks = io.read_json(benchmark_file) if benchmark_file and Path(benchmark_file).is_file() else None
+    benchmarks = files.read_json(benchmark_file) if benchmark_file and Path(benchmark_file).is_file() else None
     issues = _data_issues(validated.rejected, prepared.excluded)
     outputs = {}
     if result.category is not None:
         out, trained, evaluation = Path(params.output.model_dir), result.category.trained, result.category.evaluation
         card = model_card.build_model_card(params, trained, evaluation, prepared, summary, *context, benchmarks)
-        card = io.save_model(trained.model, card, out)
+        card = files.save_model(trained.model, card, out)
         metrics = {"holdout": evaluation.metrics, "cross_validation": trained.cv_metrics}
         outputs["category"] = (
             card,
             {
-                "model": out / io.MODEL_FILE,
-                "card": out / io.CARD_FILE,
-                "card in plain words": io.write_text(model_card.plain_text(card), out / "model_card.md"),
-                "metrics": io.write_json(metrics, out / "metrics.json"),
-                "figure": io.write_figure(
+                "model": out / files.MODEL_FILE,
+                "card": out / files.CARD_FILE,
+                "card in plain words": files.write_text(model_card.plain_text(card), out / "model_card.md"),
+                "metrics": files.write_json(metrics, out / "metrics.json"),
+                "figure": files.write_figure(
                     evaluation.figure(f"Holdout: {prepared.holdout_name}"), out / "confusion_matrix.png"
                 ),
-                "rows not used": io.write_table(issues, out / "data_issues.csv"),
+                "rows not used": files.write_table(issues, out / "data_issues.csv"),
             },
         )
     if result.themes is not None:
@@ -251,16 +251,16 @@ def _write_training_outputs(
         card = model_card.build_theme_card(
             params, themes.trained, themes.holdout_metrics, themes.names, source, summary, *context, benchmarks
         )
-        card = io.save_model(themes.trained.model, card, out)
+        card = files.save_model(themes.trained.model, card, out)
         metrics = {"holdout": themes.holdout_metrics, "cross_validation": themes.trained.cv_metrics}
         outputs["themes"] = (
             card,
             {
-                "theme model": out / io.MODEL_FILE,
-                "theme card": out / io.CARD_FILE,
-                "theme card in plain words": io.write_text(model_card.plain_text(card), out / "model_card.md"),
-                "theme metrics": io.write_json(metrics, out / "metrics.json"),
-                "rows not used": io.write_table(issues, out / "data_issues.csv"),
+                "theme model": out / files.MODEL_FILE,
+                "theme card": out / files.CARD_FILE,
+                "theme card in plain words": files.write_text(model_card.plain_text(card), out / "model_card.md"),
+                "theme metrics": files.write_json(metrics, out / "metrics.json"),
+                "rows not used": files.write_table(issues, out / "data_issues.csv"),
             },
         )
     return outputs
@@ -327,7 +327,7 @@ def _print_training_summary(params: Params, validated, result) -> None:
 
 
 def _registry(params: Params, head: str):
-    from pipeline.tracking import registry_config
+    from pipeline.lifecycle.tracking import registry_config
 
     return registry_config(params, head)
 
@@ -347,8 +347,8 @@ def _track(
     ``champion`` and ``decided`` (from :func:`_decide`) may be passed in when already known.
     Returns the logged run and the decision.
     """
-    from pipeline import tracking
-    from pipeline.retrain import decide
+    from pipeline.lifecycle import tracking
+    from pipeline.lifecycle.retrain import decide
 
     config = _registry(params, head)
     if decided is None:
@@ -383,14 +383,14 @@ def retrain(
 ) -> None:
     """Add a new year to the history, train a challenger, compare it with the champion on the new year,
     and promote it only if it is better by tracking.promotion_margin."""
-    from pipeline import retrain as stage
-    from pipeline import tracking
-    from pipeline.schema import Validated
-    from pipeline.workflow import fit_all
+    from pipeline.data.schema import Validated
+    from pipeline.lifecycle import retrain as stage
+    from pipeline.lifecycle import tracking
+    from pipeline.modelling.training_job import fit_all
 
     with user_errors():
         params = stage.retrain_params(load_params(params_file))  # split by time: the new year is the holdout
-        taxonomy = io.read_taxonomy(params.themes.taxonomy_file) if params.themes.enabled else None
+        taxonomy = files.read_taxonomy(params.themes.taxonomy_file) if params.themes.enabled else None
 
         def read(path: Path) -> Validated:
             try:
@@ -422,13 +422,13 @@ def retrain(
     for title, table in summary.console_tables():
         console.print(_frame_table(title, table))
     stem = f"retrain_{combined.new_year.replace('/', '-')}"
-    files = [
-        io.write_workbook(summary.sheets(), out / f"{stem}.xlsx"),
-        io.write_text(summary.markdown(), out / f"{stem}.md"),
+    written = [
+        files.write_workbook(summary.sheets(), out / f"{stem}.xlsx"),
+        files.write_text(summary.markdown(), out / f"{stem}.md"),
     ]
     for head in heads:
         champion = champions[head]
-        extra = {"new_year": combined.new_year, "retrain_comparison": files[1].name}
+        extra = {"new_year": combined.new_year, "retrain_comparison": written[1].name}
         if champion is not None:
             extra |= {"compared_with_version": champion.version, "compared_with_run_id": champion.run_id}
         card, artefacts = outputs[head]
@@ -437,7 +437,7 @@ def retrain(
             head,
             result,
             card,
-            {**artefacts, "comparison": files[0], "comparison notes": files[1]},
+            {**artefacts, "comparison": written[0], "comparison notes": written[1]},
             champion,
             decided[head],
             extra,
@@ -455,10 +455,10 @@ def retrain(
                     "challenger_run_id": run.run_id,
                     "new_year": combined.new_year,
                 },
-                files,
+                written,
             )
             tracking.tag_run(_registry(params, head), run.run_id, {"champion_evaluation_run_id": evaluation_run})
-    console.print("\n".join(f"Comparison:    {path}" for path in files))
+    console.print("\n".join(f"Comparison:    {path}" for path in written))
 
 
 @app.command()
@@ -473,9 +473,9 @@ def drift(
     params_file: Path = ParamsOption,
 ) -> None:
     """Compare two periods (mix, text, confidence) and recommend whether to retrain."""
-    from pipeline import provenance
-    from pipeline.drift import drift as measure_drift
-    from pipeline.drift import html as drift_page
+    from pipeline.lifecycle import provenance
+    from pipeline.lifecycle.drift import drift as measure_drift
+    from pipeline.lifecycle.drift import html as drift_page
 
     with user_errors():
         params = load_params(params_file)
@@ -483,7 +483,7 @@ def drift(
         new, new_rows = _drift_period(new_file, new_year, params)
         report = measure_drift(old, new, params.drift)
     stem = f"drift_{_slug(new.name)}_vs_{_slug(old.name)}"
-    page = io.write_text(drift_page(report, generated=provenance.now_utc()), out / f"{stem}.html")
+    page = files.write_text(drift_page(report, generated=provenance.now_utc()), out / f"{stem}.html")
     for name, (rows_in, used) in ((old.name, old_rows), (new.name, new_rows)):
         console.print(f"{name}: {rows_in} rows in, {used} compared, {rows_in - used} set aside or in other years.")
     console.print(f"[bold]{report.recommendation}[/]")
@@ -498,10 +498,10 @@ def _slug(name: str) -> str:
 
 def _drift_period(path: Path, year: str | None, params: Params):
     """A file as a drift Period (records, and scores for a scored file); and (rows in, rows used)."""
-    from pipeline.drift import Period
+    from pipeline.lifecycle.drift import Period
     from pipeline.report.records import split_scored_file
 
-    raw = io.read_table(path, params.data.sheet)
+    raw = files.read_table(path, params.data.sheet)
     scored = split_scored_file(raw)
     if scored is not None:  # written by `complaints score`: the model's labels stand in for recorded ones
         records, predictions = scored
@@ -545,11 +545,11 @@ def evaluate(
     out: Path | None = typer.Option(None, "--out", help="Write the metrics here as JSON."),
 ) -> None:
     """Measure a saved model on another labelled file (all rows are used as the test set)."""
-    from pipeline import card as model_card
+    from pipeline.modelling import card as model_card
 
     with user_errors():
         params = load_params(params_file)
-        model, card = io.load_model(model_dir or params.output.model_dir)
+        model, card = files.load_model(model_dir or params.output.model_dir)
         validated = _read_labelled(data, params)
         # Judged at the threshold the model uses when scoring (chosen in training, saved in its card).
         threshold = model_card.suggestion_threshold(card, params.evaluate.suggestion_threshold)
@@ -562,17 +562,17 @@ def evaluate(
         )
     )
     if out:
-        io.write_json(metrics, out)
+        files.write_json(metrics, out)
         console.print(f"Metrics: {out}")
 
 
 def _load_one(params: Params, reference: str) -> tuple[object, dict, str]:
     """(model, card, version label) from a registry address or a model folder."""
-    from pipeline import tracking
+    from pipeline.lifecycle import tracking
 
     if reference.startswith("models:/"):
         return tracking.load_registered(params.tracking, reference)
-    model, card = io.load_model(reference)
+    model, card = files.load_model(reference)
     return model, card, f"{card['model']}@{card['model_sha256'][:12]}"
 
 
@@ -582,8 +582,8 @@ def load_scorers(params: Params, model: str | None, themes_model: str | None) ->
     A theme model named on the command line must load; the default one may be missing (a council
     that has not trained themes yet), and then categories are scored alone, with a warning.
     """
-    from pipeline.score import ThemeScorer
-    from pipeline.taxonomy import ThemeMatcher
+    from pipeline.data.taxonomy import ThemeMatcher
+    from pipeline.serving.score import ThemeScorer
 
     category_model, card, version = _load_one(params, model or params.score.model)
     threshold = card.get("thresholds", {}).get("suggestion_threshold")  # None: Scorers keeps params' own
@@ -592,14 +592,14 @@ def load_scorers(params: Params, model: str | None, themes_model: str | None) ->
         return Scorers(category_model, version, suggestion_threshold=threshold)
     try:
         theme_model, theme_card, theme_version = _load_one(params, reference)
-    except (RegistryError, io.InputFileError) as error:
+    except (RegistryError, files.InputFileError) as error:
         if themes_model:
             raise
         log.warning("No theme model (%s): scoring categories only.", error)
         return Scorers(category_model, version, suggestion_threshold=threshold)
     if "themes" not in theme_card:
-        raise io.InputFileError(f"{reference} holds a category model, not a theme model (--themes-model).")
-    taxonomy = io.read_taxonomy(params.themes.taxonomy_file) if Path(params.themes.taxonomy_file).is_file() else None
+        raise files.InputFileError(f"{reference} holds a category model, not a theme model (--themes-model).")
+    taxonomy = files.read_taxonomy(params.themes.taxonomy_file) if Path(params.themes.taxonomy_file).is_file() else None
     themes = ThemeScorer(
         theme_model,
         tuple(theme["id"] for theme in theme_card["themes"]),
@@ -637,17 +637,17 @@ def score(
 
     Rows that cannot be read go to OUT_rejects.csv with the reason; rows in = rows scored + rows rejected.
     """
-    from pipeline.batch import score_chunks
+    from pipeline.serving.batch import score_chunks
 
     with user_errors():
         params = load_params(params_file)
         scorers = load_scorers(params, model, themes_model)
         params = scorers.params_for(params)  # the threshold chosen in training
         target = Path(out or params.output.scored_file)
-        chunks = io.iter_table(data, params.score.chunk_rows, params.data.sheet)
+        chunks = files.iter_table(data, params.score.chunk_rows, params.data.sheet)
         with (
-            io.TableWriter(target) as scored_out,
-            io.TableWriter(_rejects_path(target)) as rejects_out,
+            files.TableWriter(target) as scored_out,
+            files.TableWriter(_rejects_path(target)) as rejects_out,
             Progress(console=console, transient=True) as bar,
         ):
             task = bar.add_task(f"Scoring {data.name}", total=None)
@@ -664,7 +664,7 @@ def score(
     console.print(_summary_table(f"Scored {data.name}", {k.replace("_", " "): v for k, v in rows.items()}))
     console.print(f"Scored file: {target}\nRejected rows: {_rejects_path(target)}")
     if summary_json:
-        io.write_json(rows, summary_json)
+        files.write_json(rows, summary_json)
 
 
 @app.command()
@@ -677,8 +677,8 @@ def suggest(
     themes_model: str | None = ThemesModelOption,
 ) -> None:
     """Suggest the category (top 3 with probabilities) and themes for one complaint, with the words behind them."""
-    from pipeline.score import score as score_frame
-    from pipeline.score import suggestion as as_suggestion
+    from pipeline.serving.score import score as score_frame
+    from pipeline.serving.score import suggestion as as_suggestion
 
     with user_errors():
         params = load_params(params_file)
@@ -726,7 +726,7 @@ def serve(
 
     import uvicorn
 
-    from pipeline.service import create_app
+    from pipeline.serving.service import create_app
 
     with user_errors():
         params = load_params(params_file)
@@ -757,11 +757,11 @@ def report(
     themes_model: str | None = ThemesModelOption,
 ) -> None:
     """Write the root-cause report for service leads: one self-contained HTML page and an XLSX workbook."""
-    from pipeline import provenance
+    from pipeline.lifecycle import provenance
     from pipeline.report import render, report_records
     from pipeline.report import report as build_report
     from pipeline.report.records import split_scored_file
-    from pipeline.score import score as score_frame
+    from pipeline.serving.score import score as score_frame
 
     with user_errors():
         params = load_params(params_file)
@@ -771,7 +771,7 @@ def report(
             compare_to=compare_to or params.report.compare_to,
             labels=_choice("--labels", labels or params.report.labels, ("recorded", "predicted", "both")),
         )
-        raw = io.read_table(data, params.data.sheet)
+        raw = files.read_table(data, params.data.sheet)
         scored_file = split_scored_file(raw)
         if scored_file is not None:  # written by `complaints score`: our column names, the model's labels
             raw, predictions = scored_file
@@ -799,9 +799,9 @@ def report(
             validated.frame, params.labels, settings, theme_separator=params.themes.separator, predictions=predictions
         )
         taxonomy_file = Path(params.themes.taxonomy_file)
-        names = io.read_taxonomy(taxonomy_file).name_of if params.themes.enabled and taxonomy_file.is_file() else None
+        names = files.read_taxonomy(taxonomy_file).name_of if params.themes.enabled and taxonomy_file.is_file() else None
         theme_ids = {t for ids in records.frame["theme_ids"] for t in ids}
-        published = io.read_yaml(settings.published_file) if settings.published_file else None
+        published = files.read_yaml(settings.published_file) if settings.published_file else None
         with Progress(console=console, transient=True) as bar:
             bar.add_task("Building the report", total=None)
             built = build_report(
@@ -814,8 +814,8 @@ def report(
                 suggestion_threshold=params.evaluate.suggestion_threshold,
             )
     stem = f"complaints_report_{built.year.replace('/', '-')}"
-    page = io.write_text(render.html(built, generated=provenance.now_utc()), out / f"{stem}.html")
-    workbook = io.write_workbook(render.sheets(built), out / f"{stem}.xlsx")
+    page = files.write_text(render.html(built, generated=provenance.now_utc()), out / f"{stem}.html")
+    workbook = files.write_workbook(render.sheets(built), out / f"{stem}.xlsx")
     console.print("\n".join(f"• {line}" for line in built.headlines))
     console.print(f"Report:   {page}\nWorkbook: {workbook}")
 
@@ -827,24 +827,24 @@ def label_issues(
     params_file: Path = ParamsOption,
 ) -> None:
     """List records whose recorded category is probably wrong (confident learning on out-of-fold predictions)."""
-    from pipeline.label_issues import find_label_issues
+    from pipeline.lifecycle.label_issues import find_label_issues
 
     with user_errors():
         params = load_params(params_file)
-        validated = validate(io.read_table(data, params.data.sheet), params.data, params.labels, purpose="train")
+        validated = validate(files.read_table(data, params.data.sheet), params.data, params.labels, purpose="train")
         with Progress(console=console, transient=True) as progress:
             task = progress.add_task("Scoring every record with a model that never saw it", total=None)
             found = find_label_issues(
                 validated.frame, params, lambda done, total: progress.update(task, completed=done, total=total)
             )
-    written = io.write_table(found.issues, out)
+    written = files.write_table(found.issues, out)
     set_aside = pd.concat([validated.rejected, found.set_aside], ignore_index=True)
     console.print(
         f"{validated.rows_in} rows in: {found.rows_checked} checked, {len(set_aside)} set aside. "
         f"{len(found.issues)} records look mislabelled; re-read them before changing anything."
     )
     if len(set_aside):
-        console.print(f"Set aside:    {io.write_table(set_aside, _rejects_path(out))}")
+        console.print(f"Set aside:    {files.write_table(set_aside, _rejects_path(out))}")
     console.print(f"Label issues: {written}")
 
 
@@ -861,21 +861,3 @@ def _choice(option: str, value: str, allowed: tuple[str, ...]) -> str:
     if value not in allowed:
         raise ConfigError(f"{option} is '{value}'; choose one of: {', '.join(allowed)}.")
     return value
-
-
-@app.command("generate-sample")
-def generate_sample(
-    out: Path = typer.Option(Path("data/sample"), "--out", help="Folder for the four CSV files."),
-    seed: int = typer.Option(2015, "--seed", help="Random seed (the bundled files use 2015)."),
-) -> None:
-    """Regenerate the bundled synthetic sample (deterministic for a given seed)."""
-    from pipeline.sample import generate_sample as generate
-
-    sample = generate(seed)
-    for name, frame in (
-        ("complaints", sample.complaints),
-        ("new_complaints", sample.new_complaints),
-        ("generator_truth", sample.truth),
-        ("closed_2015_16", sample.closed_new_year),
-    ):
-        console.print(f"{io.write_table(frame, out / f'{name}.csv')}: {len(frame)} rows")

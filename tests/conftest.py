@@ -9,11 +9,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline import io
 from pipeline.config import Params, load_params
-from pipeline.model import build_category_model, build_theme_model
-from pipeline.schema import validate
-from pipeline.score import ThemeScorer
+from pipeline.data import files
+from pipeline.data.schema import validate
+from pipeline.modelling.model import build_category_model, build_theme_model
+from pipeline.serving.score import ThemeScorer
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
@@ -82,15 +82,15 @@ def good_rows() -> list[dict[str, object]]:
 @pytest.fixture(scope="session")
 def sample_validated(params: Params):
     return validate(
-        io.read_table(REPO / "data/sample/complaints.csv"), params.data, params.labels, purpose="train", need_dates=True
+        files.read_table(REPO / "data/sample/complaints.csv"), params.data, params.labels, purpose="train", need_dates=True
     )
 
 
 @pytest.fixture(scope="session")
 def trained_sample(fast_params: Params, sample_validated):
     """The category model trained on the sample's training years (2014/15 held out)."""
-    from pipeline.prepare import prepare
-    from pipeline.train import train
+    from pipeline.data.prepare import prepare
+    from pipeline.modelling.train import train
 
     prepared = prepare(sample_validated.frame, fast_params.prepare, fast_params.train.calibration_folds)
     return prepared, train(prepared.train, fast_params)
@@ -112,8 +112,8 @@ def theme_params(fast_params: Params) -> Params:
 @pytest.fixture(scope="session")
 def trained_themes(theme_params: Params, trained_sample):
     """The theme model trained on the sample's recorded themes (training years only)."""
-    from pipeline.prepare import prepare_themes
-    from pipeline.train import train_themes
+    from pipeline.data.prepare import prepare_themes
+    from pipeline.modelling.train import train_themes
 
     prepared, _ = trained_sample
     data = prepare_themes(prepared, theme_params.themes)
@@ -211,7 +211,7 @@ def sample_records(params):
     """The bundled sample, read and normalised for the report (recorded labels)."""
     from pipeline.report import report_records
 
-    raw = io.read_table(REPO / "data" / "sample" / "complaints.csv")
+    raw = files.read_table(REPO / "data" / "sample" / "complaints.csv")
     frame = validate(raw, params.data, params.labels, purpose="score").frame
     return report_records(frame, params.labels, params.report)
 
@@ -222,11 +222,11 @@ def sample_report(params, sample_records):
     from pipeline.report import report
 
     settings = dataclasses.replace(params.report, year="2013/14", compare_to="2012/13")
-    taxonomy = io.read_taxonomy(REPO / "themes.yaml")
+    taxonomy = files.read_taxonomy(REPO / "themes.yaml")
     return report(
         sample_records,
         settings,
         params.labels,
         theme_names={theme.id: theme.name for theme in taxonomy.themes},
-        published=io.read_yaml(REPO / params.report.published_file),
+        published=files.read_yaml(REPO / params.report.published_file),
     )

@@ -2,11 +2,11 @@
 
 import pytest
 
-from pipeline import io
 from pipeline.config import load_params
-from pipeline.evaluate import evaluate
-from pipeline.prepare import prepare
-from pipeline.schema import validate
+from pipeline.data import files
+from pipeline.data.prepare import prepare
+from pipeline.data.schema import validate
+from pipeline.modelling.evaluate import evaluate
 from tests.conftest import REPO, needs_shared
 
 pytestmark = [pytest.mark.slow, pytest.mark.shared_data]
@@ -16,7 +16,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.shared_data]
 def cfpb():
     needs_shared("cfpb-sample", "complaints_sample.csv")
     params = load_params(REPO / "configs" / "cfpb.yaml")
-    raw = io.read_table(REPO / params.data.train_file)
+    raw = files.read_table(REPO / params.data.train_file)
     validated = validate(raw, params.data, params.labels, purpose="train")
     return params, validated, prepare(validated.frame, params.prepare, params.train.calibration_folds)
 
@@ -30,7 +30,7 @@ def test_config_reproduces_the_standard_split(cfpb):
 
 
 def test_pipeline_learns_products_with_calibrated_probabilities(cfpb):
-    from pipeline.train import train
+    from pipeline.modelling.train import train
 
     params, _, prepared = cfpb
     trained = train(prepared.train, params)

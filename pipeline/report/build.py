@@ -1,7 +1,7 @@
 """The report stage: records + config -> every table, note and headline of the root-cause report.
 
 Pure: it takes frames and settings and returns a :class:`Report`; rendering to HTML and XLSX is
-:mod:`pipeline.report.render`, and files are written by the CLI through :mod:`pipeline.io`.
+:mod:`pipeline.report.render`, and files are written by the CLI through :mod:`pipeline.data.files`.
 """
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ import numpy as np
 import pandas as pd
 
 from pipeline.config import LabelsConfig, ReportConfig
+from pipeline.data.schema import build_label_lookup, normalise_label
 from pipeline.report import tables
 from pipeline.report.clusters import recurring_issues
 from pipeline.report.records import DECIDED, NOT_RECORDED, ReportError, ReportRecords, year_label
 from pipeline.report.timeliness import Timeliness, timeliness
-from pipeline.schema import build_label_lookup, normalise_label
 
 EXCLUDED_REASONS = {  # read after a count: "3 duplicates (...)"
     "no_year": "with no financial year (date received empty or not a date)",

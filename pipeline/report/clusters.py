@@ -24,10 +24,10 @@ from sklearn.preprocessing import normalize
 from spacy.lang.en.stop_words import STOP_WORDS
 
 from pipeline.config import ReportConfig
-from pipeline.redact import redact
+from pipeline.language import lowercase_vocabulary, normalise_texts, replace_names
+from pipeline.privacy import redact
 from pipeline.report.records import DECIDED, PARTIAL, UPHELD
 from pipeline.report.stats import benjamini_hochberg, lift, over_representation
-from pipeline.text import lowercase_vocabulary, normalise_texts, replace_names
 
 # A quote never holds a run of four digits (a year, a reference) or two capitalised words in a row
 # written in capitals (a name in capitals, "SARAH JONES"); such sentences are not quoted at all.

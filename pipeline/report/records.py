@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from pipeline.config import OUTCOMES, LabelsConfig, ReportConfig
-from pipeline.schema import SOURCE_ROW, build_label_lookup, normalise_label, set_aside
+from pipeline.data.schema import SOURCE_ROW, build_label_lookup, normalise_label, set_aside
 
 UPHELD, PARTIAL, NOT_UPHELD, NO_FINDING, WITHDRAWN = OUTCOMES
 DECIDED = (UPHELD, PARTIAL, NOT_UPHELD, NO_FINDING)  # the seed's outcome columns

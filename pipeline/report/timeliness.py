@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.report.stats import shift_in_days
-from pipeline.workdays import working_days_between
+from pipeline.report.workdays import working_days_between
 
 WITHIN = "Within timescale"
 

@@ -1,0 +1,149 @@
+"""The themes file: load and check it, and match its seed patterns on lemmatised text.
+
+A pattern is either a phrase (matched on lemmas, ignoring case: "change of social worker" also
+finds "changes of social workers") or a spaCy Matcher token pattern for gaps and alternatives.
+Matching is computed here and returned as values; nothing is written onto the texts.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from spacy.matcher import Matcher, PhraseMatcher
+
+from pipeline.language import blank_english
+
+THEME_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+class TaxonomyError(ValueError):
+    """The themes file cannot be used; the message names the theme and the problem."""
+
+
+@dataclass(frozen=True)
+class Theme:
+    id: str
+    name: str
+    definition: str
+    patterns: tuple[str | tuple[Mapping[str, Any], ...], ...] = ()
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    version: str
+    themes: tuple[Theme, ...]
+    source: str = field(default="", compare=False)
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        return tuple(theme.id for theme in self.themes)
+
+    def name_of(self, theme_id: str) -> str:
+        return next((theme.name for theme in self.themes if theme.id == theme_id), theme_id)
+
+
+def _freeze(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(key): _freeze(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_freeze(item) for item in value]
+    return value
+
+
+def taxonomy_from_dict(raw: Mapping[str, Any], source: str = "<dict>") -> Taxonomy:
+    """Check a parsed themes file and build a :class:`Taxonomy`; patterns are compiled to prove them."""
+    if not isinstance(raw, Mapping) or not isinstance(raw.get("themes"), list) or not raw["themes"]:
+        raise TaxonomyError(f"{source}: expected 'version:' and a non-empty list under 'themes:'.")
+    if "version" not in raw:
+        raise TaxonomyError(f"{source}: add a 'version:' line, so models and reports can say which list they used.")
+    themes, seen = [], set()
+    for position, entry in enumerate(raw["themes"], start=1):
+        where = f"{source}, theme {position}"
+        if not isinstance(entry, Mapping):
+            raise TaxonomyError(f"{where}: each theme needs id, name, definition and patterns.")
+        missing = [key for key in ("id", "name", "definition") if not str(entry.get(key) or "").strip()]
+        if missing:
+            raise TaxonomyError(f"{where}: missing {', '.join(missing)}.")
+        unknown = sorted(set(entry) - {"id", "name", "definition", "patterns"})
+        if unknown:
+            raise TaxonomyError(f"{where} ('{entry['id']}'): unknown key(s) {', '.join(unknown)}.")
+        theme_id = str(entry["id"])
+        if not THEME_ID.match(theme_id):
+            raise TaxonomyError(f"{where}: id '{theme_id}' must be lower case letters, digits and underscores.")
+        if theme_id in seen:
+            raise TaxonomyError(f"{where}: duplicate id '{theme_id}'; each theme needs its own id.")
+        seen.add(theme_id)
+        patterns = []
+        for pattern in entry.get("patterns") or []:
+            if isinstance(pattern, str) and pattern.strip():
+                patterns.append(pattern.strip().lower())
+            elif isinstance(pattern, list) and pattern and all(isinstance(token, Mapping) for token in pattern):
+                patterns.append(tuple(_freeze(token) for token in pattern))
+            else:
+                raise TaxonomyError(
+                    f"{where} ('{theme_id}'): pattern {pattern!r} is neither a phrase nor a list of token patterns."
+                )
+        themes.append(Theme(theme_id, str(entry["name"]), str(entry["definition"]), tuple(patterns)))
+    taxonomy = Taxonomy(version=str(raw["version"]), themes=tuple(themes), source=source)
+    ThemeMatcher(taxonomy)  # compiling is the check that every token pattern is valid spaCy
+    return taxonomy
+
+
+def _has_boolean(value: Any) -> bool:
+    if isinstance(value, Mapping):
+        return any(_has_boolean(item) for key, item in value.items() if key not in ("OP",))
+    if isinstance(value, list):
+        return any(isinstance(item, bool) or _has_boolean(item) for item in value)
+    return False
+
+
+class ThemeMatcher:
+    """Seed patterns of a taxonomy compiled for spaCy; ``match`` returns what each text matched."""
+
+    def __init__(self, taxonomy: Taxonomy, batch_size: int = 512):
+        self.taxonomy = taxonomy
+        self.batch_size = batch_size
+        self.nlp = blank_english(lemmatize=True)
+        self.phrases = PhraseMatcher(self.nlp.vocab, attr="LEMMA")
+        self.tokens = Matcher(self.nlp.vocab, validate=True)
+        for theme in taxonomy.themes:
+            phrases = [pattern for pattern in theme.patterns if isinstance(pattern, str)]
+            token_patterns = [[dict(token) for token in p] for p in theme.patterns if not isinstance(p, str)]
+            if phrases:
+                self.phrases.add(theme.id, list(self.nlp.pipe(phrases)))
+            for index, pattern in enumerate(token_patterns):
+                try:
+                    self.tokens.add(theme.id, [pattern])
+                except (ValueError, KeyError) as error:  # spaCy's MatchPatternError is a ValueError
+                    hint = (
+                        " YAML reads a bare no, yes, on or off as true/false: put such words in quotes."
+                        if _has_boolean(pattern)
+                        else ""
+                    )
+                    raise TaxonomyError(
+                        f"{taxonomy.source}: theme '{theme.id}', token pattern {index + 1}: {error}{hint}"
+                    ) from error
+
+    def match(self, texts: Iterable[object]) -> list[dict[str, list[str]]]:
+        """Per text: theme id -> the matched words (in text order, without repeats)."""
+        lowered = ("" if text is None or text != text else str(text).lower() for text in texts)
+        results = []
+        for doc in self.nlp.pipe(lowered, batch_size=self.batch_size, n_process=1):
+            found: dict[str, list[str]] = {}
+            # An empty matcher warns on every call, so only the kinds with patterns are run.
+            matches = [match for matcher in (self.phrases, self.tokens) if len(matcher) for match in matcher(doc)]
+            spans = sorted(matches, key=lambda m: m[1])
+            for match_id, start, end in spans:
+                words = found.setdefault(self.nlp.vocab.strings[match_id], [])
+                text = doc[start:end].text
+                if text not in words:
+                    words.append(text)
+            results.append(found)
+        return results
+
+    def label_matrix(self, texts: Sequence[object]) -> list[set[str]]:
+        """Per text, the set of theme ids whose patterns matched (the weak labels)."""
+        return [set(found) for found in self.match(texts)]

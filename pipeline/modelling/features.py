@@ -1,0 +1,170 @@
+"""The shared text features: normalised text -> TF-IDF word n-grams + character n-grams.
+
+A ColumnTransformer sits in front so the fitted model takes a DataFrame with a ``description``
+column and scores row by row (as MLflow serving and the batch scorer pass it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+from scipy import sparse
+from sklearn.compose import ColumnTransformer
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.pipeline import FeatureUnion
+from sklearn.pipeline import Pipeline as SkPipeline
+
+from pipeline.config import FeaturesConfig, TextConfig
+from pipeline.language import IdentifierMasker, LemmaNormaliser
+from pipeline.modelling.embeddings import ENCODERS, SentenceEmbedder, embedding_columns
+
+TEXT_COLUMN = "description"
+WORD_CACHE_SIZE = 100_000  # distinct words whose n-grams are remembered (up to about 200 MB)
+
+
+class CharWbNgrams:
+    """scikit-learn's ``char_wb`` analyser with the n-grams of each distinct word computed once.
+
+    Character n-grams are taken inside each word padded with spaces, exactly as ``char_wb`` does,
+    so the features are the same; words recur, so caching them makes the slowest part of scoring
+    several times faster. Input is already lower-cased and normalised. The cache is not saved.
+    """
+
+    def __init__(self, ngram_range: tuple[int, int] = (2, 5)):
+        self.ngram_range = tuple(ngram_range)
+        self._cache: dict[str, list[str]] = {}
+
+    def __call__(self, document: str) -> list[str]:
+        grams: list[str] = []
+        for word in document.split():
+            cached = self._cache.get(word)
+            if cached is None:
+                cached = self.word_ngrams(word)
+                if len(self._cache) < WORD_CACHE_SIZE:
+                    self._cache[word] = cached
+            grams.extend(cached)
+        return grams
+
+    def word_ngrams(self, word: str) -> list[str]:
+        """The n-grams of one word, in char_wb order (a word shorter than n counts once, padded)."""
+        padded = f" {word} "
+        low, high = self.ngram_range
+        grams = []
+        for n in range(low, high + 1):
+            if len(padded) <= n:
+                grams.append(padded)
+                break
+            grams.extend(padded[start : start + n] for start in range(len(padded) - n + 1))
+        return grams
+
+    def __getstate__(self) -> dict:
+        return {"ngram_range": self.ngram_range}
+
+    def __setstate__(self, state: dict) -> None:
+        self.ngram_range = tuple(state["ngram_range"])
+        self._cache = {}
+
+
+def ngram_columns(word: str, analyzer: CharWbNgrams, vocabulary: dict[str, int]) -> np.ndarray:
+    """Vocabulary columns of one word's character n-grams, in order, repeats kept."""
+    return np.array([vocabulary[gram] for gram in analyzer.word_ngrams(word) if gram in vocabulary], dtype=np.int64)
+
+
+class CharTfidfVectorizer(TfidfVectorizer):
+    """TF-IDF over :class:`CharWbNgrams`, counting each text through its words' cached columns.
+
+    Fitting is scikit-learn's. ``transform`` gives the same matrix as scikit-learn's, but looks up
+    each distinct word's n-gram columns once and counts a whole batch in one sparse construction,
+    instead of a dictionary lookup per n-gram: the n-grams are the bulk of scoring time otherwise.
+    """
+
+    def transform(self, raw_documents: Iterable[str]) -> sparse.csr_matrix:
+        if isinstance(raw_documents, str):
+            raise ValueError("Iterable over raw text documents expected, string object received.")
+        vocabulary = self.vocabulary_
+        cache = self.__dict__.setdefault("_word_columns", {})
+        columns, word_rows = [], []
+        documents = list(raw_documents)
+        for row, document in enumerate(documents):
+            for word in document.split():
+                found = cache.get(word)
+                if found is None:
+                    found = ngram_columns(word, self.analyzer, vocabulary)
+                    if len(cache) < WORD_CACHE_SIZE:
+                        cache[word] = found
+                columns.append(found)
+                word_rows.append(row)
+        lengths = np.fromiter((len(found) for found in columns), dtype=np.int64, count=len(columns))
+        rows = np.repeat(np.asarray(word_rows, dtype=np.int64), lengths)
+        cols = np.concatenate(columns) if columns else np.zeros(0, dtype=np.int64)
+        counts = sparse.csr_matrix(
+            (np.ones(len(cols), dtype=self.dtype), (rows, cols)),
+            shape=(len(documents), len(vocabulary)),
+            dtype=self.dtype,
+        )  # duplicates (an n-gram seen twice) are summed: counts
+        counts.sort_indices()
+        return self._tfidf.transform(counts, copy=False)
+
+    def __getstate__(self) -> dict:
+        state = super().__getstate__()
+        state.pop("_word_columns", None)
+        return state
+
+
+def build_text_features(features: FeaturesConfig, text: TextConfig, normalise: bool = True) -> ColumnTransformer:
+    """Unfitted transformer: DataFrame[description] -> sparse TF-IDF matrix (then embeddings, if switched on).
+
+    ``normalise=False`` expects text already masked and passed through :func:`pipeline.language.normalise_texts`
+    (training does that once, not once per cross-validation fit); saved models always normalise.
+    """
+    vectorisers = FeatureUnion(
+        [
+            (
+                "word",
+                TfidfVectorizer(
+                    ngram_range=features.word_ngram_range,
+                    min_df=features.word_min_df,
+                    sublinear_tf=features.sublinear_tf,
+                    token_pattern=r"(?u)\b\w+\b",
+                    dtype=np.float32,
+                ),
+            ),
+            (
+                "char",
+                CharTfidfVectorizer(
+                    analyzer=CharWbNgrams(features.char_ngram_range),
+                    min_df=features.char_min_df,
+                    max_features=features.char_max_features,
+                    sublinear_tf=features.sublinear_tf,
+                    dtype=np.float32,
+                ),
+            ),
+        ]
+    )
+    steps = [("tfidf", vectorisers)]
+    if normalise:
+        steps = [
+            ("mask", IdentifierMasker(text.mask_identifiers, text.mask_names)),
+            ("normalise", LemmaNormaliser(text.lemmatize, text.batch_size)),
+        ] + steps
+    blocks = [("text", SkPipeline(steps), TEXT_COLUMN)]
+    if features.embeddings != "none":
+        blocks.append(_embedding_block(features, text, normalise))
+    # sparse_threshold=1: always keep the matrix sparse, however dense a small batch happens to be.
+    return ColumnTransformer(blocks, remainder="drop", sparse_threshold=1.0)
+
+
+def _embedding_block(features: FeaturesConfig, text: TextConfig, normalise: bool) -> tuple:
+    """Sentence embeddings of the masked (not lemmatised) text, after the TF-IDF columns.
+
+    On the pre-normalised path training has already embedded every row once (the columns named by
+    :func:`pipeline.modelling.embeddings.embedding_columns`); they pass straight through.
+    """
+    if not normalise:
+        return ("embedding", "passthrough", embedding_columns(ENCODERS[features.embeddings]))
+    steps = [
+        ("mask", IdentifierMasker(text.mask_identifiers, text.mask_names)),
+        ("embed", SentenceEmbedder(features.embeddings, features.embedding_weight)),
+    ]
+    return ("embedding", SkPipeline(steps), TEXT_COLUMN)

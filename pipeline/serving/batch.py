@@ -1,0 +1,113 @@
+"""Score a file of any size a chunk at a time; every input row ends up scored or rejected with a reason.
+
+The caller supplies the chunks (from :func:`pipeline.data.files.iter_table`) and where scored and rejected
+rows go, so this module reads and writes nothing itself; memory holds one chunk at a time.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import pandas as pd
+
+from pipeline.config import Params
+from pipeline.data.files import Chunk
+from pipeline.data.schema import SOURCE_ROW, validate
+from pipeline.serving.score import ThemeScorer, score
+
+REJECT_COLUMNS = (SOURCE_ROW, "reason")
+
+
+@dataclass(frozen=True)
+class Scorers:
+    """The loaded models: category (required) and themes (optional), with the version stamped on rows."""
+
+    model: Any
+    version: str
+    themes: ThemeScorer | None = None
+    suggestion_threshold: float | None = None  # the one chosen in training (model card); None: the params'
+
+    def params_for(self, params: Params) -> Params:
+        """``params`` with this model's suggestion threshold, so "needs review" means what training measured."""
+        if self.suggestion_threshold is None:
+            return params
+        evaluate = dataclasses.replace(params.evaluate, suggestion_threshold=self.suggestion_threshold)
+        return dataclasses.replace(params, evaluate=evaluate)
+
+
+@dataclass(frozen=True)
+class BatchSummary:
+    """What happened to a file: rows in = rows scored + rows rejected, and how many need a person."""
+
+    rows_in: int
+    rows_scored: int
+    rows_rejected: int
+    needs_review: int
+    suggested_with_confidence: int
+    with_a_theme: int | None
+    seconds: float
+    model_version: str
+    themes_model_version: str | None
+
+    @property
+    def rows_per_second(self) -> float:
+        """Rows scored per second of wall time."""
+        return self.rows_scored / self.seconds if self.seconds else 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        """The summary as printed and as written by --summary-json."""
+        return asdict(self) | {"rows_per_second": round(self.rows_per_second, 1)}
+
+
+def score_chunks(
+    chunks: Iterable[Chunk],
+    scorers: Scorers,
+    params: Params,
+    write_scored: Callable[[pd.DataFrame], None],
+    write_rejected: Callable[[pd.DataFrame], None],
+    explain: bool = True,
+    progress: Callable[[int], None] | None = None,
+) -> BatchSummary:
+    """Validate and score each chunk, hand its scored and rejected rows on, and count everything.
+
+    ``progress(rows)`` is called after each chunk with the rows it held.
+    """
+    started = time.perf_counter()
+    rows_in = scored_rows = rejected_rows = review = themed = chunks_seen = 0
+    for chunk in chunks:
+        chunks_seen += 1
+        validated = validate(chunk.frame, params.data, params.labels, purpose="score", source_rows=chunk.source_rows)
+        scored = score(scorers.model, validated.frame, params, scorers.version, scorers.themes, explain)
+        rejected = pd.concat(
+            [chunk.unreadable.loc[:, list(REJECT_COLUMNS)], validated.rejected.loc[:, list(REJECT_COLUMNS)]],
+            ignore_index=True,
+        ).sort_values(SOURCE_ROW, ignore_index=True)
+        write_scored(scored)
+        write_rejected(rejected)
+        rows_in += len(chunk.frame) + len(chunk.unreadable)
+        scored_rows += len(scored)
+        rejected_rows += len(rejected)
+        review += int(scored["needs_review"].sum())
+        themed += int((scored["themes"] != "").sum()) if "themes" in scored else 0
+        if progress:
+            progress(len(chunk.frame) + len(chunk.unreadable))
+    if not chunks_seen:  # a file with a header and no rows: still write the columns, so the output reads back
+        empty = pd.DataFrame({params.data.columns["description"]: pd.Series(dtype="string")})
+        frame = validate(empty, params.data, params.labels, purpose="score").frame
+        write_scored(score(scorers.model, frame, params, scorers.version, scorers.themes, explain))
+        write_rejected(pd.DataFrame({column: pd.Series(dtype="object") for column in REJECT_COLUMNS}))
+    return BatchSummary(
+        rows_in=rows_in,
+        rows_scored=scored_rows,
+        rows_rejected=rejected_rows,
+        needs_review=review,
+        suggested_with_confidence=scored_rows - review,
+        with_a_theme=themed if scorers.themes is not None else None,
+        seconds=round(time.perf_counter() - started, 3),
+        model_version=scorers.version,
+        themes_model_version=scorers.themes.version if scorers.themes is not None else None,
+    )

@@ -1,0 +1,40 @@
+"""MLflow: a run with params, metrics, artefacts and a registered model that loads back through skops."""
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from pipeline.lifecycle import tracking
+
+pytestmark = pytest.mark.slow
+
+
+def test_logged_model_round_trips_and_aliases_move(tmp_path: Path, monkeypatch, trained_sample, params):
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlruns.db'}")
+    monkeypatch.chdir(tmp_path)
+    _, trained = trained_sample
+    artefact = tmp_path / "note.txt"
+    artefact.write_text("hello")
+    assert tracking.load_alias(params.tracking) is None
+
+    run = tracking.log_training_run(
+        params.tracking,
+        trained.model,
+        {"train": {"C": 0.3}},
+        {"acc": 0.5},
+        {"note": artefact},
+        tags={"purpose": "test"},
+    )
+    tracking.set_alias(params.tracking, run.model_version, tracking.CHAMPION, run.run_id, "first")
+    loaded, version, tags = tracking.load_alias(params.tracking)
+    assert tags["purpose"] == "test"
+    assert version == run.model_version == "1"
+    texts = pd.DataFrame({"description": ["The taxi to contact never came.", "The worker was rude."]})
+    assert (loaded.predict_proba(texts) == trained.model.predict_proba(texts)).all()
+
+    import mlflow
+
+    logged = mlflow.get_run(run.run_id)
+    assert logged.data.params["train.C"] == "0.3" and logged.data.metrics["acc"] == 0.5
+    assert logged.data.tags["registry.alias"] == "champion"

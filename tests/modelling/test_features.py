@@ -1,0 +1,50 @@
+import numpy as np
+import pandas as pd
+
+from pipeline.language import IdentifierMasker, normalise_texts
+from pipeline.modelling.features import build_text_features
+
+TEXTS = pd.DataFrame(
+    {
+        "description": [
+            "Transport to contact was not arranged.",
+            "The social worker was rude to me.",
+            "Transport was late again.",
+            "The worker was rude on the phone.",
+        ],
+        "team": ["Looked After Children", "Family Support", "Fostering", "Adoption"],
+    }
+)
+
+
+def test_only_the_description_column_becomes_features(params):
+    features = build_text_features(params.features, params.text).fit(TEXTS)
+    other_team = TEXTS.assign(team="Leaving Care")
+    assert (features.transform(TEXTS) != features.transform(other_team)).nnz == 0
+
+
+def test_pre_normalised_path_gives_the_same_features(params):
+    full = build_text_features(params.features, params.text).fit_transform(TEXTS)
+    masked = IdentifierMasker(params.text.mask_identifiers, params.text.mask_names).fit_transform(TEXTS["description"])
+    pre = pd.DataFrame({"description": normalise_texts(masked, params.text.lemmatize)})
+    fast = build_text_features(params.features, params.text, normalise=False).fit_transform(pre)
+    assert (full != fast).nnz == 0
+
+
+def test_cached_char_counting_equals_scikit_learns():
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from pipeline.modelling.features import CharTfidfVectorizer, CharWbNgrams
+
+    texts = ["transport to contact be late", "late late late", "", "a b aaaa", "social worker be rude to i"]
+    ours = CharTfidfVectorizer(analyzer=CharWbNgrams((2, 5)), min_df=1, sublinear_tf=True, dtype=np.float32)
+    reference = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=1, sublinear_tf=True, dtype=np.float32)
+    ours.fit(texts[:2] + texts[3:])
+    reference.fit(texts[:2] + texts[3:])
+    assert ours.vocabulary_ == reference.vocabulary_
+    unseen = [*texts, "contact zzz transport", "zzz"]
+    expected = reference.transform(unseen)
+    for _ in range(2):  # the second pass reads the word cache
+        got = ours.transform(unseen)
+        assert got.dtype == expected.dtype and got.shape == expected.shape
+        np.testing.assert_allclose(got.toarray(), expected.toarray(), rtol=1e-6)

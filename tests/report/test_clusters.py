@@ -1,0 +1,119 @@
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pipeline.language import lowercase_vocabulary
+from pipeline.report.clusters import recurring_issues, split_sentences
+from pipeline.report.records import report_records
+from tests.conftest import complaint_records
+
+FILLER = [
+    "The social worker did not return my calls for weeks.",
+    "Nobody told me the meeting had been moved.",
+    "The assessment was finished late and full of mistakes.",
+    "The worker was rude to my partner during the visit.",
+    "I want an apology and a clear plan for the family.",
+    "The support that was agreed at the meeting never started.",
+]
+TRANSPORT = [  # every variant names the child, so every quote of the issue shows the redaction
+    "Transport to contact for Tyler was not arranged again this month.",
+    "Transport to contact has still not been arranged for Tyler after six weeks.",
+    "Nobody arranged transport to contact so Tyler missed the visit.",
+]
+IDENTIFIERS = {  # each kind, inside a sentence that would otherwise be quoted
+    "email": "Transport to contact was not arranged, write to jo.bloggs@example.com about it.",
+    "phone": "Transport to contact was not arranged, ring 07700 900123 about it.",
+    "postcode": "Transport to contact from EB3 8QC was not arranged again.",
+    "address": "Transport to contact from 14 Elm Road was not arranged again.",
+    "dob": "Transport to contact for a child born 04/08/2007 was not arranged.",
+    "case_ref": "Transport to contact was not arranged, case reference CS-123456.",
+}
+
+
+def _rows(rng, team, count, extra=()):
+    rows = []
+    for n in range(count):
+        sentences = list(rng.choice(FILLER, size=3, replace=False))
+        for pool in extra:
+            sentences.insert(int(rng.integers(0, 3)), pool[n % len(pool)])
+        rows.append({"team": team, "description": " ".join(sentences), "outcome": "Upheld" if n % 2 else "Not Upheld"})
+    return rows
+
+
+@pytest.fixture(scope="module")
+def issues(params):
+    rng = np.random.default_rng(3)
+    rows = _rows(rng, "Looked After Children", 12, extra=[TRANSPORT])
+    rows += _rows(rng, "Looked After Children", 6, extra=[list(IDENTIFIERS.values())])
+    rows += _rows(rng, "Family Support", 30) + _rows(rng, "Referral & Assessment", 20)
+    rows += _rows(rng, "Fostering", 3, extra=[["The passport application for the child was delayed again."]])
+    records = report_records(complaint_records(rows, params), params.labels, params.report).frame
+    return recurring_issues(records, "2013/14", dataclasses.replace(params.report, min_cell=5, max_clusters=8))
+
+
+def test_a_planted_recurring_issue_surfaces_in_its_team_first(issues):
+    team = issues[issues["Team"] == "Looked After Children"]
+    top = team.iloc[0]
+    assert "transport to contact" in top["Issue"]
+    assert top["Complaints"] >= 12 and top["Lift"] > 5 and bool(top["Over-represented"])
+    assert top["Upheld or partially upheld"] == pytest.approx(0.5, abs=0.1)
+    assert all("ransport to contact" in top[f"Example {n}"] for n in (1, 2))
+    assert all("[NAME]" in top[f"Example {n}"] and "Tyler" not in top[f"Example {n}"] for n in (1, 2))
+
+
+def test_quotes_are_redacted_and_sentences_with_identifiers_are_never_quoted(issues):
+    quotes = " ".join(issues[[c for c in issues.columns if c.startswith("Example")]].fillna("").to_numpy().ravel())
+    assert "Tyler" not in quotes
+    for fragment in ("jo.bloggs", "07700", "EB3", "Elm Road", "2007", "CS-123456"):
+        assert fragment not in quotes
+
+
+def test_no_issue_or_quote_comes_from_a_small_cell(issues):
+    assert (issues["Complaints"] >= 5).all()
+    assert "Fostering" not in set(issues["Team"])  # its passport issue has 3 complaints
+    assert not issues["Issue"].str.contains("passport").any()
+
+
+def test_split_sentences_drops_short_and_identifying_sentences():
+    sentences = split_sentences(
+        pd.Series(["Too short. Kai was not told about the move! Ring me on 07700 900123 today."]),
+        lowercase_vocabulary(["was not told about the move"]),
+    )
+    assert sentences.redacted == ["[NAME] was not told about the move!"]
+    assert sentences.complaint.tolist() == [0]
+
+
+def test_a_name_once_typed_in_lower_case_is_still_redacted():
+    texts = ["Tyler missed contact again."] + ["Please tell tyler about the visit today."] * 2
+    assert "tyler" in lowercase_vocabulary(texts)  # the model's masker: any lower-case use makes a word
+    for_quotes = lowercase_vocabulary(texts, min_texts=3)  # quotes ask for three texts, so a typo is not enough
+    assert "tyler" not in for_quotes and "visit" not in for_quotes
+    assert split_sentences(pd.Series(texts[:1]), for_quotes).redacted == ["[NAME] missed contact again."]
+
+
+def test_sentences_with_years_references_or_names_in_capitals_are_never_quoted():
+    sentences = split_sentences(
+        pd.Series(
+            [
+                "She was taken into care in 2012 by the team. SARAH JONES was never told about the move. "
+                "Our reference is 88123 for the file. Her date of birth is 2007-08-04 as recorded. "
+                "We live on Acacia Avenue near the school. The social worker never called back."
+            ]
+        ),
+        lowercase_vocabulary(["the social worker never called back"]),
+    )
+    assert sentences.redacted == ["The social worker never called back."]
+
+
+def test_an_issue_raised_by_few_complaints_of_a_large_team_is_not_shown(params):
+    rng = np.random.default_rng(5)
+    rows = _rows(rng, "Family Support", 40, extra=[["The passport application for the child was delayed again."]])
+    rows = rows[:4] + _rows(rng, "Family Support", 36)  # only 4 of its 40 complaints raise the passport
+    rows += _rows(rng, "Fostering", 30)
+    records = report_records(complaint_records(rows, params), params.labels, params.report).frame
+    found = recurring_issues(records, "2013/14", dataclasses.replace(params.report, min_cell=5, max_clusters=6))
+    assert (found["Team"] == "Family Support").any()
+    text = " ".join(found.drop(columns=["Team"]).fillna("").astype(str).to_numpy().ravel())
+    assert "passport" not in text

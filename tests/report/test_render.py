@@ -1,0 +1,91 @@
+"""The report as a page and a workbook: self-contained, escaped, real charts, opens in Chromium and openpyxl."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import shutil
+
+import openpyxl
+import pytest
+
+from pipeline.data import files
+from pipeline.report import render, report, report_records
+from tests.conftest import REPO, complaint_records
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(scope="module")
+def page(sample_report) -> str:
+    return render.html(sample_report, generated="2026-11-29")
+
+
+def test_the_page_is_self_contained(page):
+    assert not re.search(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//""", page)
+    assert "<script" not in page and "<link" not in page and "@import" not in page
+
+
+def test_charts_are_real_svg_charts(page):
+    charts = re.findall(r"<svg.*?</svg>", page, flags=re.S)
+    titles = [re.search(r"<title>(.*?)</title>", chart).group(1) for chart in charts]
+    assert titles[0] == "Complaints by category, 2013/14"
+    bars = charts[0]
+    assert bars.count("<rect") >= 20 and "Delay/Failed Service, 2013/14: 47" in bars  # one bar per category and year
+    heat = charts[1]
+    assert titles[1].startswith("Themes by team") and 'stroke-width="3"' in heat  # flagged cells
+    assert all("<polyline" in chart for chart in charts[2:4]) and len(charts) == 4
+
+
+def test_small_cells_are_marked_and_headlines_lead(page):
+    assert 'class="small"' in page and "*</span>" in page
+    assert page.index("At a glance") < page.index("1. Complaints by category")
+    assert "transport to contact" in page
+
+
+def test_text_from_the_data_is_escaped(params):
+    rows = [{"team": "<script>alert(1)</script>", "themes": "delay"}] * 6 + [{"team": "Fostering"}] * 6
+    records = report_records(complaint_records(rows, params), params.labels, params.report)
+    built = report(records, dataclasses.replace(params.report, change_date=None), params.labels)
+    html = render.html(built)
+    assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_the_workbook_opens_with_one_sheet_per_table(sample_report, tmp_path):
+    path = files.write_workbook(render.sheets(sample_report), tmp_path / "report.xlsx")
+    workbook = openpyxl.load_workbook(path, read_only=True)
+    names = workbook.sheetnames
+    assert names[:3] == ["Summary", "Categories", "Delay-Failed Service by team"]
+    assert {"Themes by team", "Recurring issues", "Trends", "Before and after", "Notes", "Excluded rows"} <= set(names)
+    assert all(len(name) <= 31 for name in names)
+    rows = list(workbook["Categories"].iter_rows(values_only=True))
+    assert rows[0] == ("Category", "2013/14", "2012/13") and ("Delay/Failed Service", 47, 27) in rows
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(CHROMIUM is None, reason="needs Chromium (apt-get install chromium)")
+def test_the_page_renders_in_chromium_without_errors(page, tmp_path):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    artefacts = REPO / "test-artifacts"
+    artefacts.mkdir(exist_ok=True)
+    html_file = tmp_path / "report.html"
+    html_file.write_text(page, encoding="utf-8")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        try:
+            tab = browser.new_page(viewport={"width": 1200, "height": 900})
+            problems: list[str] = []
+            tab.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+            tab.on("pageerror", lambda error: problems.append(str(error)))
+            tab.on("requestfailed", lambda request: problems.append(request.url))
+            tab.goto(html_file.as_uri())
+            boxes = [svg.bounding_box() for svg in tab.query_selector_all("svg")]
+            tab.screenshot(path=str(artefacts / "report_page.png"), full_page=True)
+            tab.emulate_media(media="print")
+            tab.pdf(path=str(artefacts / "report_page.pdf"), format="A4")
+        finally:
+            browser.close()
+    assert problems == []
+    assert len(boxes) == 4 and all(box and box["width"] > 300 and box["height"] > 100 for box in boxes)
+    assert (artefacts / "report_page.png").stat().st_size > 50_000
+    assert (artefacts / "report_page.pdf").read_bytes().count(b"/Type /Page") >= 3

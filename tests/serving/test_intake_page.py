@@ -1,0 +1,76 @@
+"""The intake page in a real browser: paste a complaint, see suggestions (headless Chromium via Playwright).
+
+Chromium comes from Debian's ``chromium`` package (``.ci/run`` installs it when missing); Playwright
+drives it and downloads nothing. The screenshot is kept in ``test-artifacts/``.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from pipeline.serving.batch import Scorers
+from pipeline.serving.service import create_app
+from tests.conftest import REPO
+
+pytestmark = pytest.mark.slow
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+TEXT = "The social worker was rude and shouted at my son on the phone, and the visit was late."
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server_url(tiny_category_model, tiny_theme_scorer, tiny_params):
+    app = create_app(Scorers(tiny_category_model, "category v1", tiny_theme_scorer), tiny_params)
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}/"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="needs Chromium (apt-get install chromium)")
+def test_a_pasted_complaint_shows_suggestions(server_url):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    artefacts = REPO / "test-artifacts"
+    artefacts.mkdir(exist_ok=True)
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        try:
+            page = browser.new_page()
+            page.goto(server_url)
+            page.fill("#text", TEXT)
+            page.click("#submit")
+            page.wait_for_selector("#result:not([hidden])", timeout=15_000)
+            bars = page.locator("#categories .bar")
+            assert bars.count() == 3
+            assert "Staff Attitude/Conduct" in bars.first.inner_text()
+            assert page.locator("#badge").inner_text() in ("Needs review", "Confident")
+            marked = [text.lower() for text in page.locator("#highlighted mark").all_inner_texts()]
+            assert marked and all(word in TEXT.lower() for word in marked)
+            assert "staff_attitude" in page.locator("#themes").inner_text()
+            page.screenshot(path=str(artefacts / "intake_page.png"), full_page=True)
+
+            page.fill("#text", "   ")
+            page.click("#submit")
+            page.wait_for_selector("#error:not([hidden])", timeout=15_000)
+            assert "empty" in page.locator("#error").inner_text()
+        finally:
+            browser.close()
+    assert Path(artefacts / "intake_page.png").stat().st_size > 10_000

@@ -1,0 +1,100 @@
+"""Scoring keeps every row and its order, flags what needs review, and is the same in chunks."""
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+
+from pipeline.serving.score import score
+
+
+def frame(texts: list[object]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "source_row": range(2, len(texts) + 2),
+            "complaint_ref": [f"R{i}" for i in range(len(texts))],
+            "team": "Family Support",
+            "description": pd.array(texts, dtype="string"),
+        }
+    )
+
+
+TEXTS = [
+    "The visit was late again and the plan is still delayed.",
+    None,
+    "The social worker was rude and shouted at my son on the phone.",
+    "",
+    "late visit",
+    "Zorblax quintessential flibbertigibbet marmalade xylophone.",
+    "They shared my address with my ex partner without consent.",
+]
+
+
+def test_every_row_comes_out_in_order_with_a_review_reason(tiny_params, tiny_category_model):
+    scored = score(tiny_category_model, frame(TEXTS), tiny_params, "v1")
+    assert scored["complaint_ref"].tolist() == [f"R{i}" for i in range(len(TEXTS))]
+    reasons = scored["review_reason"].tolist()
+    assert reasons[1] == reasons[3] == "empty description"
+    assert reasons[4].startswith("very short")
+    assert reasons[5].startswith("text unlike the training complaints (only 0% of its words")
+    assert scored["needs_review"].tolist() == [reason != "" for reason in reasons]
+    assert scored["model_version"].eq("v1").all()
+
+
+def test_low_confidence_needs_review(tiny_params, tiny_category_model):
+    strict = dataclasses.replace(
+        tiny_params, evaluate=dataclasses.replace(tiny_params.evaluate, suggestion_threshold=0.99)
+    )
+    scored = score(tiny_category_model, frame(["The worker was late and rude about my address."]), strict, "v1")
+    assert (
+        scored.loc[0, "review_reason"].startswith("confidence ")
+        and "below the suggestion threshold 0.99" in (scored.loc[0, "review_reason"])
+    )
+
+
+def test_top_three_are_the_models_probabilities_in_order(tiny_params, tiny_category_model):
+    scored = score(tiny_category_model, frame(TEXTS[:1]), tiny_params, "v1", explain=False)
+    expected = tiny_category_model.predict_proba(pd.DataFrame({"description": TEXTS[:1]}))[0]
+    order = np.argsort(-expected)
+    row = scored.iloc[0]
+    assert [row.suggestion_1, row.suggestion_2, row.suggestion_3] == list(tiny_category_model.classes_[order])
+    np.testing.assert_allclose([row.probability_1, row.probability_2, row.probability_3], expected[order], atol=1e-4)
+    assert row.predicted_category == "Delay/Failed Service"
+
+
+def test_explanations_change_nothing_but_add_the_words(tiny_params, tiny_category_model, tiny_theme_scorer):
+    plain = score(tiny_category_model, frame(TEXTS), tiny_params, "v1", themes=tiny_theme_scorer, explain=False)
+    explained = score(tiny_category_model, frame(TEXTS), tiny_params, "v1", themes=tiny_theme_scorer, explain=True)
+    pd.testing.assert_frame_equal(plain, explained[plain.columns])
+    assert {"category_terms", "theme_terms", "theme_patterns"} <= set(explained.columns) - set(plain.columns)
+    assert explained.loc[0, "theme_terms"].startswith("delay: ")
+    assert "late" in explained.loc[0, "category_terms"] or "delayed" in explained.loc[0, "category_terms"]
+
+
+def test_shared_features_give_the_theme_models_own_probabilities(tiny_params, tiny_category_model, tiny_theme_scorer):
+    scored = score(tiny_category_model, frame(TEXTS[:1] + TEXTS[2:3]), tiny_params, "v1", themes=tiny_theme_scorer)
+    own = tiny_theme_scorer.model.predict_proba(pd.DataFrame({"description": [TEXTS[0], TEXTS[2]]}))
+    for row, probabilities in enumerate(own):
+        expected = "; ".join(
+            f"{tiny_theme_scorer.theme_ids[k]}={probabilities[k]:.2f}"
+            for k in np.argsort(-probabilities)
+            if probabilities[k] >= 0.3
+        )
+        assert scored.loc[row, "theme_probabilities"] == expected
+    assert scored.loc[0, "themes"].startswith("delay") and scored.loc[1, "themes"].startswith("staff_attitude")
+
+
+def test_chunks_give_the_same_result_as_one_batch(tiny_params, tiny_category_model, tiny_theme_scorer):
+    whole = score(tiny_category_model, frame(TEXTS), tiny_params, "v1", themes=tiny_theme_scorer)
+    parts = [
+        score(tiny_category_model, frame(TEXTS).iloc[start : start + 3], tiny_params, "v1", themes=tiny_theme_scorer)
+        for start in range(0, len(TEXTS), 3)
+    ]
+    pd.testing.assert_frame_equal(whole, pd.concat(parts, ignore_index=True))
+
+
+def test_score_does_not_mutate_its_input(tiny_params, tiny_category_model):
+    data = frame(TEXTS)
+    before = data.copy()
+    score(tiny_category_model, data, tiny_params, "v1")
+    pd.testing.assert_frame_equal(data, before)
