@@ -50,7 +50,7 @@ def _run(params) -> dict[str, dict[str, object]]:
     started = time.perf_counter()
     trained = train(prepared.train, params)
     seconds = time.perf_counter() - started
-    metrics = evaluate(trained.model, prepared.holdout, params.evaluate).metrics
+    metrics = evaluate(trained, prepared.holdout, params.evaluate).metrics
     return {
         "split": {
             "train_rows": len(prepared.train),

@@ -128,7 +128,7 @@ def main() -> None:
     started = time.perf_counter()
     trained = train_themes(train, train[themes].to_numpy(), themes, params)
     seconds = time.perf_counter() - started
-    ours = evaluate_themes(trained.model, test, truth, trained.thresholds, themes)
+    ours = evaluate_themes(trained, test, truth)
     baseline = multilabel_metrics(truth, predicted.astype(float), np.full(len(themes), 0.5), themes)
 
     print(f"NHS FFT themes, standard split: {len(train)} training rows, {len(test)} test rows, {len(themes)} themes")

@@ -204,8 +204,7 @@ def run_single_label(task: Task, params: Params, quick: bool, variants: dict[str
         trained, seconds = _timed(lambda variant=variant: train(train_rows, variant))
         _, score_seconds = _timed(lambda trained=trained: trained.model.predict_proba(test_rows[["description"]]))
         # At the threshold the model itself will use (chosen on out-of-fold predictions of the training rows).
-        config = dataclasses.replace(variant.evaluate, suggestion_threshold=trained.suggestion_threshold)
-        metrics = evaluate(trained.model, test_rows, config).metrics
+        metrics = evaluate(trained, test_rows, variant.evaluate).metrics
         ours = {key: metrics[key] for key in ("accuracy", "macro_f1", "ece", "selective_accuracy", "coverage")}
         rows.append(_row(name, ours, seconds, len(test_rows), score_seconds))
         rows[-1]["chosen"] = (
@@ -236,7 +235,7 @@ def run_multi_label(task: Task, params: Params, quick: bool, variants: dict[str,
     for name, variant in variants.items():
         trained, seconds = _timed(lambda variant=variant: train_themes(train_rows, targets, themes, variant))
         (probabilities, _), score_seconds = _timed(lambda trained=trained: trained.predict(test_rows))
-        found = evaluate_themes(trained.model, test_rows, truth, trained.thresholds, themes)
+        found = evaluate_themes(trained, test_rows, truth)
         ece = expected_calibration_error(probabilities.ravel(), truth.ravel())
         ours = {"micro_f1": found["micro_f1"], "macro_f1": found["macro_f1"], "ece": ece}
         rows.append(_row(name, ours, seconds, len(test_rows), score_seconds))

@@ -37,7 +37,7 @@ def main() -> None:
     trained = train_themes(prepared.train, theme_matrix(theme_sets(prepared.train["themes"]), ids), ids, params)
     rows = {
         "supervised model (recorded themes)": evaluate_themes(
-            trained.model, prepared.holdout, true_holdout, trained.thresholds, ids
+            trained, prepared.holdout, true_holdout
         )
     }
     matcher = ThemeMatcher(taxonomy)
@@ -52,7 +52,7 @@ def main() -> None:
         prepared.train, weak.train_targets, weak_ids, params, target_recall=params.themes.weak_recall
     )
     rows["weak route (model on pattern labels)"] = evaluate_themes(
-        weak_model.model, prepared.holdout, weak_truth, weak_model.thresholds, weak_ids
+        weak_model, prepared.holdout, weak_truth
     )
     _, predicted = weak_model.predict(prepared.holdout)
     rows["patterns or weak model"] = multilabel_metrics(

@@ -30,11 +30,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pipeline.cli import load_scorers
 from pipeline.config import load_params
 from pipeline.data import files
 from pipeline.data.schema import intake_frame
 from pipeline.serving.batch import score_chunks
+from pipeline.serving.models import load_scorers
 from pipeline.serving.score import score
 
 SENTENCE = re.compile(r"(?<=[.!?])\s+")
@@ -96,7 +96,7 @@ def in_process_latency(params, scorers, texts: list[str]) -> dict:
     for text in texts:
         started = time.perf_counter()
         frame = intake_frame([text], params.data)
-        score(scorers.model, frame, params, scorers.version, scorers.themes)
+        score(scorers, frame, params)
         timings.append(time.perf_counter() - started)
     return percentiles(timings)
 

@@ -84,6 +84,8 @@ class FeaturesConfig:
     # Optional sentence embeddings appended to the TF-IDF features (pip install ".[embeddings]").
     embeddings: str = "none"
     embedding_weight: float = 1.0
+    # The recorded team as a one-hot feature beside the text (the model then takes description and team).
+    team: bool = False
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,9 @@ import pytest
 from pipeline.config import Params, load_params
 from pipeline.data import files
 from pipeline.data.schema import validate
+from pipeline.modelling.contract import LoadedModel
 from pipeline.modelling.model import build_category_model, build_theme_model
-from pipeline.serving.score import ThemeScorer
+from pipeline.serving.score import Scorers
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
@@ -165,13 +166,29 @@ def tiny_category_model(tiny_params, tiny_training_frame):
     )
 
 
+def loaded_category(estimator, threshold: float = 0.6, version: str = "v1") -> LoadedModel:
+    """A fitted category pipeline with the card training would give it (labels, threshold)."""
+    card = {"labels": [str(c) for c in estimator.classes_], "thresholds": {"suggestion_threshold": threshold}}
+    return LoadedModel(estimator, card, version)
+
+
 @pytest.fixture(scope="session")
-def tiny_theme_scorer(tiny_params, tiny_training_frame):
+def tiny_category(tiny_category_model) -> LoadedModel:
+    return loaded_category(tiny_category_model)
+
+
+@pytest.fixture(scope="session")
+def tiny_themes(tiny_params, tiny_training_frame) -> LoadedModel:
     """Two themes trained on the same rows, so they share the category model's text features."""
     targets = np.array([[1, 0]] * 4 + [[0, 1]] * 4 + [[0, 0]] * 4)
     model = build_theme_model(tiny_params, 1.0, "balanced").fit(tiny_training_frame[["description"]], targets)
-    model.named_steps["classifier"].set_thresholds([0.3, 0.3])
-    return ThemeScorer(model, ("delay", "staff_attitude"), "t1")
+    themes = [{"id": "delay", "name": "Delay", "threshold": 0.3}, {"id": "staff_attitude", "name": "Staff attitude", "threshold": 0.3}]
+    return LoadedModel(model, {"themes": themes}, "t1")
+
+
+@pytest.fixture(scope="session")
+def tiny_scorers(tiny_category, tiny_themes) -> Scorers:
+    return Scorers(tiny_category, tiny_themes)
 
 
 def complaint_records(rows: list[dict], params: Params) -> pd.DataFrame:
@@ -219,11 +236,11 @@ def sample_records(params):
 @pytest.fixture(scope="session")
 def sample_report(params, sample_records):
     """The 2013/14 report of the bundled sample against 2012/13, with the seed's published tables."""
-    from pipeline.report import report
+    from pipeline.report import build_report
 
     settings = dataclasses.replace(params.report, year="2013/14", compare_to="2012/13")
     taxonomy = files.read_taxonomy(REPO / "themes.yaml")
-    return report(
+    return build_report(
         sample_records,
         settings,
         params.labels,

@@ -92,6 +92,22 @@ def taxonomy_from_dict(raw: Mapping[str, Any], source: str = "<dict>") -> Taxono
     return taxonomy
 
 
+def taxonomy_to_dict(taxonomy: Taxonomy) -> dict[str, Any]:
+    """The taxonomy as a themes file would hold it (JSON-safe), so a model card can carry it."""
+    return {
+        "version": taxonomy.version,
+        "themes": [
+            {
+                "id": theme.id,
+                "name": theme.name,
+                "definition": theme.definition,
+                "patterns": [p if isinstance(p, str) else [dict(token) for token in p] for p in theme.patterns],
+            }
+            for theme in taxonomy.themes
+        ],
+    }
+
+
 def _has_boolean(value: Any) -> bool:
     if isinstance(value, Mapping):
         return any(_has_boolean(item) for key, item in value.items() if key not in ("OP",))

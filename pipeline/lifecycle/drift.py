@@ -19,6 +19,7 @@ from markupsafe import Markup
 from scipy import stats
 
 from pipeline.config import DriftConfig
+from pipeline.data.inputs import RecordsFile
 from pipeline.data.schema import DataContractError
 from pipeline.privacy import mask
 from pipeline.report.stats import benjamini_hochberg
@@ -37,6 +38,29 @@ class Period:
     records: pd.DataFrame  # description (may be empty for scored files), category, themes, team, outcome
     scores: pd.DataFrame | None = None  # probability, needs_review: one row per record
     theme_separator: str = ";"
+    rows_in: int = 0  # rows of the file it came from (other years and rows set aside included)
+
+
+def period(found: RecordsFile, year: str | None, file_name: str, theme_separator: str = ";") -> Period:
+    """A file's records (only ``year``, when given) as a drift period. A scored file's suggested
+    labels stand in for recorded ones, and its confidence and needs-review flags come along."""
+    frame, scores = found.validated.frame, None
+    if found.scored:
+        predictions = found.predictions
+        frame = frame.assign(
+            category=predictions["predicted_category"].to_numpy(), themes=predictions.get("themes", pd.NA)
+        )
+        scores = predictions[["probability", "needs_review"]].reset_index(drop=True)
+    if year is not None:
+        keep = (frame["financial_year"] == year).fillna(False).to_numpy()
+        if not keep.any():
+            years = ", ".join(sorted(frame["financial_year"].dropna().unique()))
+            raise DataContractError(f"{file_name} has no records in {year}; it holds {years or 'no dated records'}.")
+        frame = frame.loc[keep].reset_index(drop=True)
+        scores = scores.loc[keep].reset_index(drop=True) if scores is not None else None
+    years = sorted(frame["financial_year"].dropna().unique())
+    name = year or (years[0] if len(years) == 1 else file_name)
+    return Period(name, frame, scores, theme_separator, found.rows_in)
 
 
 @dataclass(frozen=True)
@@ -201,7 +225,7 @@ def _score_drift(old: pd.DataFrame | None, new: pd.DataFrame) -> tuple[pd.DataFr
     return pd.DataFrame(rows), bands_table
 
 
-def drift(old: Period, new: Period, config: DriftConfig) -> DriftReport:
+def measure_drift(old: Period, new: Period, config: DriftConfig) -> DriftReport:
     """Compare ``new`` with ``old``. Neither input is changed."""
     for period in (old, new):
         if period.records.empty:

@@ -1,12 +1,21 @@
-"""Model lifecycle decisions: does a new model replace the champion?"""
+"""The one promotion rule: does a new model replace the champion? (train and retrain both ask here)"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
+from pipeline.config import Params
 from pipeline.data.prepare import Prepared
+from pipeline.lifecycle import tracking
+from pipeline.lifecycle.retrain import compare_themes
+from pipeline.lifecycle.tracking import Registered
+from pipeline.modelling.evaluate import evaluate
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -61,21 +70,109 @@ def promotion_decision(
 
 
 def decide_promotion(
-    metric: str,
-    margin: float,
-    new_score: float,
-    new_tags: Mapping[str, str],
-    champion: tuple[Any, str, Mapping[str, str]] | None,
-    score_champion: Callable[[Any], float],
-) -> PromotionDecision:
-    """Score the champion (model, version, run tags) on the new holdout, if that is fair, and decide.
+    params: Params, head: str, result: Any, data_sha256: str, champion: Registered | None
+) -> tuple[PromotionDecision, dict[str, str]]:
+    """Should the new model of ``head`` ("category" or "themes", from ``result`` of
+    :func:`pipeline.modelling.training_job.train_and_evaluate`) replace ``champion``?
 
-    ``score_champion(model)`` measures ``metric`` for a model on the new model's holdout.
+    Both are judged on the new model's holdout, each at its own thresholds; themes on the themes both
+    learned. A champion that learned from rows now held out is kept without comparison. Returns the
+    decision and the run tags that keep later comparisons fair.
     """
+    tracking, prepared = params.tracking, result.prepared
+    metric, margin = tracking.promotion_metric, tracking.promotion_margin
+    tags = comparison_tags(prepared, params.prepare.split, data_sha256)
+    new_score = (
+        result.category.evaluation.metrics[metric] if head == "category" else result.themes.holdout_metrics[metric]
+    )
     if champion is None:
-        return promotion_decision(metric, new_score, None, margin)
-    model, version, tags = champion
-    reason = unfair_comparison(tags, new_tags)
-    if reason:
-        return PromotionDecision(False, f"champion v{version} kept: it cannot be compared fairly ({reason})")
-    return promotion_decision(metric, new_score, score_champion(model), margin, version)
+        return promotion_decision(metric, new_score, None, margin), tags
+    unfair = unfair_comparison(champion.tags, tags)
+    if unfair:
+        return PromotionDecision(
+            False, f"champion v{champion.version} kept: it cannot be compared fairly ({unfair})"
+        ), tags
+    if head == "category":
+        champion_score = evaluate(champion.model, prepared.holdout, params.evaluate).metrics[metric]
+    else:
+        compared = compare_themes(
+            result.themes.trained, champion.model, prepared.holdout, result.themes.data.holdout_targets
+        )
+        for line in compared.messages():
+            log.warning(line)
+        new_score, champion_score = compared.challenger[metric], compared.champion[metric]
+    return promotion_decision(metric, new_score, champion_score, margin, champion.version), tags
+
+
+def register(
+    params: Params,
+    head: str,
+    result: Any,
+    saved: Any,
+    champion: Registered | None,
+    decided: tuple[PromotionDecision, dict[str, str]],
+    extra_tags: Mapping[str, str] | None = None,
+) -> tuple[tracking.LoggedRun, PromotionDecision]:
+    """Log one saved model's run (``saved``: a :class:`pipeline.lifecycle.saving.SavedModel`) and
+    register it: ``champion`` if ``decided`` says it beat the champion fairly, else ``challenger``."""
+    decision, split_tags = decided
+    config = tracking.registry_config(params, head)
+    trained = result.category.trained if head == "category" else result.themes.trained
+    new_metrics = result.category.evaluation.metrics if head == "category" else result.themes.holdout_metrics
+    scalar = {f"holdout_{k}": v for k, v in new_metrics.items() if isinstance(v, int | float)}
+    scalar |= {f"cv_{k}": v for k, v in trained.cv_metrics.items() if isinstance(v, int | float)}
+    # Rows not used stay local: they carry complaint references, which MLflow need not hold.
+    kept = {
+        name: path for name, path in saved.artefacts.items() if name not in ("model", "theme model", "rows not used")
+    }
+    card = saved.card
+    tags = {"git_commit": card["git_commit"], "model_sha256": card["model_sha256"], "head": head, **split_tags}
+    run = tracking.log_training_run(
+        config, trained.model, params.as_dict(), scalar, kept, tags | dict(extra_tags or {})
+    )
+    alias = tracking.CHAMPION if decision.promote else tracking.CHALLENGER
+    tracking.set_alias(config, run.model_version, alias, run.run_id, decision.reason)
+    return run, decision
+
+
+def record_retrain(
+    params: Params,
+    result: Any,
+    saved: Mapping[str, Any],
+    champions: Mapping[str, Registered | None],
+    decided: Mapping[str, tuple[PromotionDecision, dict[str, str]]],
+    summary: Any,
+    comparison: Sequence[Path],
+    new_year: str,
+) -> dict[str, tuple[tracking.LoggedRun, PromotionDecision]]:
+    """Register each retrained model as :func:`register` does, linked to the comparison files, and log
+    each champion's figures on the new year as a run of its own, linked both ways."""
+    runs = {}
+    for head, decision in decided.items():
+        champion = champions.get(head)
+        extra = {"new_year": new_year, "retrain_comparison": comparison[-1].name}
+        if champion is not None:
+            extra |= {"compared_with_version": champion.version, "compared_with_run_id": champion.run_id}
+        files = {name: path for name, path in zip(("comparison", "comparison notes"), comparison, strict=False)}
+        with_comparison = replace(saved[head], artefacts={**saved[head].artefacts, **files})
+        run, _ = runs[head] = register(params, head, result, with_comparison, champion, decision, extra)
+        if champion is None or head not in summary.champion_metrics:
+            continue
+        config = tracking.registry_config(params, head)
+        metrics = summary.champion_metrics[head]
+        evaluation_run = tracking.log_comparison_run(
+            config,
+            f"champion v{champion.version} on {new_year}",
+            {f"holdout_{k}": v for k, v in metrics.items() if isinstance(v, int | float)},
+            {
+                "kind": "champion evaluation",
+                "head": head,
+                "evaluates_version": champion.version,
+                "champion_run_id": champion.run_id,
+                "challenger_run_id": run.run_id,
+                "new_year": new_year,
+            },
+            comparison,
+        )
+        tracking.tag_run(config, run.run_id, {"champion_evaluation_run_id": evaluation_run})
+    return runs

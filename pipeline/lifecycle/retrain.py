@@ -18,6 +18,7 @@ import pandas as pd
 
 from pipeline.config import EvaluateConfig, Params
 from pipeline.data.schema import DataContractError, Validated
+from pipeline.modelling.contract import CategoryPredictor
 from pipeline.modelling.evaluate import evaluate
 
 log = logging.getLogger(__name__)
@@ -30,7 +31,7 @@ class CombinedYears:
     new_year: str
 
 
-def combine_years(new_year: pd.DataFrame, history: Mapping[str, pd.DataFrame], new_file: str) -> CombinedYears:
+def _join_years(new_year: pd.DataFrame, history: Mapping[str, pd.DataFrame], new_file: str) -> CombinedYears:
     """The history files and the new year's file as one frame of validated records.
 
     The new file's latest financial year must be later than every year in the history (it is the
@@ -139,26 +140,24 @@ class Comparison:
 OVERALL = ("accuracy", "macro_f1", "weighted_f1", "ece", "coverage", "selective_accuracy")
 
 
-def compare(
-    models: Mapping[str, Any], holdout: pd.DataFrame, config: EvaluateConfig, thresholds: Mapping[str, float]
+def compare_categories(
+    models: Mapping[str, CategoryPredictor], holdout: pd.DataFrame, config: EvaluateConfig
 ) -> Comparison:
-    """Score each model (e.g. champion and challenger) on the same holdout rows.
-
-    ``thresholds`` is each model's own suggestion threshold. Rows whose category a model never
+    """Score each model (e.g. champion and challenger) on the same holdout rows, each judged at its
+    own suggestion threshold (from its card, or chosen in training). Rows whose category a model never
     learned count as its errors (promotion is decided on all rows); the overall table repeats the
     figures on the rows whose category every model knows, so the analyst sees how much a taxonomy
     change accounts for.
     """
-    known = set.intersection(*(set(map(str, model.classes_)) for model in models.values()))
+    known = set.intersection(*(set(model.labels) for model in models.values()))
     common = holdout[holdout["category"].astype(str).isin(known)]
     metrics, overall = {}, []
     for name, model in models.items():
-        settings = replace(config, suggestion_threshold=float(thresholds[name]))
-        evaluation = evaluate(model, holdout, settings)
+        evaluation = evaluate(model, holdout, config)
         metrics[name] = evaluation.metrics
         overall.append({"model": name, "rows": "all", "n": len(holdout)} | _pick(evaluation.metrics))
         if 0 < len(common) < len(holdout):
-            shared = evaluate(model, common, settings).metrics
+            shared = evaluate(model, common, config).metrics
             overall.append({"model": name, "rows": "categories both know", "n": len(common)} | _pick(shared))
     per_category = pd.DataFrame({"category": sorted(holdout["category"].astype(str).unique())})
     per_category["records"] = per_category["category"].map(holdout["category"].astype(str).value_counts())
@@ -186,7 +185,7 @@ class ThemeComparison:
     new: tuple[str, ...]  # learned by the challenger only
     retired: tuple[str, ...]  # learned by the champion only
     challenger: dict[str, Any]  # micro/macro-F1 on the common themes
-    champion: dict[str, Any] | None  # None when the champion's themes cannot be lined up
+    champion: dict[str, Any]  # micro/macro-F1 of the champion on the same themes
 
     def messages(self) -> list[str]:
         lines = [f"Theme '{theme}' is new: the champion never learned it." for theme in self.new]
@@ -196,68 +195,27 @@ class ThemeComparison:
         return lines
 
 
-def compare_themes(
-    challenger: Any,
-    challenger_ids: Sequence[str],
-    challenger_thresholds: Sequence[float],
-    champion: Any,
-    champion_themes: Sequence[tuple[str, float]] | None,
-    holdout: pd.DataFrame,
-    targets: np.ndarray,
-) -> ThemeComparison:
-    """Both theme models on the holdout, over the themes both learned (``targets`` follow ``challenger_ids``).
-
-    ``champion_themes`` is the champion card's (id, threshold) list; without it the champion's
-    columns cannot be named, so it is not compared (``champion`` is None in the result).
-    """
+def compare_themes(challenger: Any, champion: Any, holdout: pd.DataFrame, targets: np.ndarray) -> ThemeComparison:
+    """Both theme models (loaded or just trained) on the holdout, each at its own thresholds, over the
+    themes both learned, lined up by id (``targets`` follow ``challenger.labels``)."""
     from pipeline.modelling.metrics import multilabel_metrics
 
-    if champion_themes is None:
-        found = multilabel_metrics(
-            targets,
-            challenger.predict_proba(holdout[["description"]]),
-            np.asarray(challenger_thresholds),
-            challenger_ids,
-        )
-        return ThemeComparison(tuple(challenger_ids), (), (), found, None)
-    champion_ids = [theme for theme, _ in champion_themes]
+    challenger_ids, champion_ids = list(challenger.labels), list(champion.labels)
     common = [theme for theme in challenger_ids if theme in champion_ids]
-    mine = [list(challenger_ids).index(theme) for theme in common]
+    mine = [challenger_ids.index(theme) for theme in common]
     theirs = [champion_ids.index(theme) for theme in common]
     truth = np.asarray(targets)[:, mine]
-    challenger_found = multilabel_metrics(
-        truth,
-        challenger.predict_proba(holdout[["description"]])[:, mine],
-        np.asarray(challenger_thresholds)[mine],
-        common,
-    )
-    champion_found = multilabel_metrics(
-        truth,
-        champion.predict_proba(holdout[["description"]])[:, theirs],
-        np.asarray([threshold for _, threshold in champion_themes])[theirs],
-        common,
-    )
+
+    def measured(model: Any, columns: list[int]) -> dict[str, Any]:
+        probabilities = model.predict_proba(holdout)[:, columns]
+        return multilabel_metrics(truth, probabilities, model.theme_thresholds[columns], common)
+
     return ThemeComparison(
         common=tuple(common),
         new=tuple(theme for theme in challenger_ids if theme not in champion_ids),
         retired=tuple(theme for theme in champion_ids if theme not in challenger_ids),
-        challenger=challenger_found,
-        champion=champion_found,
-    )
-
-
-def compare_theme_models(result: Any, champion: Any) -> ThemeComparison:
-    """The freshly trained theme model (``result`` of fit_all) against a registered champion, on the
-    new holdout, lined up by the theme ids in the champion's card."""
-    themes = result.themes
-    return compare_themes(
-        themes.trained.model,
-        themes.data.theme_ids,
-        themes.trained.thresholds,
-        champion.model,
-        [(theme["id"], theme["threshold"]) for theme in champion.card["themes"]] if champion.card else None,
-        result.prepared.holdout,
-        themes.data.holdout_targets,
+        challenger=measured(challenger, mine),
+        champion=measured(champion, theirs),
     )
 
 
@@ -279,7 +237,7 @@ class RetrainSummary:
             tables.append(("Per category", self.category.per_category))
             if len(self.category.per_team):
                 tables.append(("Per team", self.category.per_team))
-        if self.themes is not None and self.themes.champion is not None:
+        if self.themes is not None:
             tables.append((f"Themes, {self.year} ({len(self.themes.common)} themes both learned)", self._theme_table()))
         return tables
 
@@ -326,9 +284,8 @@ def retrain_summary(
     aliased: Mapping[str, int],
     decided: Mapping[str, tuple],
 ) -> RetrainSummary:
-    """Compare the freshly trained models (``result`` of :func:`pipeline.modelling.training_job.fit_all`) with the
+    """Compare the freshly trained models (``result`` of :func:`pipeline.modelling.training_job.train_and_evaluate`) with the
     champions (tracking.Registered or None per head) on the new year, and collect what changed."""
-    from pipeline.modelling.card import suggestion_threshold
 
     holdout = result.prepared.holdout
     messages: list[str] = []
@@ -337,17 +294,14 @@ def retrain_summary(
     if result.category is not None:
         trained = result.category.trained
         champion = champions.get("category")
-        models = {"challenger": trained.model}
-        thresholds = {"challenger": trained.suggestion_threshold}
+        models: dict[str, CategoryPredictor] = {"challenger": trained}
         if champion is not None:
-            name = f"champion v{champion.version}"
-            models = {name: champion.model, **models}
-            thresholds[name] = suggestion_threshold(champion.card, params.evaluate.suggestion_threshold)
-        category = compare(models, holdout, params.evaluate, thresholds)
+            models = {f"champion v{champion.version}": champion.model, **models}
+        category = compare_categories(models, holdout, params.evaluate)
         if champion is not None:
             champion_metrics["category"] = category.metrics[f"champion v{champion.version}"]
         changes = label_changes(
-            [str(c) for c in champion.model.classes_] if champion is not None else None,
+            list(champion.model.labels) if champion is not None else None,
             list(trained.classes),
             holdout,
             year,
@@ -355,10 +309,9 @@ def retrain_summary(
         )
         messages += changes.messages()
     if result.themes is not None and champions.get("themes") is not None:
-        themes = compare_theme_models(result, champions["themes"])
+        themes = _theme_comparison(result, champions["themes"])
         messages += themes.messages()
-        if themes.champion is not None:
-            champion_metrics["themes"] = themes.champion
+        champion_metrics["themes"] = themes.champion
     decisions = {head: decision.reason for head, (decision, _) in decided.items()}
     return RetrainSummary(year, messages, decisions, category, themes, champion_metrics)
 
@@ -373,12 +326,18 @@ def heads(params: Params) -> list[str]:
     return [head for head, on in (("category", params.train.enabled), ("themes", params.themes.enabled)) if on]
 
 
-def combined_records(
+def _theme_comparison(result: Any, champion: Any) -> ThemeComparison:
+    """The freshly trained theme model against the registered champion on the new holdout."""
+    themes = result.themes
+    return compare_themes(themes.trained, champion.model, result.prepared.holdout, themes.data.holdout_targets)
+
+
+def combine_years(
     new_year: Validated, history: Mapping[str, Validated], new_file: str
 ) -> tuple[Validated, CombinedYears]:
     """Validated files (the history by file name, and the new year) as one set of training records,
     with every row not used listed by file: invalid, or replaced by a later copy."""
-    combined = combine_years(new_year.frame, {name: v.frame for name, v in history.items()}, new_file)
+    combined = _join_years(new_year.frame, {name: v.frame for name, v in history.items()}, new_file)
     rejected = [v.rejected.assign(source_file=name) for name, v in [*history.items(), (new_file, new_year)]]
     validated = Validated(
         frame=combined.frame,
@@ -388,35 +347,3 @@ def combined_records(
         theme_columns=new_year.theme_columns,
     )
     return validated, combined
-
-
-def decide(params: Params, head: str, result: Any, data_sha256: str, champion: Any) -> tuple[Any, dict[str, str]]:
-    """Should the new model of ``head`` ("category" or "themes") replace ``champion`` (a
-    tracking.Registered, or None)? Judged on the new model's holdout by the lifecycle rule; themes on
-    the themes both learned. Returns the decision and the run tags that keep later comparisons fair."""
-    from pipeline.lifecycle.promotion import PromotionDecision, comparison_tags, decide_promotion
-
-    prepared, tracking = result.prepared, params.tracking
-    metric, margin = tracking.promotion_metric, tracking.promotion_margin
-    split_tags = comparison_tags(prepared, params.prepare.split, data_sha256)
-    held = (champion.model, champion.version, champion.tags) if champion else None
-    if head == "category":
-        new_score = result.category.evaluation.metrics[metric]
-
-        def score_champion(model: Any) -> float:
-            return evaluate(model, prepared.holdout, params.evaluate).metrics[metric]
-
-        return decide_promotion(metric, margin, new_score, split_tags, held, score_champion), split_tags
-    themes = result.themes
-    if champion is None:
-        return decide_promotion(metric, margin, themes.holdout_metrics[metric], split_tags, None, None), split_tags
-    compared = compare_theme_models(result, champion)
-    for line in compared.messages():
-        log.warning(line)
-    if compared.champion is None:
-        reason = f"champion v{champion.version} kept: its themes cannot be lined up with the new model's (no card)"
-        return PromotionDecision(False, reason), split_tags
-    decision = decide_promotion(
-        metric, margin, compared.challenger[metric], split_tags, held, lambda _model: compared.champion[metric]
-    )
-    return decision, split_tags

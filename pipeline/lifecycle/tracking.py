@@ -15,6 +15,8 @@ from typing import Any
 import pandas as pd
 
 from pipeline.config import TrackingConfig
+from pipeline.data import files
+from pipeline.modelling.contract import LoadedModel
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +34,7 @@ TRUSTED_TYPES = [
     "pipeline.modelling.embeddings.SentenceEmbedder",
     "pipeline.modelling.features.CharWbNgrams",
     "pipeline.modelling.features.CharTfidfVectorizer",
+    "sklearn.preprocessing._encoders.OneHotEncoder",
 ]
 # An invented complaint: the logged input example must never be a real person's text.
 INPUT_EXAMPLE = pd.DataFrame(
@@ -120,28 +123,18 @@ def log_training_run(
     )
 
 
-def load_alias(config: TrackingConfig, alias: str = CHAMPION) -> tuple[Any, str, dict[str, str]] | None:
-    """The model holding ``alias``, its version number and its run's tags; None if no version holds it."""
-    mlflow = _mlflow(config)
-    client = mlflow.MlflowClient()
-    try:
-        version = client.get_model_version_by_alias(config.registered_model, alias)
-    except mlflow.exceptions.MlflowException:
-        return None
-    model = mlflow.sklearn.load_model(f"models:/{config.registered_model}@{alias}")
-    tags = dict(client.get_run(version.run_id).data.tags) if version.run_id else {}
-    return model, str(version.version), tags
-
-
 @dataclass(frozen=True)
 class Registered:
-    """A registered model version with what a comparison needs: its run's tags and its model card."""
+    """A registered model version with what a comparison needs: the model (with its card) and its run's tags."""
 
-    model: Any
+    model: LoadedModel
     version: str
     run_id: str
     tags: dict[str, str]
-    card: dict[str, Any] | None
+
+    @property
+    def card(self) -> Mapping[str, Any]:
+        return self.model.card
 
 
 def load_with_card(config: TrackingConfig, alias: str = CHAMPION) -> Registered | None:
@@ -158,13 +151,10 @@ def load_with_card(config: TrackingConfig, alias: str = CHAMPION) -> Registered 
         if error.error_code in NOT_FOUND_CODES:
             return None
         raise
-    model = mlflow.sklearn.load_model(f"models:/{config.registered_model}/{version.version}")
+    uri = f"models:/{config.registered_model}/{version.version}"
+    model = load_model(config, uri)
     tags = dict(client.get_run(version.run_id).data.tags) if version.run_id else {}
-    try:
-        card = _download_card(mlflow, version.run_id)
-    except (OSError, mlflow.exceptions.MlflowException, json.JSONDecodeError):
-        card = None
-    return Registered(model, str(version.version), str(version.run_id), tags, card)
+    return Registered(model, str(version.version), str(version.run_id), tags)
 
 
 def registry_config(params: Any, head: str) -> TrackingConfig:
@@ -238,10 +228,19 @@ def load_registered(config: TrackingConfig, uri: str) -> tuple[Any, dict[str, An
     model = mlflow.sklearn.load_model(f"models:/{name}/{version.version}")
     try:
         card = _download_card(mlflow, version.run_id)
-    except (OSError, mlflow.exceptions.MlflowException) as error:
-        raise RegistryError(f"{uri} has no model card in its run {version.run_id}: retrain it.") from error
+    except (OSError, mlflow.exceptions.MlflowException, json.JSONDecodeError) as error:
+        raise RegistryError(f"{uri} has no readable model card in its run {version.run_id}: retrain it.") from error
     label = f"{name} v{version.version}" + (f" ({alias})" if alias else "")
     return model, card, label
+
+
+def load_model(config: TrackingConfig, reference: str) -> LoadedModel:
+    """The model at a registry address (``models:/NAME@ALIAS``, ``models:/NAME/VERSION``) or in a
+    model folder, with its card: what every command that scores or compares receives."""
+    if reference.startswith("models:/"):
+        return LoadedModel(*load_registered(config, reference))
+    estimator, card = files.load_model(reference)
+    return LoadedModel(estimator, card, f"{card.get('model', 'model')}@{str(card.get('model_sha256'))[:12]}")
 
 
 def set_alias(config: TrackingConfig, version: str, alias: str, run_id: str, note: str) -> None:

@@ -9,6 +9,7 @@ import pandas as pd
 
 from pipeline.config import Params
 from pipeline.data.prepare import Prepared
+from pipeline.data.taxonomy import Taxonomy, taxonomy_to_dict
 from pipeline.modelling.evaluate import Evaluation
 from pipeline.modelling.train import TrainedCategoryModel, TrainedThemeModel
 
@@ -80,6 +81,7 @@ def build_model_card(
         "created_utc": created_utc,
         "intended_use": INTENDED_USE,
         "labels": list(trained.classes),
+        "input_columns": list(trained.input_columns),
         "label_vocabulary": list(params.labels.categories) if params.labels.categories else None,
         "alias_table": dict(params.labels.aliases),
         "thresholds": {
@@ -132,8 +134,9 @@ def build_theme_card(
     commit: str,
     created_utc: str,
     benchmarks: Mapping[str, Any] | None = None,
+    taxonomy: Taxonomy | None = None,
 ) -> dict[str, Any]:
-    """The theme model's card: themes, thresholds, where the labels came from, metrics and limits."""
+    """The theme model's card: themes, thresholds, where the labels came from, the themes file, metrics and limits."""
     weak = [theme for theme, scores in holdout_metrics["per_theme"].items() if scores["support"] and scores["f1"] < 0.4]
     rare = [theme for theme, scores in holdout_metrics["per_theme"].items() if scores["support"] < 10]
     weaknesses = [f"Low holdout F1 (< 0.4): {', '.join(weak)}."] if weak else []
@@ -154,6 +157,10 @@ def build_theme_card(
             for t, th in zip(trained.theme_ids, trained.thresholds, strict=True)
         ],
         "labels": dict(label_source),
+        "input_columns": list(trained.input_columns),
+        # The themes file travels with the model: scoring names themes and matches their seed patterns
+        # without looking for themes.yaml in whatever folder it runs from.
+        "taxonomy": taxonomy_to_dict(taxonomy) if taxonomy is not None else None,
         "training": {
             "chosen_C": trained.chosen_C,
             "chosen_class_weight": trained.chosen_class_weight,
@@ -272,10 +279,3 @@ def plain_text(card: Mapping[str, Any]) -> str:
         "and checking; replacing the complaints officer's judgement.",
     ]
     return "\n".join(lines) + "\n"
-
-
-def suggestion_threshold(card: Mapping[str, Any] | None, default: float) -> float:
-    """The suggestion threshold a model chose in training (saved in its card), or ``default`` for an
-    older card without one."""
-    found = ((card or {}).get("thresholds") or {}).get("suggestion_threshold")
-    return float(found) if found is not None else float(default)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,6 +10,7 @@ import pandas as pd
 
 from pipeline.config import EvaluateConfig
 from pipeline.data.schema import DataContractError
+from pipeline.modelling.contract import CategoryPredictor
 from pipeline.modelling.metrics import classification_metrics, confusion, multilabel_metrics, top_k_labels
 
 
@@ -42,25 +42,24 @@ class Evaluation:
         return figure
 
 
-def evaluate_themes(
-    model: Any, frame: pd.DataFrame, targets: np.ndarray, thresholds: Sequence[float], theme_ids: Sequence[str]
-) -> dict[str, Any]:
-    """Micro/macro-F1 and per-theme precision, recall and F1 of a theme model on labelled rows."""
+def evaluate_themes(model: Any, frame: pd.DataFrame, targets: np.ndarray) -> dict[str, Any]:
+    """Micro/macro-F1 and per-theme precision, recall and F1 of a theme model (loaded or just trained)
+    on labelled rows, at the model's own thresholds; ``targets`` follow ``model.labels``."""
     if frame.empty:
         raise DataContractError("The holdout has no rows to evaluate the themes on.")
-    probabilities = model.predict_proba(frame[["description"]])
-    return multilabel_metrics(targets, probabilities, np.asarray(thresholds), theme_ids)
+    return multilabel_metrics(targets, model.predict_proba(frame), model.theme_thresholds, model.labels)
 
 
-def evaluate(model: Any, frame: pd.DataFrame, config: EvaluateConfig) -> Evaluation:
-    """Score labelled rows with ``model`` and measure the scores against the recorded categories."""
+def evaluate(model: CategoryPredictor, frame: pd.DataFrame, config: EvaluateConfig) -> Evaluation:
+    """Score labelled rows with ``model`` (loaded or just trained) and measure the scores against the
+    recorded categories; "needs review" is judged at the model's own suggestion threshold."""
     if frame.empty:
         raise DataContractError("The holdout has no rows to evaluate on.")
-    probabilities = model.predict_proba(frame[["description"]])
-    classes = [str(label) for label in model.classes_]
+    probabilities = model.predict_proba(frame)
+    classes = list(model.labels)
     y_true = frame["category"].astype(object).to_numpy()
     metrics = classification_metrics(
-        y_true, probabilities, classes, config.top_k, config.suggestion_threshold, config.calibration_bins
+        y_true, probabilities, classes, config.top_k, model.suggestion_threshold, config.calibration_bins
     )
     labels = tuple(sorted(set(classes) | set(y_true)))
     predicted = top_k_labels(probabilities, classes, 1)[:, 0]

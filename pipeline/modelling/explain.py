@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +21,7 @@ from spacy.lang.en.stop_words import STOP_WORDS
 
 from pipeline.language import lemma_tokens
 from pipeline.modelling.features import WORD_CACHE_SIZE, CharWbNgrams, ngram_columns
-from pipeline.modelling.model import base_head, linear_weights, predict_proba
+from pipeline.modelling.model import base_head, linear_weights
 
 PLACEHOLDER_PREFIX = "xx"
 
@@ -33,88 +34,86 @@ class Term:
 
 @dataclass(frozen=True)
 class Reading:
-    """One pass of a model over a batch of texts: what both scoring and explaining need."""
+    """One pass over a batch of texts: what scoring, the theme model and explanations all need."""
 
     masked: list[str]  # per text, identifiers and names replaced by placeholders
     tokens: list[list[tuple[str, str]]]  # per text: (word as written after masking, normalised form)
-    tfidf: sparse.csr_matrix  # per text: the TF-IDF row the linear head sees
-    probabilities: np.ndarray  # texts x outputs, exactly as model.predict_proba gives them
+    tfidf: sparse.csr_matrix  # per text: the TF-IDF row of the model's text features
 
 
-class Explainer:
-    """Built once per fitted model (text features -> linear head).
+class TextReader:
+    """The text features of a fitted pipeline (mask, lemmatise, TF-IDF), run once per batch.
 
-    :meth:`read` runs the model's own steps once per batch (mask, lemmatise, vectorise, classify),
-    keeping the tokens and TF-IDF rows; :meth:`explain_batch` then explains any outputs from them
-    without reading the texts again.
+    Built once per fitted model. :meth:`read` keeps the tokens and TF-IDF rows, so the head's
+    probabilities, the "unlike the training texts" check and the explanations all come from one pass.
     """
 
-    def __init__(self, model: Any):
-        self.model = model
-        features = model.named_steps["features"]
-        text_pipeline = features.named_transformers_["text"]
+    def __init__(self, estimator: Any):
+        self.features = estimator.named_steps["features"]
+        text_pipeline = self.features.named_transformers_["text"]
         self.masker = text_pipeline.named_steps["mask"]
         self.normaliser = text_pipeline.named_steps["normalise"]
         self.vectorisers = text_pipeline.named_steps["tfidf"]
-        self.tfidf_only = list(features.named_transformers_) == ["text"]
+        self.tfidf_only = [name for name in self.features.named_transformers_ if name != "remainder"] == ["text"]
         word, char = (vectoriser for _, vectoriser in self.vectorisers.transformer_list)
         self.word_names = word.get_feature_names_out()
-        self._vocabulary = word.vocabulary_
+        self.vocabulary = word.vocabulary_
         self.char_vocabulary = char.vocabulary_
         # Models saved before the cached analyser carry sklearn's "char_wb", which splits the same way.
         self.char_ngrams = char.analyzer if callable(char.analyzer) else CharWbNgrams(char.ngram_range)
-        self._word_features: dict[str, np.ndarray] = {}
-        # Only the TF-IDF columns (first in the matrix) map to words; embedding columns, when
-        # switched on, also move the score but name no word, so explanations leave them out.
-        n_tfidf = len(self.word_names) + len(self.char_vocabulary)
-        self.weights = linear_weights(model.named_steps["classifier"])[:, :n_tfidf]
+
+    @property
+    def n_tfidf(self) -> int:
+        """TF-IDF columns, first in the feature matrix (embeddings and the team follow them)."""
+        return len(self.word_names) + len(self.char_vocabulary)
 
     def read(self, texts: Sequence[str]) -> Reading:
-        """Mask, lemmatise, vectorise and classify ``texts`` once, keeping what explanations need."""
+        """Mask, lemmatise and vectorise ``texts`` once."""
         masked = self.masker.transform(list(texts)).tolist()
         tokens = [lemma_tokens(text, self.normaliser.lemmatize) for text in masked]
         tfidf = self.vectorisers.transform([" ".join(lemma for _, lemma in found) for found in tokens]).tocsr()
         tfidf.sort_indices()  # explanations search each row's column indices
-        if self.tfidf_only:
-            matrix = tfidf
-        else:  # embeddings follow the TF-IDF columns; they come from the model's own step
-            matrix = self.model.named_steps["features"].transform(pd.DataFrame({"description": list(texts)}))
-        return Reading(masked, tokens, tfidf, predict_proba(self.model.named_steps["classifier"], matrix))
+        return Reading(masked, tokens, tfidf)
 
-    def shares_text_features_with(self, other: Explainer) -> bool:
+    def matrix(self, reading: Reading, inputs: pd.DataFrame) -> Any:
+        """The feature matrix the head takes: the reading's TF-IDF, or (with embeddings or the team
+        switched on) the model's whole feature step on ``inputs``."""
+        return reading.tfidf if self.tfidf_only else self.features.transform(inputs)
+
+    def known_share(self, reading: Reading) -> np.ndarray:
+        """Per text, the share of its words that the training texts also used (1.0 for no words)."""
+        vocabulary = self.vocabulary
+        return np.array(
+            [np.mean([lemma in vocabulary for _, lemma in found]) if found else 1.0 for found in reading.tokens]
+        )
+
+    def reads_like(self, other: TextReader) -> bool:
         """True when ``other`` turns text into exactly the same TF-IDF matrix (same masking, vocabulary
         and weights), as the category and theme models do when trained on the same rows and params;
         one :meth:`read` then serves both."""
         mine, theirs = self.vectorisers.transformer_list, other.vectorisers.transformer_list
         return (
-            self.tfidf_only
-            and other.tfidf_only
-            and self.masker.get_params() == other.masker.get_params()
+            self.masker.get_params() == other.masker.get_params()
             and getattr(self.masker, "lowercase_words_", None) == getattr(other.masker, "lowercase_words_", None)
             and self.normaliser.get_params() == other.normaliser.get_params()
             and len(mine) == len(theirs)
             and all(_same_vectoriser(a, b) for (_, a), (_, b) in zip(mine, theirs, strict=True))
         )
 
-    def known_share(self, reading: Reading) -> np.ndarray:
-        """Per text, the share of its words that the training texts also used (1.0 for no words)."""
-        vocabulary = self._vocabulary
-        return np.array(
-            [np.mean([lemma in vocabulary for _, lemma in found]) if found else 1.0 for found in reading.tokens]
-        )
 
-    def reread(self, reading: Reading) -> Reading:
-        """This model's probabilities for the texts of another model's ``reading`` (shared features)."""
-        return Reading(
-            reading.masked,
-            reading.tokens,
-            reading.tfidf,
-            predict_proba(self.model.named_steps["classifier"], reading.tfidf),
-        )
+class LinearExplainer:
+    """The words behind a linear head's outputs, from a :class:`TextReader`'s reading."""
+
+    def __init__(self, reader: TextReader, head: Any):
+        self.reader = reader
+        self._word_features: dict[str, np.ndarray] = {}
+        # Only the TF-IDF columns (first in the matrix) map to words; embedding and team columns,
+        # when switched on, also move the score but name no word, so explanations leave them out.
+        self.weights = linear_weights(head)[:, : reader.n_tfidf]
 
     def explain(self, text: str, output: int, top_n: int = 5) -> list[Term]:
         """The ``top_n`` terms of ``text`` that most raise output ``output`` (a category or theme index)."""
-        return self.explain_batch(self.read([text]), [[output]], top_n)[0][0]
+        return self.explain_batch(self.reader.read([text]), [[output]], top_n)[0][0]
 
     def explain_batch(
         self, reading: Reading, outputs: Sequence[Sequence[int]], top_n: int = 5
@@ -158,8 +157,8 @@ class Explainer:
         """Column indices of the character n-grams of one word that are in the vocabulary (cached)."""
         found = self._word_features.get(lemma)
         if found is None:
-            columns = ngram_columns(lemma, self.char_ngrams, self.char_vocabulary)
-            found = np.unique(columns) + len(self.word_names)  # char columns follow the word columns
+            columns = ngram_columns(lemma, self.reader.char_ngrams, self.reader.char_vocabulary)
+            found = np.unique(columns) + len(self.reader.word_names)  # char columns follow the word columns
             if len(self._word_features) < WORD_CACHE_SIZE:  # a service may see endless new words
                 self._word_features[lemma] = found
         return found
@@ -182,34 +181,56 @@ class Explainer:
         present = indices[columns] == features
         columns, owners = columns[present], owners[present]
         holders = np.bincount(columns, minlength=len(indices))
-        word_columns = np.flatnonzero(indices < len(self.word_names))
+        word_columns = np.flatnonzero(indices < len(self.reader.word_names))
         word_terms = [
-            term_ids.setdefault(name, len(term_ids)) for name in self.word_names[indices[word_columns]].tolist()
+            term_ids.setdefault(name, len(term_ids)) for name in self.reader.word_names[indices[word_columns]].tolist()
         ]
         pairs = (np.concatenate([owners, word_terms]).astype(np.int64), np.concatenate([columns, word_columns]))
         shares = np.concatenate([1.0 / holders[columns], np.ones(len(word_columns))])
         return list(term_ids), pairs, shares
 
 
-_EXPLAINERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_READERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def _fitted_state(model: Any) -> tuple[Any, ...]:
-    """The fitted parts an Explainer reads; refitting the model replaces them with new objects."""
-    classifier = base_head(model.named_steps["classifier"])
-    head = getattr(classifier, "estimators_", None) or getattr(classifier, "calibrated_classifiers_", None)
-    tfidf = model.named_steps["features"].named_transformers_["text"].named_steps["tfidf"]
-    return (head, *(getattr(vectoriser, "vocabulary_", None) for _, vectoriser in tfidf.transformer_list))
+def _fitted_state(estimator: Any) -> tuple[Any, ...]:
+    """The fitted parts a reader and an explainer use; refitting the model replaces them with new objects."""
+    classifier = base_head(estimator.steps[-1][1])
+    head = getattr(classifier, "estimators_", None)
+    if head is None:
+        head = getattr(classifier, "calibrated_classifiers_", None)
+    features = estimator.steps[0][1]
+    try:
+        tfidf = features.named_transformers_["text"].named_steps["tfidf"].transformer_list
+    except (AttributeError, KeyError):
+        return (head, features)
+    return (head, *(getattr(vectoriser, "vocabulary_", None) for _, vectoriser in tfidf))
 
 
-def explainer_for(model: Any) -> Explainer:
-    """The :class:`Explainer` of a fitted model, built once (it indexes the whole vocabulary) and
-    built again only if the model has been refitted since."""
-    state = _fitted_state(model)
-    cached = _EXPLAINERS.get(model)
+def _cached(estimator: Any) -> tuple[TextReader | None, LinearExplainer | None]:
+    state = _fitted_state(estimator)
+    cached = _READERS.get(estimator)
     if cached is None or any(old is not new for old, new in zip(cached[0], state, strict=True)):
-        cached = _EXPLAINERS[model] = (state, Explainer(model))
+        reader = explainer = None
+        with suppress(AttributeError, KeyError, TypeError, ValueError):  # not this project's text features
+            reader = TextReader(estimator)
+        if reader is not None:
+            with suppress(AttributeError, TypeError):  # not a linear head: no exact word contributions
+                explainer = LinearExplainer(reader, estimator.steps[-1][1])
+        cached = _READERS[estimator] = (state, (reader, explainer))
     return cached[1]
+
+
+def reader_for(estimator: Any) -> TextReader | None:
+    """The :class:`TextReader` of a fitted pipeline (built once, it indexes the whole vocabulary), or
+    None when its features are not this project's text features."""
+    return _cached(estimator)[0]
+
+
+def explainer_for(estimator: Any) -> LinearExplainer | None:
+    """The explainer of a fitted pipeline whose head is linear, or None for any other head: its
+    suggestions are scored all the same, but no words can be named behind them."""
+    return _cached(estimator)[1]
 
 
 def _same_vectoriser(a: Any, b: Any) -> bool:

@@ -1,7 +1,9 @@
-"""The shared text features: normalised text -> TF-IDF word n-grams + character n-grams.
+"""The model's inputs and features: normalised text -> TF-IDF word n-grams + character n-grams
+(+ sentence embeddings, + the team, when switched on).
 
-A ColumnTransformer sits in front so the fitted model takes a DataFrame with a ``description``
-column and scores row by row (as MLflow serving and the batch scorer pass it).
+A ColumnTransformer sits in front so the fitted model takes a DataFrame with the columns named by
+:func:`model_columns` and scores row by row (as MLflow serving and the batch scorer pass it). Which
+columns a model takes is decided here, once, and saved in its card.
 """
 
 from __future__ import annotations
@@ -9,17 +11,20 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import numpy as np
+import pandas as pd
 from scipy import sparse
 from sklearn.compose import ColumnTransformer
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion
 from sklearn.pipeline import Pipeline as SkPipeline
+from sklearn.preprocessing import OneHotEncoder
 
 from pipeline.config import FeaturesConfig, TextConfig
 from pipeline.language import IdentifierMasker, LemmaNormaliser
 from pipeline.modelling.embeddings import ENCODERS, SentenceEmbedder, embedding_columns
 
 TEXT_COLUMN = "description"
+TEAM_COLUMN = "team"
 WORD_CACHE_SIZE = 100_000  # distinct words whose n-grams are remembered (up to about 200 MB)
 
 
@@ -112,6 +117,23 @@ class CharTfidfVectorizer(TfidfVectorizer):
         return state
 
 
+def model_columns(features: FeaturesConfig) -> tuple[str, ...]:
+    """The input columns a model built with ``features`` takes: the description, and the team if switched on."""
+    return (TEXT_COLUMN, TEAM_COLUMN) if features.team else (TEXT_COLUMN,)
+
+
+def model_inputs(frame: pd.DataFrame, columns: Iterable[str]) -> pd.DataFrame:
+    """The model's input columns of ``frame`` (a new frame). A missing optional column (a team not
+    recorded at intake) is all missing, and missing values are NaN, which the encoders know."""
+    inputs = {}
+    for column in columns:
+        values = frame[column] if column in frame.columns else pd.Series(pd.NA, index=frame.index)
+        if column != TEXT_COLUMN:
+            values = values.astype(object).where(values.notna(), np.nan)
+        inputs[column] = values
+    return pd.DataFrame(inputs, index=frame.index)
+
+
 def build_text_features(features: FeaturesConfig, text: TextConfig, normalise: bool = True) -> ColumnTransformer:
     """Unfitted transformer: DataFrame[description] -> sparse TF-IDF matrix (then embeddings, if switched on).
 
@@ -151,6 +173,9 @@ def build_text_features(features: FeaturesConfig, text: TextConfig, normalise: b
     blocks = [("text", SkPipeline(steps), TEXT_COLUMN)]
     if features.embeddings != "none":
         blocks.append(_embedding_block(features, text, normalise))
+    if features.team:
+        # Unknown teams (renamed, or new since training) and missing ones add nothing: no column fires.
+        blocks.append(("team", OneHotEncoder(handle_unknown="ignore", dtype=np.float32), [TEAM_COLUMN]))
     # sparse_threshold=1: always keep the matrix sparse, however dense a small batch happens to be.
     return ColumnTransformer(blocks, remainder="drop", sparse_threshold=1.0)
 

@@ -22,7 +22,7 @@ from pipeline.config import EvaluateConfig, Params
 from pipeline.data.schema import DataContractError
 from pipeline.language import IdentifierMasker, normalise_texts
 from pipeline.modelling.embeddings import SentenceEmbedder, embedding_columns
-from pipeline.modelling.features import build_text_features
+from pipeline.modelling.features import TEAM_COLUMN, build_text_features, model_columns, model_inputs
 from pipeline.modelling.metrics import (
     classification_metrics,
     multilabel_metrics,
@@ -56,6 +56,15 @@ class TrainedCategoryModel:
     threshold_source: str = "params"  # params | target precision on out-of-fold predictions
     chosen_calibration: str = "isotonic"
     confidence_calibration: str = "none"  # top_label: the first suggestion's confidence is remapped
+    input_columns: tuple[str, ...] = ("description",)
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return self.classes
+
+    def predict_proba(self, frame: pd.DataFrame) -> np.ndarray:
+        """Calibrated probabilities (rows x categories) for the rows of ``frame``."""
+        return self.model.predict_proba(model_inputs(frame, self.input_columns))
 
 
 @dataclass(frozen=True)
@@ -68,10 +77,23 @@ class TrainedThemeModel:
     cv_folds: int
     cv_metrics: dict[str, Any]
     cv_search: dict[str, dict[str, float]] = field(default_factory=dict)
+    input_columns: tuple[str, ...] = ("description",)
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return self.theme_ids
+
+    @property
+    def theme_thresholds(self) -> np.ndarray:
+        return np.asarray(self.thresholds, dtype=float)
+
+    def predict_proba(self, frame: pd.DataFrame) -> np.ndarray:
+        """Theme probabilities (rows x themes) for the rows of ``frame``."""
+        return self.model.predict_proba(model_inputs(frame, self.input_columns))
 
     def predict(self, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         """Theme probabilities (rows x themes) and the themes at or above each threshold."""
-        probabilities = self.model.predict_proba(frame[["description"]])
+        probabilities = self.predict_proba(frame)
         return probabilities, probabilities >= np.asarray(self.thresholds)[None, :]
 
 
@@ -88,6 +110,8 @@ def _normalised(frame: pd.DataFrame, params: Params) -> pd.DataFrame:
     """
     masked = IdentifierMasker(params.text.mask_identifiers, params.text.mask_names).fit_transform(frame["description"])
     normalised = pd.DataFrame({"description": normalise_texts(masked, params.text.lemmatize, params.text.batch_size)})
+    if params.features.team:
+        normalised[TEAM_COLUMN] = model_inputs(frame, [TEAM_COLUMN])[TEAM_COLUMN].to_numpy()
     if params.features.embeddings == "none":
         return normalised
     # Embedding is the slow step: embed every training row once, as the saved model would.
@@ -210,7 +234,8 @@ def train(frame: pd.DataFrame, params: Params, progress: Progress | None = None)
     evaluate = params.evaluate
     chosen_probabilities = searched.out_of_fold[chosen]
     calibration_folds = _calibration_folds(frame["category"], params.train.calibration_folds)
-    model = build_category_model(params, *chosen, calibration_folds).fit(frame[["description"]], labels)
+    columns = model_columns(params.features)
+    model = build_category_model(params, *chosen, calibration_folds).fit(model_inputs(frame, columns), labels)
     if params.train.confidence_calibration == "top_label":
         correct = np.asarray(classes, dtype=object)[chosen_probabilities.argmax(axis=1)] == labels
         head = TopLabelCalibrated.from_out_of_fold(
@@ -237,6 +262,7 @@ def train(frame: pd.DataFrame, params: Params, progress: Progress | None = None)
         },
         suggestion_threshold=threshold,
         threshold_source=source,
+        input_columns=columns,
     )
 
 
@@ -305,7 +331,8 @@ def train_themes(
     chosen = max(search, key=lambda candidate: search[candidate][0]["macro_f1"])
     cv_metrics, thresholds = search[chosen]
 
-    model = build_theme_model(params, *chosen).fit(frame[["description"]], targets)
+    columns = model_columns(params.features)
+    model = build_theme_model(params, *chosen).fit(model_inputs(frame, columns), targets)
     model.named_steps["classifier"].set_thresholds(thresholds)
     if progress:
         progress(len(splits) + 1, len(splits) + 1)
@@ -321,4 +348,5 @@ def train_themes(
             _describe(candidate): {key: metrics[key] for key in ("micro_f1", "macro_f1")}
             for candidate, (metrics, _) in search.items()
         },
+        input_columns=columns,
     )

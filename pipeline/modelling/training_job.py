@@ -6,7 +6,6 @@ from a notebook or a test without touching disk.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -59,7 +58,7 @@ def pattern_coverage(
     }
 
 
-def fit_all(
+def train_and_evaluate(
     validated: Validated,
     params: Params,
     taxonomy: Taxonomy | None = None,
@@ -73,9 +72,8 @@ def fit_all(
     category = None
     if params.train.enabled:
         trained = train(prepared.train, params, progress)
-        # The holdout is judged at the threshold the model will use when scoring.
-        config = dataclasses.replace(params.evaluate, suggestion_threshold=trained.suggestion_threshold)
-        category = CategoryResult(trained, evaluate(trained.model, prepared.holdout, config))
+        # The holdout is judged at the threshold the model chose and will use when scoring.
+        category = CategoryResult(trained, evaluate(trained, prepared.holdout, params.evaluate))
     themes = None
     if params.themes.enabled:
         matcher = ThemeMatcher(taxonomy) if taxonomy is not None and params.themes.labels == "patterns" else None
@@ -89,12 +87,54 @@ def fit_all(
             progress,
             target_recall=params.themes.weak_recall if weak else None,
         )
-        holdout = evaluate_themes(
-            trained_themes.model, prepared.holdout, data.holdout_targets, trained_themes.thresholds, data.theme_ids
-        )
+        holdout = evaluate_themes(trained_themes, prepared.holdout, data.holdout_targets)
         names = {theme: validated.theme_columns.get(theme, theme) for theme in data.theme_ids}
         if taxonomy is not None:
             names |= {theme: taxonomy.name_of(theme) for theme in data.theme_ids if theme in taxonomy.ids}
         coverage = pattern_coverage(trained_themes, prepared.train, data.train_targets) if matcher is not None else {}
         themes = ThemeResult(trained_themes, holdout, data, names, coverage)
     return TrainingResult(prepared, category, themes)
+
+
+def summary_tables(validated: Validated, result: TrainingResult, top_k: int) -> dict[str, dict[str, str]]:
+    """What a training run tells the analyst, as titled tables of plain values."""
+    prepared = result.prepared
+    summary = {**validated.summary(), **prepared.summary()}
+    tables = {
+        "Rows": {
+            "read": str(validated.rows_in),
+            "rejected": f"{len(validated.rejected)} {summary['rejected_by_reason']}",
+            "excluded": f"{len(prepared.excluded)} {summary['excluded_by_reason']}",
+            "training": str(len(prepared.train)),
+            "holdout": f"{len(prepared.holdout)} ({prepared.holdout_name})",
+        }
+    }
+    if result.category is not None:
+        metrics, trained = result.category.evaluation.metrics, result.category.trained
+        shown = ("accuracy", "macro_f1", f"top_{top_k}_accuracy", "ece", "selective_accuracy", "coverage")
+        tables["Category model, holdout"] = {
+            **{key: f"{metrics[key]:.3f}" for key in shown},
+            "cross-validated macro-F1": f"{trained.cv_metrics['macro_f1']:.3f}",
+            "chosen C, class weight, calibration": f"{trained.chosen_C}, {trained.chosen_class_weight}, "
+            f"{trained.chosen_calibration}",
+            "suggestion threshold": f"{trained.suggestion_threshold:.2f} ({trained.threshold_source})",
+            "input columns": ", ".join(trained.input_columns),
+        }
+    if result.themes is not None:
+        themes = result.themes
+        rows = {
+            "themes learned": str(len(themes.data.theme_ids)),
+            "labels from": str(themes.data.source.get("labels", "")),
+            "micro-F1": f"{themes.holdout_metrics['micro_f1']:.3f}",
+            "macro-F1": f"{themes.holdout_metrics['macro_f1']:.3f}",
+            "cross-validated macro-F1": f"{themes.trained.cv_metrics['macro_f1']:.3f}",
+        }
+        if themes.data.too_rare:
+            rows["too rare to learn"] = ", ".join(f"{t} ({n})" for t, n in themes.data.too_rare.items())
+        tables["Theme model, holdout"] = rows
+        if themes.pattern_coverage:
+            tables["Seed patterns: training texts matched, and more found by the model"] = {
+                themes.names[t]: f"{c['matched_by_patterns']} matched, +{c['added_by_model']} by the model"
+                for t, c in themes.pattern_coverage.items()
+            }
+    return tables

@@ -7,13 +7,13 @@ Pure: it takes frames and settings and returns a :class:`Report`; rendering to H
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from pipeline.config import LabelsConfig, ReportConfig
+from pipeline.config import ConfigError, LabelsConfig, ReportConfig
 from pipeline.data.schema import build_label_lookup, normalise_label
 from pipeline.report import tables
 from pipeline.report.clusters import recurring_issues
@@ -228,7 +228,31 @@ def _headlines(
     return lines
 
 
-def report(
+LABEL_SOURCES = ("recorded", "predicted", "both")
+
+
+def report_settings(
+    config: ReportConfig, year: str | None, compare_to: str | None, labels: str | None, scored_file: bool
+) -> ReportConfig:
+    """The report section of the params with the command line's choices applied and checked.
+
+    A file written by ``complaints score`` holds the model's suggestions but not the recorded labels,
+    so only ``predicted`` can be reported from it.
+    """
+    chosen = labels or config.labels
+    if chosen not in LABEL_SOURCES:
+        raise ConfigError(f"--labels is '{chosen}'; choose one of: {', '.join(LABEL_SOURCES)}.")
+    if scored_file:
+        if labels not in (None, "predicted"):
+            raise ConfigError(
+                "This is a scored file: it holds the model's suggestions but not the recorded labels or the text. "
+                "Use --labels predicted, or report on the records file (with --labels both to compare)."
+            )
+        chosen = "predicted"
+    return replace(config, year=year or config.year, compare_to=compare_to or config.compare_to, labels=chosen)
+
+
+def build_report(
     records: ReportRecords,
     config: ReportConfig,
     labels: LabelsConfig,

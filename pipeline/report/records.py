@@ -77,18 +77,6 @@ def _as_flag(values: pd.Series) -> pd.Series:
     return values.astype("string").str.strip().str.lower().isin(["true", "1", "yes"]).fillna(False).astype(bool)
 
 
-def split_scored_file(raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame] | None:
-    """A file written by ``complaints score`` -> (its records, with our column names; its predictions).
-
-    A scored file holds our own column names, the model's suggestions and no complaint text, so
-    only the model's labels can be reported from it. None when ``raw`` is not a scored file.
-    """
-    if "predicted_category" not in raw.columns:
-        return None
-    records = raw.drop(columns=[c for c in ("themes", "category", "description") if c in raw.columns])
-    return records.assign(description=pd.NA), raw
-
-
 def _theme_ids(themes: pd.Series, separator: str) -> pd.Series:
     def split(value: object) -> tuple[str, ...]:
         if value is None or value is pd.NA or value != value:

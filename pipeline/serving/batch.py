@@ -6,7 +6,6 @@ rows go, so this module reads and writes nothing itself; memory holds one chunk 
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
@@ -17,26 +16,9 @@ import pandas as pd
 from pipeline.config import Params
 from pipeline.data.files import Chunk
 from pipeline.data.schema import SOURCE_ROW, validate
-from pipeline.serving.score import ThemeScorer, score
+from pipeline.serving.score import Scorers, score
 
 REJECT_COLUMNS = (SOURCE_ROW, "reason")
-
-
-@dataclass(frozen=True)
-class Scorers:
-    """The loaded models: category (required) and themes (optional), with the version stamped on rows."""
-
-    model: Any
-    version: str
-    themes: ThemeScorer | None = None
-    suggestion_threshold: float | None = None  # the one chosen in training (model card); None: the params'
-
-    def params_for(self, params: Params) -> Params:
-        """``params`` with this model's suggestion threshold, so "needs review" means what training measured."""
-        if self.suggestion_threshold is None:
-            return params
-        evaluate = dataclasses.replace(params.evaluate, suggestion_threshold=self.suggestion_threshold)
-        return dataclasses.replace(params, evaluate=evaluate)
 
 
 @dataclass(frozen=True)
@@ -74,14 +56,14 @@ def score_chunks(
 ) -> BatchSummary:
     """Validate and score each chunk, hand its scored and rejected rows on, and count everything.
 
-    ``progress(rows)`` is called after each chunk with the rows it held.
+    ``progress(rows)`` is called after each chunk with the rows read so far.
     """
     started = time.perf_counter()
     rows_in = scored_rows = rejected_rows = review = themed = chunks_seen = 0
     for chunk in chunks:
         chunks_seen += 1
         validated = validate(chunk.frame, params.data, params.labels, purpose="score", source_rows=chunk.source_rows)
-        scored = score(scorers.model, validated.frame, params, scorers.version, scorers.themes, explain)
+        scored = score(scorers, validated.frame, params, explain)
         rejected = pd.concat(
             [chunk.unreadable.loc[:, list(REJECT_COLUMNS)], validated.rejected.loc[:, list(REJECT_COLUMNS)]],
             ignore_index=True,
@@ -94,11 +76,11 @@ def score_chunks(
         review += int(scored["needs_review"].sum())
         themed += int((scored["themes"] != "").sum()) if "themes" in scored else 0
         if progress:
-            progress(len(chunk.frame) + len(chunk.unreadable))
+            progress(rows_in)
     if not chunks_seen:  # a file with a header and no rows: still write the columns, so the output reads back
         empty = pd.DataFrame({params.data.columns["description"]: pd.Series(dtype="string")})
         frame = validate(empty, params.data, params.labels, purpose="score").frame
-        write_scored(score(scorers.model, frame, params, scorers.version, scorers.themes, explain))
+        write_scored(score(scorers, frame, params, explain))
         write_rejected(pd.DataFrame({column: pd.Series(dtype="object") for column in REJECT_COLUMNS}))
     return BatchSummary(
         rows_in=rows_in,
@@ -108,6 +90,6 @@ def score_chunks(
         suggested_with_confidence=scored_rows - review,
         with_a_theme=themed if scorers.themes is not None else None,
         seconds=round(time.perf_counter() - started, 3),
-        model_version=scorers.version,
+        model_version=scorers.category.version,
         themes_model_version=scorers.themes.version if scorers.themes is not None else None,
     )

@@ -18,8 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictStr, field_validator
 
 from pipeline.config import Params
 from pipeline.data.schema import intake_frame
-from pipeline.serving.batch import Scorers
-from pipeline.serving.score import score, suggestion
+from pipeline.serving.score import Scorers, score, suggestion
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +107,7 @@ def create_app(scorers: Scorers, params: Params, token: str | None = None) -> Fa
     def suggest_all(complaints: list[Complaint]) -> list[dict[str, Any]]:
         check_sizes(complaints)
         frame = intake_frame([c.text for c in complaints], params.data, [c.team for c in complaints])
-        scored = score(scorers.model, frame, params, scorers.version, scorers.themes, params.score.explain)
+        scored = score(scorers, frame, params, params.score.explain)
         return [
             suggestion(row, params.evaluate.top_k) | {"complaint_ref": c.complaint_ref, "team": c.team}
             for (_, row), c in zip(scored.iterrows(), complaints, strict=True)
@@ -126,7 +125,7 @@ def create_app(scorers: Scorers, params: Params, token: str | None = None) -> Fa
     def health() -> dict[str, Any]:
         return {
             "status": "ok",
-            "model": scorers.version,
+            "model": scorers.category.version,
             "themes_model": scorers.themes.version if scorers.themes is not None else None,
             "auth": token is not None,
         }

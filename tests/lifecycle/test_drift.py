@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline.lifecycle.drift import Period, drift, html
+from pipeline.lifecycle.drift import Period, html, measure_drift
 
 
 @pytest.fixture(scope="module")
@@ -16,7 +16,7 @@ def year_2014(sample_validated) -> pd.DataFrame:
 def test_two_random_halves_of_one_year_do_not_call_for_retraining(year_2014, params):
     shuffled = year_2014.sample(frac=1.0, random_state=0).reset_index(drop=True)
     half = len(shuffled) // 2
-    report = drift(
+    report = measure_drift(
         Period("first half", shuffled.iloc[:half]), Period("second half", shuffled.iloc[half:]), params.drift
     )
     assert report.reasons == [] and not report.retrain
@@ -47,7 +47,7 @@ def test_a_planted_shift_in_words_and_categories_is_found(year_2014, sample_vali
     extra = [" ".join(rng.choice(pool, 5, replace=False)) for _ in range(len(shifted))]
     shifted["description"] = shifted["description"] + " The " + pd.Series(extra, dtype="string") + " again."
     before = year_2014.copy()
-    report = drift(Period("2014/15", year_2014), Period("next year", shifted), params.drift)
+    report = measure_drift(Period("2014/15", year_2014), Period("next year", shifted), params.drift)
     pd.testing.assert_frame_equal(year_2014, before)  # inputs are not changed
     assert report.retrain
     text = " ".join(report.reasons)
@@ -66,8 +66,8 @@ def test_more_complaints_needing_review_is_a_reason_on_scored_files(params):
         review = rng.random(200) < review_share
         return pd.DataFrame({"probability": np.where(review, 0.4, 0.85), "needs_review": review})
 
-    calm = drift(Period("old", records, scores(0.15)), Period("new", records, scores(0.17)), params.drift)
-    worse = drift(Period("old", records, scores(0.15)), Period("new", records, scores(0.45)), params.drift)
+    calm = measure_drift(Period("old", records, scores(0.15)), Period("new", records, scores(0.17)), params.drift)
+    worse = measure_drift(Period("old", records, scores(0.15)), Period("new", records, scores(0.45)), params.drift)
     assert calm.reasons == [] and any("need review" in reason for reason in worse.reasons)
     assert "text drift is not measured" in " ".join(worse.notes)
     assert worse.confidence_bands is not None and worse.confidence_bands["Share new"].sum() == pytest.approx(1.0)
@@ -77,17 +77,17 @@ def test_an_empty_period_is_refused_and_mixed_file_kinds_are_not_reasons(year_20
     from pipeline.data.schema import DataContractError
 
     with pytest.raises(DataContractError, match="no usable records"):
-        drift(Period("old", year_2014), Period("new", year_2014.iloc[:0]), params.drift)
+        measure_drift(Period("old", year_2014), Period("new", year_2014.iloc[:0]), params.drift)
     suggested = year_2014.assign(category="Delay/Failed Service", description=pd.NA)
     scores = pd.DataFrame({"probability": [0.9] * len(year_2014), "needs_review": [False] * len(year_2014)})
-    report = drift(Period("recorded", year_2014), Period("scored", suggested, scores), params.drift)
+    report = measure_drift(Period("recorded", year_2014), Period("scored", suggested, scores), params.drift)
     assert report.reasons == []  # the category mix moved, but one side is the model's suggestions
     assert any("the model's mistakes rather than drift" in note for note in report.notes)
 
 
 def test_another_year_of_the_same_kind_is_not_drift(year_2014, sample_validated, params):
     year_2013 = sample_validated.frame[sample_validated.frame["financial_year"] == "2013/14"]
-    report = drift(Period("2014/15", year_2014), Period("2013/14", year_2013), params.drift)
+    report = measure_drift(Period("2014/15", year_2014), Period("2013/14", year_2013), params.drift)
     unseen = report.text.set_index("Measure").iloc[1]
     assert unseen["New"] < unseen["Old"] + params.drift.unseen_rise  # words: as usual
     assert not any("never did" in reason for reason in report.reasons)

@@ -6,10 +6,21 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline.data.schema import DataContractError
-from pipeline.lifecycle.promotion import decide_promotion
-from pipeline.lifecycle.retrain import combine_years, compare, compare_themes, label_changes
+from pipeline.data.schema import DataContractError, Validated
+from pipeline.lifecycle.promotion import decide_promotion, promotion_decision
+from pipeline.lifecycle.retrain import combine_years, compare_categories, compare_themes, label_changes
+from pipeline.lifecycle.tracking import Registered
+from pipeline.modelling.contract import LoadedModel
 from pipeline.modelling.model import build_category_model, build_theme_model
+from tests.conftest import loaded_category
+
+
+def join(new: pd.DataFrame, history: dict[str, pd.DataFrame], new_file: str):
+    """combine_years on frames that passed validation whole."""
+    def whole(frame: pd.DataFrame) -> Validated:
+        return Validated(frame=frame, rejected=pd.DataFrame(columns=["source_row", "reason"]), rows_in=len(frame))
+
+    return combine_years(whole(new), {name: whole(frame) for name, frame in history.items()}, new_file)[1]
 
 
 def records(year: str, refs: list[str], categories: list[str] | None = None) -> pd.DataFrame:
@@ -27,7 +38,7 @@ def test_the_new_year_joins_the_history_and_a_repeated_reference_keeps_its_lates
     history = {"2013.csv": records("2013/14", ["A", "B"]), "2014.csv": records("2014/15", ["C", "D"])}
     new = records("2015/16", ["E", "B"])
     before = new.copy()
-    combined = combine_years(new, history, "2015.csv")
+    combined = join(new, history, "2015.csv")
     assert combined.new_year == "2015/16"
     assert combined.frame["complaint_ref"].tolist() == ["A", "C", "D", "E", "B"]
     assert combined.frame["source_file"].tolist()[-2:] == ["2015.csv", "2015.csv"]
@@ -40,7 +51,7 @@ def test_the_new_year_joins_the_history_and_a_repeated_reference_keeps_its_lates
 
 def test_a_new_year_that_is_not_newer_than_the_history_is_refused():
     with pytest.raises(DataContractError, match=r"ends in 2014/15, but the history already reaches.*2014.csv holds"):
-        combine_years(records("2014/15", ["E"]), {"2014.csv": records("2014/15", ["C"])}, "new.csv")
+        join(records("2014/15", ["E"]), {"2014.csv": records("2014/15", ["C"])}, "new.csv")
 
 
 def test_label_changes_between_the_champion_and_this_year_are_named():
@@ -90,11 +101,10 @@ def test_models_that_know_different_categories_are_compared_without_a_crash(tiny
         challenger_rows[list(fit)], challenger_rows["category"].to_numpy()
     )
     holdout = pd.concat([labelled(list(TEXTS), 2, "Fostering"), labelled(list(TEXTS)[:2], 1, "Adoption")])
-    compared = compare(
-        {"champion v1": champion, "challenger": challenger},
+    compared = compare_categories(
+        {"champion v1": loaded_category(champion, 0.5), "challenger": loaded_category(challenger, 0.5)},
         holdout.reset_index(drop=True),
         tiny_params.evaluate,
-        {"champion v1": 0.5, "challenger": 0.5},
     )
     overall = compared.overall.set_index(["model", "rows"])
     assert set(overall.index) == {
@@ -117,15 +127,12 @@ def test_theme_models_are_compared_on_the_themes_both_learned(tiny_params, tiny_
     targets = np.array([[1, 0, 0]] * 4 + [[0, 1, 0]] * 4 + [[0, 0, 1]] * 4)
     frame = tiny_training_frame[["description"]]
     challenger = build_theme_model(tiny_params, 1.0, "balanced").fit(frame, targets)
-    champion = build_theme_model(tiny_params, 1.0, "balanced").fit(frame, targets[:, [1, 0]])
+    def themes(model, ids):
+        return LoadedModel(model, {"themes": [{"id": theme, "threshold": 0.5} for theme in ids]}, "v")
+
+    champion = build_theme_model(tiny_params, 1.0, "balanced").fit(frame, targets[:, [1, 0, 2]])
     compared = compare_themes(
-        challenger,
-        ["delay", "staff", "privacy"],
-        [0.5, 0.5, 0.5],
-        champion,
-        [("staff", 0.5), ("delay", 0.5), ("transport", 0.5)],
-        frame,
-        targets,
+        themes(challenger, ["delay", "staff", "privacy"]), themes(champion, ["staff", "delay", "transport"]), frame, targets
     )
     assert compared.common == ("delay", "staff") and compared.new == ("privacy",) and compared.retired == ("transport",)
     assert set(compared.challenger["per_theme"]) == set(compared.champion["per_theme"]) == {"delay", "staff"}
@@ -134,9 +141,7 @@ def test_theme_models_are_compared_on_the_themes_both_learned(tiny_params, tiny_
 
 @pytest.mark.parametrize(("challenger_score", "promoted"), [(0.80, True), (0.705, False), (0.65, False)])
 def test_the_challenger_is_promoted_only_when_better_by_the_margin(challenger_score: float, promoted: bool):
-    tags = {"split": "time", "holdout": "financial year 2015/16"}
-    champion = (object(), "1", {"training_years": "2012/13,2013/14,2014/15"})
-    decision = decide_promotion("macro_f1", 0.01, challenger_score, tags, champion, lambda _: 0.70)
+    decision = promotion_decision("macro_f1", challenger_score, 0.70, 0.01, "1")
     assert decision.promote is promoted
     assert decision.reason.startswith("better by") is promoted
 
@@ -144,20 +149,19 @@ def test_the_challenger_is_promoted_only_when_better_by_the_margin(challenger_sc
 def test_records_without_a_reference_are_never_taken_for_repeats():
     history = {"2014.csv": records("2014/15", ["row 2", "C"])}  # validation names unreferenced rows "row N"
     new = records("2015/16", ["row 2", "E"])
-    combined = combine_years(new, history, "2015.csv")
+    combined = join(new, history, "2015.csv")
     assert len(combined.frame) == 4 and combined.set_aside.empty
 
 
 def test_decide_promotes_only_a_challenger_better_by_the_margin(tiny_params, tiny_category_model, tiny_training_frame):
     from types import SimpleNamespace
 
-    from pipeline.lifecycle.retrain import decide
-    from pipeline.lifecycle.tracking import Registered
     from pipeline.modelling.evaluate import evaluate
 
     holdout = tiny_training_frame.assign(financial_year="2015/16")
-    champion_score = evaluate(tiny_category_model, holdout, tiny_params.evaluate).metrics["macro_f1"]
-    champion = Registered(tiny_category_model, "1", "run-1", {"training_years": "2013/14,2014/15"}, None)
+    loaded = loaded_category(tiny_category_model)
+    champion_score = evaluate(loaded, holdout, tiny_params.evaluate).metrics["macro_f1"]
+    champion = Registered(loaded, "1", "run-1", {"training_years": "2013/14,2014/15"})
     params = dataclasses.replace(tiny_params, prepare=dataclasses.replace(tiny_params.prepare, split="time"))
     for gain, promoted in ((+0.05, True), (+0.005, False), (-0.05, False)):
         result = SimpleNamespace(
@@ -166,6 +170,29 @@ def test_decide_promotes_only_a_challenger_better_by_the_margin(tiny_params, tin
             ),
             category=SimpleNamespace(evaluation=SimpleNamespace(metrics={"macro_f1": champion_score + gain})),
         )
-        decision, tags = decide(params, "category", result, "abc", champion)
+        decision, tags = decide_promotion(params, "category", result, "abc", champion)
         assert decision.promote is promoted, decision.reason
         assert tags["holdout"] == "financial year 2015/16"
+
+
+def test_the_champion_is_judged_at_its_own_threshold_not_the_params_one(tiny_params, tiny_category_model, tiny_training_frame):
+    """Coverage depends on the threshold: a champion that suggests for every complaint at its own
+    threshold (0.0) must not be measured at the params' 0.99, where it would suggest for none."""
+    from types import SimpleNamespace
+
+    holdout = tiny_training_frame.assign(financial_year="2015/16")
+    champion = Registered(loaded_category(tiny_category_model, threshold=0.0), "1", "run-1", {"training_years": "2014/15"})
+    params = dataclasses.replace(
+        tiny_params,
+        prepare=dataclasses.replace(tiny_params.prepare, split="time"),
+        evaluate=dataclasses.replace(tiny_params.evaluate, suggestion_threshold=0.99),
+        tracking=dataclasses.replace(tiny_params.tracking, promotion_metric="coverage"),
+    )
+    result = SimpleNamespace(
+        prepared=SimpleNamespace(
+            train=holdout.assign(financial_year="2014/15"), holdout=holdout, holdout_name="financial year 2015/16"
+        ),
+        category=SimpleNamespace(evaluation=SimpleNamespace(metrics={"coverage": 0.9})),
+    )
+    decision, _ = decide_promotion(params, "category", result, "abc", champion)
+    assert not decision.promote and "1.0000" in decision.reason, decision.reason

@@ -16,7 +16,7 @@ def test_card_from_the_trained_sample_names_its_contents(trained_sample, fast_pa
     from pipeline.modelling.evaluate import evaluate
 
     prepared, trained = trained_sample
-    evaluation = evaluate(trained.model, prepared.holdout, fast_params.evaluate)
+    evaluation = evaluate(trained, prepared.holdout, fast_params.evaluate)
     card = build_model_card(
         fast_params, trained, evaluation, prepared, {"rows_in": 1}, {"python": "3"}, "abc", "2026-01-01T00:00:00+00:00"
     )
@@ -73,7 +73,7 @@ def test_the_plain_card_reads_as_sentences(trained_sample, fast_params):
     from pipeline.modelling.evaluate import evaluate
 
     prepared, trained = trained_sample
-    evaluation = evaluate(trained.model, prepared.holdout, fast_params.evaluate)
+    evaluation = evaluate(trained, prepared.holdout, fast_params.evaluate)
     assert set(evaluation.metrics["by_length"]) <= {"under 20 words", "20 to 99 words", "100 words or more"}
     assert "Family Support" in evaluation.metrics["by_team"]
     card = build_model_card(

@@ -15,7 +15,7 @@ import pytest
 from pipeline.config import ConfigError
 from pipeline.modelling import embeddings
 from pipeline.modelling.embeddings import SentenceEmbedder, load_encoder
-from pipeline.modelling.explain import Explainer
+from pipeline.modelling.explain import explainer_for
 from pipeline.modelling.features import build_text_features
 from pipeline.modelling.train import _normalised, train_themes
 
@@ -87,7 +87,7 @@ def test_explanations_ignore_the_embedding_columns(embedding_params):
     small = dataclasses.replace(embedding_params, themes=dataclasses.replace(embedding_params.themes, C=(1.0,)))
     trained = train_themes(TEXTS, targets, ["contact", "attitude"], small)
     text = "The driver never came so contact was missed."
-    terms = Explainer(trained.model).explain(text, 0, top_n=3)
+    terms = explainer_for(trained.model).explain(text, 0, top_n=3)
     assert terms and {word for term in terms for word in term.text.lower().split()} <= set(
         text.lower().strip(".").split()
     )

@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from pipeline.modelling.explain import Explainer
+from pipeline.modelling.explain import explainer_for
 
 pytestmark = pytest.mark.slow
 TEXT = (
@@ -18,7 +18,7 @@ def words_of(text: str) -> set[str]:
 
 def test_category_explanation_names_words_in_the_text(trained_sample):
     _, trained = trained_sample
-    explainer = Explainer(trained.model)
+    explainer = explainer_for(trained.model)
     staff = list(trained.classes).index("Staff Attitude/Conduct")
     terms = explainer.explain(TEXT, staff, top_n=5)
     assert terms and all(term.weight > 0 for term in terms)
@@ -31,7 +31,7 @@ def test_category_explanation_names_words_in_the_text(trained_sample):
 
 def test_theme_explanation_names_words_in_the_text(trained_themes):
     data, trained = trained_themes
-    explainer = Explainer(trained.model)
+    explainer = explainer_for(trained.model)
     terms = explainer.explain(TEXT, data.theme_ids.index("contact_arrangements"), top_n=5)
     assert terms and all(set(t.text.lower().split()) <= words_of(TEXT) for t in terms)
     assert any("contact" in t.text.lower() or "transport" in t.text.lower() for t in terms)

@@ -101,8 +101,7 @@ def test_the_suggestion_threshold_comes_from_out_of_fold_precision(trained_sampl
     assert trained.threshold_source.startswith("90% of out-of-fold suggestions right")
     assert 0 < trained.suggestion_threshold < 1
     # Judged on the holdout, which the choice never saw: near the target, and honest about coverage.
-    config = dataclasses.replace(fast_params.evaluate, suggestion_threshold=trained.suggestion_threshold)
-    metrics = evaluate(trained.model, prepared.holdout, config).metrics
+    metrics = evaluate(trained, prepared.holdout, fast_params.evaluate).metrics
     assert metrics["suggestion_threshold"] == trained.suggestion_threshold and metrics["coverage"] > 0.3
 
 

@@ -3,7 +3,7 @@ import dataclasses
 import pandas as pd
 import pytest
 
-from pipeline.report import ReportError, render, report, report_records
+from pipeline.report import ReportError, build_report, render, report_records
 from pipeline.report.build import check_published, choose_years
 from tests.conftest import complaint_records
 
@@ -33,7 +33,7 @@ def test_years_default_to_the_latest_and_the_one_before_and_are_checked():
 
 def test_a_year_without_themes_or_response_dates_still_makes_a_report(params):
     rows = [{"category": "Other", "team": f"Team {n % 2}", "outcome": "Not Upheld"} for n in range(8)]
-    built = report(_records(rows, params), dataclasses.replace(params.report, change_date=None), params.labels)
+    built = build_report(_records(rows, params), dataclasses.replace(params.report, change_date=None), params.labels)
     assert built.theme_team.empty and built.issues.empty and built.timeliness.responded == 0
     page = render.html(built)
     assert "cannot be measured" in page and "No themes in this year" in page
@@ -43,13 +43,13 @@ def test_a_year_without_themes_or_response_dates_still_makes_a_report(params):
 def test_the_published_tables_are_reconciled_for_recorded_labels_only(params):
     rows = [{"category": "Other", "team": "Fostering"}] * 6
     records = _records(rows, params)
-    notes = report(records, params.report, params.labels, published=PUBLISHED).notes
+    notes = build_report(records, params.report, params.labels, published=PUBLISHED).notes
     assert any("Every one of the 3 figures and rows" in note for note in notes)
     predictions = pd.DataFrame(
         {"predicted_category": ["Other"] * 6, "probability": [0.9] * 6, "needs_review": [False] * 6}
     )
     predicted = _records(rows, params, "predicted", predictions)
-    notes = report(predicted, params.report, params.labels, published=PUBLISHED).notes
+    notes = build_report(predicted, params.report, params.labels, published=PUBLISHED).notes
     assert not any("figures and rows" in note for note in notes)
 
 
@@ -69,7 +69,7 @@ def test_malformed_published_tables_say_what_is_wrong(published, message):
 def test_new_labels_reach_the_headlines_only_from_enough_complaints(params):
     before = [{"date_received": "2012-06-01", "category": "Other"}] * 10
     now = [{"category": "Other"}] * 10 + [{"category": "About Policy"}] * 2 + [{"category": "Not to Standard"}] * 6
-    built = report(_records(before + now, params), params.report, params.labels)
+    built = build_report(_records(before + now, params), params.report, params.labels)
     trend = built.trends.set_index(["Kind", "Label"])
     assert trend.loc[("category", "About Policy"), "Verdict"] == "new"  # a fact in the table...
     headline = " ".join(built.headlines)
@@ -78,13 +78,13 @@ def test_new_labels_reach_the_headlines_only_from_enough_complaints(params):
 
 def test_the_page_lists_excluded_rows_by_number_without_references(params):
     rows = [{"complaint_ref": "CSC-123456", "date_received": None}] + [{"team": "Fostering"}] * 6
-    page = render.html(report(_records(rows, params), params.report, params.labels))
+    page = render.html(build_report(_records(rows, params), params.report, params.labels))
     assert "CSC-123456" not in page and "no financial year" in page
 
 
 def test_two_themes_with_the_same_name_keep_their_own_heat_map_rows(params):
     rows = [{"themes": "delay"}] * 6 + [{"themes": "late"}] * 6
-    built = report(
+    built = build_report(
         _records(rows, params), params.report, params.labels, theme_names={"delay": "Delay", "late": "Delay"}
     )
     assert render.html(built).count(">Delay<title>") == 2

@@ -12,7 +12,7 @@ import pytest
 from pipeline.config import load_params
 from pipeline.data import files
 from pipeline.data.schema import validate
-from pipeline.report import render, report, report_records
+from pipeline.report import build_report, render, report_records
 from tests.conftest import REPO, needs_shared
 
 pytestmark = [pytest.mark.slow, pytest.mark.shared_data]
@@ -25,7 +25,7 @@ def housing_report():
     frame = validate(files.read_table(path), params.data, params.labels, purpose="score").frame
     records = report_records(frame, params.labels, params.report)
     settings = dataclasses.replace(params.report, year="2024/25")
-    return params, records, report(records, settings, params.labels)
+    return params, records, build_report(records, settings, params.labels)
 
 
 def test_every_row_is_counted_and_findings_map_to_outcomes(housing_report):

@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 
 from pipeline.data import files
-from pipeline.report import render, report, report_records
+from pipeline.report import build_report, render, report_records
 from tests.conftest import REPO, complaint_records
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -46,7 +46,7 @@ def test_small_cells_are_marked_and_headlines_lead(page):
 def test_text_from_the_data_is_escaped(params):
     rows = [{"team": "<script>alert(1)</script>", "themes": "delay"}] * 6 + [{"team": "Fostering"}] * 6
     records = report_records(complaint_records(rows, params), params.labels, params.report)
-    built = report(records, dataclasses.replace(params.report, change_date=None), params.labels)
+    built = build_report(records, dataclasses.replace(params.report, change_date=None), params.labels)
     html = render.html(built)
     assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 

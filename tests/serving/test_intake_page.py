@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 import uvicorn
 
-from pipeline.serving.batch import Scorers
+from pipeline.serving.score import Scorers
 from pipeline.serving.service import create_app
-from tests.conftest import REPO
+from tests.conftest import REPO, loaded_category
 
 pytestmark = pytest.mark.slow
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -31,8 +31,8 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server_url(tiny_category_model, tiny_theme_scorer, tiny_params):
-    app = create_app(Scorers(tiny_category_model, "category v1", tiny_theme_scorer), tiny_params)
+def server_url(tiny_category_model, tiny_themes, tiny_params):
+    app = create_app(Scorers(loaded_category(tiny_category_model, version="category v1"), tiny_themes), tiny_params)
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)

@@ -8,8 +8,9 @@ import logging
 import pytest
 from fastapi.testclient import TestClient
 
-from pipeline.serving.batch import Scorers
+from pipeline.serving.score import Scorers
 from pipeline.serving.service import create_app
+from tests.conftest import loaded_category
 
 TEXT = "The social worker was rude and shouted at my son on the phone, and the visit was late."
 
@@ -22,8 +23,8 @@ def service_params(tiny_params):
 
 
 @pytest.fixture(scope="module")
-def scorers(tiny_category_model, tiny_theme_scorer):
-    return Scorers(tiny_category_model, "category v1", tiny_theme_scorer)
+def scorers(tiny_category_model, tiny_themes):
+    return Scorers(loaded_category(tiny_category_model, version="category v1"), tiny_themes)
 
 
 @pytest.fixture(scope="module")

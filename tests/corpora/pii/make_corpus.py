@@ -632,7 +632,7 @@ TEMPLATES: list = [
     "house. Agreed to email instead: {email}.",
 
     "Case note (complaints): Mosaic ID {mosaic}. YP {yp} reports being asked to leave semi-independent "
-    "accommodation with 24 hours' notice. YP gave mobile {mob} and email {email}. YP's PA is {pa}. YP's DOB "
+    "accommodation with 24 hours' notice. YP gave mobile {mob} and email {email@yp}. YP's PA is {pa}. YP's DOB "
     "{ldob}. Forwarded to Leaving Care TM for urgent response.",
 
     "Walk-in at {_venue}. {gran} (maternal grandmother, DOB {adob}) wishes to complain that she was not told "
@@ -697,7 +697,7 @@ TEMPLATES: list = [
 
     "To the manager of the Children in Care team. Your worker {sw} called my mother a liar in a meeting in front of "
     "my little sister {sister.first}. {sw.last} should be ashamed. I'm {yp}, I'm 17, and I'm making this complaint "
-    "myself. Mosaic number {mosaic}. My email is {email}.",
+    "myself. Mosaic number {mosaic}. My email is {email@yp}.",
 
     "I want it noted that {staff_w} at the children's home locked my son {son.first} out in the rain. "
     "{staff_w.first} then told the night manager he'd run off. He hadn't. {son.first} is 12. Will someone "
@@ -748,7 +748,7 @@ TEMPLATES: list = [
     "week for nothing. i told my IRO {iro} and nothing happend. i want to move. {yp.first|lower}",
 
     "{yp_w.first} here. Will anyone read this? I've been told my PA {pa} is leaving and I'll get someone new in "
-    "May. May be sooner, may be later, nobody knows. My DOB is {ldob} and my email is {email}. {yp_w.first}",
+    "May. May be sooner, may be later, nobody knows. My DOB is {ldob} and my email is {email@yp_w}. {yp_w.first}",
 
     "I need help. I'm 18 and I'm trying to open a bank account but I don't have ID because my social worker never "
     "applied for my passport. I have my NI number ({ni}) but the bank wants more. My PA said to complain. My name's "
@@ -757,18 +757,18 @@ TEMPLATES: list = [
     "hiya, im {yp.first|lower}, i left care last yr. my pa changed AGAIN and the new one {pa.first} doesnt reply. i "
     "was ment to get my setting up home allowance and it never came, ive been sleeping on a mates sofa at {addr} "
     "for 3 weeks. my NI no is {ni} cos the job centre keep asking for it. my mobile is {mob} but i dont always have "
-    "credit so email {email}",
+    "credit so email {email@yp}",
 
     "I'm a care leaver, 19, and my PA {pa.first} hasn't been in touch since {_month}. I need my National Insurance "
     "letter for a job and the Leaving Care Team had my documents. They've lost them. My NI is {ni} if that helps "
-    "but I need the actual letter. Email me {email} or text {mob}. {yp.first}",
+    "but I need the actual letter. Email me {email@yp} or text {mob}. {yp.first}",
 
     "My name is {yp} and I am in care. I want to complain because my brother {brother.first} lives with different "
     "carers and we only see each other once a month. {brother.first} is my only family. My social worker is "
     "{sw.first} and my IRO is {iro}. My carer's house is {addr}. I am {_age}.",
 
     "this is {yp.first|lower} from the childrens home at {addr}. i want to complain about the night staff. they "
-    "film us on there phones. my keyworker {kw.first} knows. dont tell them i wrote this. {email}",
+    "film us on there phones. my keyworker {kw.first} knows. dont tell them i wrote this. {email@yp}",
 
     "Hello. I'm {yp}. I came to the UK on my own when I was 15 and I'm looked after by the council. My age "
     "assessment said my date of birth is {dob} but that is wrong, my real birthday is {dob2}. Nobody will change "
@@ -1005,8 +1005,9 @@ TEMPLATES: list = [
     "I'm writing about the foster carers, {carer_ws} and {carer2_s}. My son {son_w.first} says {carer2_s.first} "
     "shouts at him every morning. {son_w.first} won't lie about something like that. Ref {lac}. {dad}, {phone}",
 
-    "Is it the Leaving Care Team or Housing who pay the bill? Nobody knows. {pa_w} is the PA. {pa_w.first} told my daughter {daughter.first} she "
-    "would get her deposit paid and then nothing. We live at {addr}. I'm {mum.first}.",
+    "Is it the Leaving Care Team or Housing who pay the bill? Nobody knows. {pa_w} is the PA. {pa_w.first} "
+    "told my daughter {daughter.first} she would get her deposit paid and then nothing. We live at {addr}. "
+    "I'm {mum.first}.",
 
     "{sw_w.first} again. I'm sorry but {sw_w.first} has to go. My children {son.first} and {daughter.first} "
     "are scared of {sw_w.last|lower}. Mosaic {mosaic}. {mum}, {pc}.",
@@ -1033,8 +1034,8 @@ TEMPLATES: list = [
     "Our foster son {son_w.first} (ref {lac}) and his sister {daughter_w.first} were split up without warning. "
     "{son_w.first} keeps asking for {daughter_w.first}. Please ring {phone}. {carer}",
 
-    "My son's name is {son_w.first}. Not a nickname, not a typo. {son_w.first}. It says so on his birth certificate (DOB "
-    "{dob}). The school and social care keep getting it wrong. {dad_s}, {email@dad_s}",
+    "My son's name is {son_w.first}. Not a nickname, not a typo. {son_w.first}. It says so on his birth "
+    "certificate (DOB {dob}). The school and social care keep getting it wrong. {dad_s}, {email@dad_s}",
 
     "{mum_w} here, {son.first}'s mum, writing on {_day} because I've had enough. The duty worker said "
     "someone would call back. Nobody called. My phone bill rose by a tenner chasing you. {mob}. Ref {ref}.",
@@ -1101,10 +1102,10 @@ TEMPLATES: list = [
     "{sw} - I'm putting in writing what I told your manager {tm.first}. You lied about visiting {son.first} on "
     "{_date}. I was home all day. I've sent a copy to complaints ({ref}). {dad.first}",
 
-    "Message taken by reception: {gran} called. Her grandson {son.first} is in hospital (NHS no. she gave: {nhs}) and she "
-    "can't get hold of his social worker {sw.first}. Her phone is {land} and her address {addr}, {pc}.",
+    "Message taken by reception: {gran} called. Her grandson {son.first} is in hospital (NHS no. she gave: {nhs}) and "
+    "she can't get hold of his social worker {sw.first}. Her phone is {land} and her address {addr}, {pc}.",
 
-    "Dear Complaints Manager, I'm a teacher at {_school}. A Year 6 pupil, {child} ({dobn}), disclosed something on "
+    "Dear Complaints Manager, I'm a teacher at {_school}. A pupil in my tutor group, {child} ({dobn}), disclosed something on "
     "{_date} and I phoned the front door. Nobody followed up. I'm raising this formally. {teacher}, {email@teacher}",
 
     "Hospital social work: complaint on behalf of the ward. {child} (NHS {nhs}) stayed on the children's ward for "
@@ -1115,7 +1116,7 @@ TEMPLATES: list = [
     "number is {nhs} and his GP is Dr {gp.last}. Nobody has booked it. I've asked {sw.first} four times now.",
 
     "care leaver complaint: {yp_f.first|lower} says her PA lost her documents incl. NI card ({ni}) and NHS medical "
-    "card ({nhs}). Wants them replaced asap. Contact by email {email}.",
+    "card ({nhs}). Wants them replaced asap. Contact by email {email@yp_f}.",
 
     "I'm a foster carer. The council's letter to the dentist had {child.first}'s NHS number as {nhs}, but the one "
     "in the red book is {nhs2}. Which is right? Nobody will tell me. {carer}, {phone}",

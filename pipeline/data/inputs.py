@@ -1,0 +1,165 @@
+"""Reading what a command is given: a records export, a prepared split, a scored file, a year of one.
+
+Every function here reads a file through :mod:`pipeline.data.files` and validates it against the
+params' columns and labels, so each command starts from validated rows with every other row
+accounted for. Writing stays with :mod:`pipeline.data.files`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline.config import CANONICAL_COLUMNS, DataConfig, Params
+from pipeline.data import files
+from pipeline.data.prepare import Prepared
+from pipeline.data.schema import SOURCE_ROW, DataContractError, Validated, validate
+
+PREPARED_TRAIN, PREPARED_HOLDOUT, PREPARED_SUMMARY, DATA_ISSUES = (
+    "train.csv",
+    "holdout.csv",
+    "prepare.json",
+    "data_issues.csv",
+)
+
+
+def data_issues(validated: Validated, prepared: Prepared) -> pd.DataFrame:
+    """Every row not used for training, with its row number and reason, in file order."""
+    return pd.concat([validated.rejected, prepared.excluded], ignore_index=True).sort_values(SOURCE_ROW)
+
+
+def read_training_file(path: Path, params: Params) -> Validated:
+    """A labelled export, validated for training (dates needed when the split is by time).
+
+    An error names the file, so a retrain over several years says which one is wrong.
+    """
+    try:
+        return validate(
+            files.read_table(path, params.data.sheet),
+            params.data,
+            params.labels,
+            purpose="train",
+            need_dates=params.prepare.split == "time",
+            require_category=params.train.enabled,
+            themes=params.themes,
+        )
+    except DataContractError as error:
+        raise DataContractError(f"{Path(path).name}: {error}") from error
+
+
+def _own_columns(data: DataConfig, frame: pd.DataFrame) -> DataConfig:
+    """Data settings for a file this project wrote: its columns carry our own names."""
+    return replace(data, columns={column: column for column in frame.columns if column in CANONICAL_COLUMNS})
+
+
+def read_labelled(path: Path, params: Params) -> Validated:
+    """Labelled records from an export (the params' column names), or from ``complaints prepare``
+    (ours), keeping the prepared file's original row numbers."""
+    raw = files.read_table(path, params.data.sheet)
+    if SOURCE_ROW not in raw.columns:
+        return validate(raw, params.data, params.labels, purpose="train")
+    themes = replace(params.themes, labels="column") if params.themes.labels == "one_hot" else params.themes
+    validated = validate(
+        raw, _own_columns(params.data, raw), params.labels, purpose="train", require_category=False, themes=themes
+    )
+    original = pd.to_numeric(raw[SOURCE_ROW], errors="coerce").to_numpy()
+    return replace(validated, frame=validated.frame.assign(source_row=original[validated.frame[SOURCE_ROW] - 2]))
+
+
+def write_prepared(validated: Validated, prepared: Prepared, data_file: Path, folder: Path) -> list[Path]:
+    """The split ``complaints prepare`` writes: train.csv, holdout.csv, the rows not used and a summary."""
+    columns = [SOURCE_ROW, *CANONICAL_COLUMNS]
+    return [
+        files.write_table(prepared.train[columns], folder / PREPARED_TRAIN),
+        files.write_table(prepared.holdout[columns], folder / PREPARED_HOLDOUT),
+        files.write_table(data_issues(validated, prepared), folder / DATA_ISSUES),
+        files.write_json(
+            {"file": data_file.name, **validated.summary(), **prepared.summary()}, folder / PREPARED_SUMMARY
+        ),
+    ]
+
+
+def read_prepared(folder: Path, params: Params) -> tuple[Validated, Prepared]:
+    """The split ``complaints prepare`` wrote: (validated rows, the split itself)."""
+    summary_file = folder / PREPARED_SUMMARY
+    if not summary_file.is_file():
+        raise files.InputFileError(
+            f"{folder} holds no prepared split ({PREPARED_SUMMARY} is missing): run complaints prepare."
+        )
+    summary = files.read_json(summary_file)
+    train_rows = read_labelled(folder / PREPARED_TRAIN, params)
+    holdout_rows = read_labelled(folder / PREPARED_HOLDOUT, params)
+    issues = files.read_table(folder / DATA_ISSUES) if (folder / DATA_ISSUES).is_file() else pd.DataFrame()
+    validated = Validated(
+        frame=pd.concat([train_rows.frame, holdout_rows.frame], ignore_index=True),
+        rejected=pd.concat([train_rows.rejected, holdout_rows.rejected, issues], ignore_index=True),
+        rows_in=int(summary.get("rows_in", len(train_rows.frame) + len(holdout_rows.frame))),
+    )
+    prepared = Prepared(
+        train=train_rows.frame,
+        holdout=holdout_rows.frame,
+        excluded=pd.DataFrame(columns=[SOURCE_ROW, "complaint_ref", "reason_code", "reason"]),
+        holdout_name=str(summary["holdout"]),
+    )
+    return validated, prepared
+
+
+@dataclass(frozen=True)
+class RecordsFile:
+    """A file of complaint records as a report or drift comparison reads it.
+
+    A file written by ``complaints score`` holds our column names and the model's suggestions but no
+    text or recorded labels: ``predictions`` is then that file, and ``versions`` the models that scored it.
+    """
+
+    validated: Validated
+    rows_in: int
+    predictions: pd.DataFrame | None = None
+    versions: tuple[str, ...] = ()
+
+    @property
+    def scored(self) -> bool:
+        return self.predictions is not None
+
+
+def _split_scored_file(raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    """A file written by ``complaints score`` -> (its records, with our column names; its predictions).
+
+    A scored file holds our own column names, the model's suggestions and no complaint text, so
+    only the model's labels can be reported from it. None when ``raw`` is not a scored file.
+    """
+    if "predicted_category" not in raw.columns:
+        return None
+    records = raw.drop(columns=[c for c in ("themes", "category", "description") if c in raw.columns])
+    return records.assign(description=pd.NA), raw
+
+
+def read_records(path: Path, params: Params, with_themes: bool = False) -> RecordsFile:
+    """Records for a report or a drift period: an export (params' columns) or a scored file (ours).
+
+    ``with_themes``: an export's theme labels are read too (as training reads them), with or without
+    a recorded category.
+    """
+    raw = files.read_table(path, params.data.sheet)
+    scored = _split_scored_file(raw)
+    if scored is None:
+        if with_themes:
+            validated = validate(
+                raw, params.data, params.labels, purpose="train", require_category=False, themes=params.themes
+            )
+        else:
+            validated = validate(raw, params.data, params.labels, purpose="score")
+        return RecordsFile(validated, len(raw))
+    records, predictions = scored
+    validated = validate(records, _own_columns(params.data, records), params.labels, purpose="score")
+    versions = sorted(
+        {
+            str(value)
+            for column in ("model_version", "themes_model_version")
+            if column in predictions
+            for value in predictions[column].dropna()
+        }
+    )
+    return RecordsFile(validated, len(raw), predictions, tuple(versions))

@@ -1,0 +1,32 @@
+"""Which models score: the category model and, unless switched off, the theme model."""
+
+from __future__ import annotations
+
+import logging
+
+from pipeline.config import Params
+from pipeline.data.files import InputFileError
+from pipeline.lifecycle.tracking import RegistryError, load_model
+from pipeline.serving.score import Scorers
+
+log = logging.getLogger(__name__)
+
+
+def load_scorers(params: Params, model: str | None = None, themes_model: str | None = None) -> Scorers:
+    """The models named on the command line, or else in ``score.model`` and ``score.themes_model``.
+
+    A theme model named on the command line must load; the default one may be missing (a council
+    that has not trained themes yet), and then categories are scored alone, with a warning.
+    """
+    category = load_model(params.tracking, model or params.score.model)
+    reference = themes_model or params.score.themes_model
+    if not params.themes.enabled or not reference:
+        return Scorers(category)
+    try:
+        themes = load_model(params.tracking, reference)
+    except (RegistryError, InputFileError) as error:
+        if themes_model:
+            raise
+        log.warning("No theme model (%s): scoring categories only.", error)
+        return Scorers(category)
+    return Scorers(category, themes)
