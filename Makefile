@@ -32,7 +32,7 @@ test: $(DEV_STAMP)  ## the whole test suite
 	$(BIN)/python -m pytest
 
 lint: $(DEV_STAMP)
-	$(BIN)/ruff check pipeline tests
+	$(BIN)/ruff check pipeline tests tools benchmarks
 
 bench: $(STAMP)  ## the quality benchmark on ../shared/data (by hand; writes benchmarks/results.md and .json)
 	$(BIN)/python -m benchmarks.quality

@@ -148,7 +148,6 @@ def main() -> None:
     args = parser.parse_args()
     params = load_params(args.params)
     scorers = load_scorers(params, args.model, args.themes_model)
-    params = scorers.params_for(params)
     report: dict = {"cpus": os.cpu_count(), "rows": args.rows}
     with tempfile.TemporaryDirectory() as folder:
         folder = Path(folder)

@@ -427,13 +427,11 @@ def report(
         settings = report_settings(params.report, year, compare_to, labels, records_file.scored)
         predictions, versions, threshold = records_file.predictions, list(records_file.versions), None
         if settings.labels != "recorded" and predictions is None:
-            from pipeline.serving.models import load_scorers
-            from pipeline.serving.score import score as score_frame
+            from pipeline.serving.models import predicted_labels
 
-            scorers = load_scorers(params, model, themes_model)
-            predictions = score_frame(scorers, records_file.validated.frame, params, explain=False)
-            versions = [m.version for m in (scorers.category, scorers.themes) if m is not None]
-            threshold = scorers.category.suggestion_threshold
+            predictions, versions, threshold = predicted_labels(
+                params, records_file.validated.frame, model, themes_model
+            )
         records = report_records(
             records_file.validated.frame,
             params.labels,

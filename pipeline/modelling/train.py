@@ -22,7 +22,7 @@ from pipeline.config import EvaluateConfig, Params
 from pipeline.data.schema import DataContractError
 from pipeline.language import IdentifierMasker, normalise_texts
 from pipeline.modelling.embeddings import SentenceEmbedder, embedding_columns
-from pipeline.modelling.features import TEAM_COLUMN, build_text_features, model_columns, model_inputs
+from pipeline.modelling.features import TEAM_COLUMN, TEXT_COLUMN, build_text_features, model_columns, model_inputs
 from pipeline.modelling.metrics import (
     classification_metrics,
     multilabel_metrics,
@@ -56,7 +56,7 @@ class TrainedCategoryModel:
     threshold_source: str = "params"  # params | target precision on out-of-fold predictions
     chosen_calibration: str = "isotonic"
     confidence_calibration: str = "none"  # top_label: the first suggestion's confidence is remapped
-    input_columns: tuple[str, ...] = ("description",)
+    input_columns: tuple[str, ...] = (TEXT_COLUMN,)
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -77,7 +77,7 @@ class TrainedThemeModel:
     cv_folds: int
     cv_metrics: dict[str, Any]
     cv_search: dict[str, dict[str, float]] = field(default_factory=dict)
-    input_columns: tuple[str, ...] = ("description",)
+    input_columns: tuple[str, ...] = (TEXT_COLUMN,)
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -108,8 +108,8 @@ def _normalised(frame: pd.DataFrame, params: Params) -> pd.DataFrame:
     Masking learns only which words the training texts write in lower case (no labels), so it is
     fitted once on all training rows.
     """
-    masked = IdentifierMasker(params.text.mask_identifiers, params.text.mask_names).fit_transform(frame["description"])
-    normalised = pd.DataFrame({"description": normalise_texts(masked, params.text.lemmatize, params.text.batch_size)})
+    masked = IdentifierMasker(params.text.mask_identifiers, params.text.mask_names).fit_transform(frame[TEXT_COLUMN])
+    normalised = pd.DataFrame({TEXT_COLUMN: normalise_texts(masked, params.text.lemmatize, params.text.batch_size)})
     if params.features.team:
         normalised[TEAM_COLUMN] = model_inputs(frame, [TEAM_COLUMN])[TEAM_COLUMN].to_numpy()
     if params.features.embeddings == "none":

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 
+import pandas as pd
+
 from pipeline.config import Params
 from pipeline.data.files import InputFileError
 from pipeline.lifecycle.tracking import RegistryError, load_model
-from pipeline.serving.score import Scorers
+from pipeline.serving.score import Scorers, score
 
 log = logging.getLogger(__name__)
 
@@ -30,3 +32,14 @@ def load_scorers(params: Params, model: str | None = None, themes_model: str | N
         log.warning("No theme model (%s): scoring categories only.", error)
         return Scorers(category)
     return Scorers(category, themes)
+
+
+def predicted_labels(
+    params: Params, frame: pd.DataFrame, model: str | None = None, themes_model: str | None = None
+) -> tuple[pd.DataFrame, list[str], float]:
+    """The models' labels for validated records (for a report of predicted labels): the scored rows,
+    the versions of the models that scored them, and the category model's suggestion threshold."""
+    scorers = load_scorers(params, model, themes_model)
+    scored = score(scorers, frame, params, explain=False)
+    versions = [loaded.version for loaded in (scorers.category, scorers.themes) if loaded is not None]
+    return scored, versions, scorers.category.suggestion_threshold

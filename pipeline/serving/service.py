@@ -1,7 +1,8 @@
 """The intake service: a JSON API and a one-page form over the loaded models (``complaints serve``).
 
-``create_app`` takes loaded models and config and returns a FastAPI app; it reads no files and no
-globals, so tests build it in memory. Complaint text is never logged: request logs carry the
+``create_app`` takes loaded models and config and returns a FastAPI app; its only file is the
+intake page, read once from the package when the app is built, and it keeps no module globals, so
+tests build it in memory. Complaint text is never logged: request logs carry the
 path and status only, and validation errors are returned without the input that caused them.
 """
 

@@ -1,5 +1,6 @@
 """MLflow: a run with params, metrics, artefacts and a registered model that loads back through skops."""
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -14,24 +15,27 @@ def test_logged_model_round_trips_and_aliases_move(tmp_path: Path, monkeypatch, 
     monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlruns.db'}")
     monkeypatch.chdir(tmp_path)
     _, trained = trained_sample
-    artefact = tmp_path / "note.txt"
-    artefact.write_text("hello")
-    assert tracking.load_alias(params.tracking) is None
+    artefact = tmp_path / "model_card.json"
+    card = {"labels": list(trained.classes), "thresholds": {"suggestion_threshold": 0.42}}
+    artefact.write_text(json.dumps(card))
+    assert tracking.load_with_card(params.tracking) is None
 
     run = tracking.log_training_run(
         params.tracking,
         trained.model,
         {"train": {"C": 0.3}},
         {"acc": 0.5},
-        {"note": artefact},
+        {"card": artefact},
         tags={"purpose": "test"},
     )
     tracking.set_alias(params.tracking, run.model_version, tracking.CHAMPION, run.run_id, "first")
-    loaded, version, tags = tracking.load_alias(params.tracking)
-    assert tags["purpose"] == "test"
-    assert version == run.model_version == "1"
+    champion = tracking.load_with_card(params.tracking)
+    assert champion.tags["purpose"] == "test"
+    assert champion.version == run.model_version == "1"
+    # The loaded model carries its card's contract: the threshold comes back with it.
+    assert champion.model.suggestion_threshold == 0.42 and champion.model.labels == trained.classes
     texts = pd.DataFrame({"description": ["The taxi to contact never came.", "The worker was rude."]})
-    assert (loaded.predict_proba(texts) == trained.model.predict_proba(texts)).all()
+    assert (champion.model.predict_proba(texts) == trained.model.predict_proba(texts)).all()
 
     import mlflow
 

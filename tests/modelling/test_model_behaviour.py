@@ -20,7 +20,7 @@ def probabilities(model, texts: list[str]) -> pd.DataFrame:
 
 def test_model_learns_something_on_the_holdout_year(trained_sample, params):
     prepared, trained = trained_sample
-    metrics = evaluate(trained.model, prepared.holdout, params.evaluate).metrics
+    metrics = evaluate(trained, prepared.holdout, params.evaluate).metrics
     majority = prepared.holdout["category"].value_counts(normalize=True).iloc[0]
     assert metrics["accuracy"] > majority + 0.1
     assert 0.0 <= metrics["ece"] <= 0.2

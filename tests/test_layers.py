@@ -1,0 +1,69 @@
+"""The package keeps one-way layering: a module imports only from its own room or the rooms below it."""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "pipeline"
+# Bottom to top. Rooms on one floor may not import each other (report and lifecycle share nothing but
+# what is below them, except drift's use of the report's statistics, which sits on a lower floor).
+FLOORS = {
+    "config": 0,
+    "privacy": 0,
+    "language": 1,
+    "data": 2,
+    "modelling": 3,
+    "report": 4,
+    "lifecycle": 5,
+    "serving": 6,
+    "cli": 7,
+    "__main__": 8,
+}
+
+
+def room(module: str) -> str:
+    """``pipeline.data.files`` -> ``data``; ``pipeline.cli`` -> ``cli``."""
+    return module.split(".")[1]
+
+
+def imports_of(path: Path) -> list[tuple[str, int]]:
+    """Every pipeline module imported by ``path`` (at any depth, lazy imports included), with its line."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("pipeline"):
+            names = [node.module] if node.module != "pipeline" else [f"pipeline.{a.name}" for a in node.names]
+            found += [(name, node.lineno) for name in names]
+        elif isinstance(node, ast.Import):
+            found += [(a.name, node.lineno) for a in node.names if a.name.startswith("pipeline.")]
+    return found
+
+
+MODULES = sorted(PACKAGE.rglob("*.py"))
+
+
+def test_every_room_has_a_floor():
+    rooms = {room("pipeline." + ".".join(p.relative_to(PACKAGE).with_suffix("").parts)) for p in MODULES}
+    assert rooms - {"__init__"} <= set(FLOORS), rooms - set(FLOORS)
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_no_module_imports_upwards(path: Path):
+    module = "pipeline." + ".".join(path.relative_to(PACKAGE).with_suffix("").parts)
+    if module.endswith("__init__") and module.count(".") == 1:
+        return
+    mine = room(module)
+    upward = [
+        f"line {line}: {name}"
+        for name, line in imports_of(path)
+        if name.count(".") >= 1 and room(name) != mine and FLOORS[room(name)] >= FLOORS[mine]
+    ]
+    assert not upward, f"{module} ({mine}, floor {FLOORS[mine]}) imports from its own floor or above: {upward}"
+
+
+def test_the_fake_upward_import_is_caught(tmp_path: Path):
+    """The check itself can fail: a data module importing the CLI is found."""
+    bad = tmp_path / "bad.py"
+    bad.write_text("from pipeline.cli import app\n", encoding="utf-8")
+    assert imports_of(bad) == [("pipeline.cli", 1)]
+    assert FLOORS[room("pipeline.cli")] > FLOORS["data"]
