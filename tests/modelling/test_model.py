@@ -112,3 +112,43 @@ def test_top_label_fit_follows_the_estimator_contract():
     proba = head.predict_proba(X)
     assert proba.shape == (120, 3) and list(head.classes_) == ["a", "b", "c"]
     assert (head.predict(X) == y).mean() > 0.8
+
+
+def test_vectorised_sigmoids_equal_scikit_learns():
+    from sklearn.calibration import _SigmoidCalibration
+
+    from pipeline.modelling.model import fit_sigmoids
+
+    rng = np.random.default_rng(0)
+    decisions = rng.normal(size=(400, 6)) * [0.2, 1, 3, 50, 1, 1]  # column 3 is rescaled as scikit-learn does
+    positives = decisions + rng.normal(size=decisions.shape) > [0.5, 1, 2, 40, -1, 2.5]
+    for column, ours in enumerate(fit_sigmoids(decisions, positives)):
+        theirs = _SigmoidCalibration().fit(decisions[:, column], positives[:, column])
+        np.testing.assert_allclose(ours.predict(decisions[:, column]), theirs.predict(decisions[:, column]), atol=1e-6)
+
+
+@pytest.mark.parametrize("calibration", ["sigmoid", "isotonic", "temperature"])
+@pytest.mark.parametrize("n_classes", [2, 4])
+def test_calibrating_out_of_fold_decisions_equals_calibrated_classifier_cv(calibration: str, n_classes: int):
+    """Given the same folds, one model plus calibrators on its out-of-fold decision values is
+    CalibratedClassifierCV(ensemble=False): what training builds without a nested cross-validation."""
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.model_selection import StratifiedKFold
+
+    from pipeline.modelling.model import calibrated_from_out_of_fold, decision_columns
+
+    rng = np.random.default_rng(0)
+    X = sparse.random(150, 30, density=0.3, random_state=2, format="csr")
+    y = np.array([f"c{i}" for i in rng.integers(0, n_classes, 150)], dtype=object)
+    folds = list(StratifiedKFold(3, shuffle=True, random_state=0).split(X, y))
+    decisions = np.zeros((150, 1 if n_classes == 2 else n_classes))
+    for fit_rows, test_rows in folds:
+        decisions[test_rows] = decision_columns(
+            LinearSVC(C=0.5, random_state=0).fit(X[fit_rows], y[fit_rows]), X[test_rows]
+        )
+    unfitted = CalibratedClassifierCV(LinearSVC(C=0.5, random_state=0), method=calibration, ensemble=False, cv=folds)
+    ours = calibrated_from_out_of_fold(unfitted, LinearSVC(C=0.5, random_state=0).fit(X, y), decisions, y)
+    theirs = CalibratedClassifierCV(LinearSVC(C=0.5, random_state=0), method=calibration, ensemble=False, cv=folds)
+    theirs.fit(X, y)
+    np.testing.assert_allclose(ours.predict_proba(X), theirs.predict_proba(X), atol=1e-5)
+    assert list(ours.classes_) == list(theirs.classes_)
