@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: demo test lint repro sample bench clean
+.PHONY: demo test test-fast lint repro sample bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,8 +28,11 @@ demo: $(STAMP)  ## train on the bundled sample, evaluate, score the new year, wr
 	@echo "Intake page: $(BIN)/complaints serve  (then open http://127.0.0.1:8000/)"
 	@echo "MLflow UI: $(BIN)/mlflow ui --backend-store-uri sqlite:///mlruns.db  (then open http://127.0.0.1:5000)"
 
-test: $(DEV_STAMP)  ## the whole test suite
+test: $(DEV_STAMP)  ## the whole test suite (what CI runs; about 5 minutes on 2 cores)
 	$(BIN)/python -m pytest
+
+test-fast: $(DEV_STAMP)  ## the unit tests only: everything not marked slow (under a minute)
+	$(BIN)/python -m pytest -m "not slow"
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check pipeline tests tools benchmarks

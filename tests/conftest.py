@@ -1,13 +1,25 @@
-"""Shared fixtures: the repository's params, small in-memory frames, one model trained once per session."""
+"""Shared fixtures: the repository's params, small in-memory frames, one model trained once per session,
+the `complaints` command run in this process, and one trained workspace per test run."""
 
 from __future__ import annotations
 
 import dataclasses
+import json
+import logging
+import os
+import re
+import shutil
+import sqlite3
+import sys
+import traceback
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
 from pipeline.config import Params, load_params
 from pipeline.data import files
@@ -18,6 +30,8 @@ from pipeline.serving.score import Scorers
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
+# The test profile: params.yaml with one search point and fewer folds (the search is tested in test_train.py).
+FAST_PARAMS_FILE = REPO / "tests" / "params_fast.yaml"
 # The seed report's Table 1 for 2013/14 as published (shared/domain.md), typed here rather than read
 # from the generator, so that the sample and the report are both checked against the source.
 SEED_TABLE_1 = {
@@ -40,9 +54,10 @@ def params() -> Params:
 
 
 @pytest.fixture(scope="session")
-def fast_params(params: Params) -> Params:
-    """The repository's params with a one-value C search, so tests train in seconds."""
-    return dataclasses.replace(params, train=dataclasses.replace(params.train, C=(0.3,), class_weight=("balanced",)))
+def fast_params() -> Params:
+    """The test profile (tests/params_fast.yaml): the repository's params with one search point, so tests
+    train in seconds."""
+    return load_params(FAST_PARAMS_FILE)
 
 
 def raw_frame(rows: list[dict[str, object]]) -> pd.DataFrame:
@@ -247,3 +262,173 @@ def sample_report(params, sample_records):
         theme_names={theme.id: theme.name for theme in taxonomy.themes},
         published=files.read_yaml(REPO / params.report.published_file),
     )
+
+
+# --- The `complaints` command in this process, and one trained workspace per test run -------------------
+
+
+def workspace_params_text(profile: Path = FAST_PARAMS_FILE) -> str:
+    """params.yaml with the profile's values written over it line by line: the same file as a user's (every
+    key, comment and layout kept, so tests may edit its text), holding the test profile.
+
+    The profile may only change one-line values of params.yaml's sections (its values are written as JSON,
+    which YAML reads); anything it names that params.yaml lacks is an error here, not a silent no-op.
+    """
+    overrides = yaml.safe_load(profile.read_text(encoding="utf-8"))
+    assert (profile.parent / overrides.pop("inherit")).resolve() == REPO / "params.yaml", profile
+    wanted = {(section, key): value for section, values in overrides.items() for key, value in values.items()}
+    written: set[tuple[str, str]] = set()
+    lines, section = [], None
+    for line in (REPO / "params.yaml").read_text(encoding="utf-8").splitlines(keepends=True):
+        if top := re.match(r"([a-z_]+):", line):
+            section = top.group(1)
+        item = re.match(r"(  ([A-Za-z_]+): *)[^#\n]*?( *#.*)?(\n?)$", line)
+        if item and (section, item.group(2)) in wanted:
+            written.add((section, item.group(2)))
+            value = json.dumps(wanted[section, item.group(2)])
+            line = f"{item.group(1)}{value}{item.group(3) or ''}{item.group(4)}"
+        lines.append(line)
+    assert written == set(wanted), f"{profile}: not found in params.yaml: {sorted(set(wanted) - written)}"
+    return "".join(lines)
+
+
+@dataclasses.dataclass(frozen=True)
+class CliResult:
+    """What `complaints ARGS` gave: the exit code and what it printed (unexpected tracebacks end stderr)."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+@contextmanager
+def _process_state_kept() -> Iterator[None]:
+    """Whatever a command changes in this process is put back: the environment (MLflow writes
+    MLFLOW_TRACKING_URI and MLFLOW_EXPERIMENT_ID into it), MLflow's tracking URI, experiment and active run,
+    the root logger (the CLI's callback calls logging.basicConfig(force=True)) and the loggers it quietens."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    named = {name: logging.getLogger(name).level for name in ("complaints", "mlflow", "alembic")}
+    environ = dict(os.environ)
+    mlflow_state = _mlflow_globals()
+    root.handlers[:] = []  # so basicConfig(force=True) closes none of pytest's capturing handlers
+    try:
+        yield
+    finally:
+        if "mlflow" in sys.modules:
+            import mlflow
+
+            while mlflow.active_run() is not None:
+                mlflow.end_run("FAILED")
+        root.handlers[:] = handlers
+        root.setLevel(level)
+        for name, named_level in named.items():
+            logging.getLogger(name).setLevel(named_level)
+        os.environ.clear()
+        os.environ.update(environ)
+        _restore_mlflow_globals(mlflow_state)
+
+
+def _mlflow_globals() -> tuple[object, object] | None:
+    if "mlflow" not in sys.modules:
+        return None
+    from mlflow.tracking import _tracking_service, fluent
+
+    return _tracking_service.utils._tracking_uri, fluent._active_experiment_id
+
+
+def _restore_mlflow_globals(state: tuple[object, object] | None) -> None:
+    if "mlflow" not in sys.modules:
+        return
+    from mlflow.tracking import _tracking_service, fluent
+
+    _tracking_service.utils._tracking_uri, fluent._active_experiment_id = state or (None, None)
+
+
+@pytest.fixture(autouse=True)
+def _mlflow_state_kept():
+    """Tests that point MLflow at their own registry leave no tracking URI or experiment to the next."""
+    environ = {key: value for key, value in os.environ.items() if key.startswith("MLFLOW_")}
+    state = _mlflow_globals()
+    yield
+    for key in [key for key in os.environ if key.startswith("MLFLOW_")]:
+        del os.environ[key]
+    os.environ.update(environ)
+    _restore_mlflow_globals(state)
+
+
+def run_cli(args: Sequence[object], cwd: Path, env: dict[str, str] | None = None) -> CliResult:
+    """`complaints ARGS` run from ``cwd`` in this process (typer's CliRunner), as a user would run it there:
+    relative paths are read from ``cwd`` and MLflow's registry is ``cwd``/mlruns.db (``env`` adds variables).
+
+    Nothing a command changes outlives it (see _process_state_kept), so commands and tests can follow each
+    other in one process. Rich prints to a 200-column console without colour, as in a captured terminal.
+    """
+    from rich.console import Console
+    from typer.testing import CliRunner
+
+    from pipeline import cli
+
+    with _process_state_kept(), pytest.MonkeyPatch.context() as patch:
+        patch.chdir(cwd)
+        os.environ.update({"MLFLOW_TRACKING_URI": f"sqlite:///{Path(cwd).resolve() / 'mlruns.db'}", **(env or {})})
+        patch.setattr(cli, "console", Console(stderr=True, width=200, color_system=None, force_terminal=False))
+        result = CliRunner().invoke(cli.app, [str(arg) for arg in args], prog_name="complaints")
+    stderr = result.stderr
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        stderr += "".join(traceback.format_exception(*result.exc_info))
+    return CliResult(result.exit_code, result.stdout, stderr)
+
+
+def make_workspace(folder: Path, profile: Path | None = FAST_PARAMS_FILE) -> Path:
+    """A folder laid out like the repository for `complaints`: the sample data, themes.yaml, the benchmark
+    results the model cards quote, and params.yaml (the test profile, or the real file when profile is None)."""
+    shutil.copytree(REPO / "data" / "sample", folder / "data" / "sample")
+    if (REPO / "benchmarks" / "results.json").is_file():
+        (folder / "benchmarks").mkdir()
+        shutil.copy(REPO / "benchmarks" / "results.json", folder / "benchmarks" / "results.json")
+    shutil.copy(REPO / "themes.yaml", folder / "themes.yaml")
+    text = (REPO / "params.yaml").read_text(encoding="utf-8") if profile is None else workspace_params_text(profile)
+    (folder / "params.yaml").write_text(text, encoding="utf-8")
+    if profile is not None:
+        assert load_params(folder / "params.yaml") == load_params(profile)
+    return folder
+
+
+def copy_workspace(source: Path, target: Path) -> Path:
+    """A copy of a workspace whose registry (mlruns.db) is its own: the absolute artefact paths MLflow keeps
+    in the database are moved to the copy, so nothing done in the copy touches the source."""
+    shutil.copytree(source, target, dirs_exist_ok=True, ignore=shutil.ignore_patterns("mlruns.db*"))
+    if (source / "mlruns.db").is_file():
+        with sqlite3.connect(source / "mlruns.db") as old, sqlite3.connect(target / "mlruns.db") as new:
+            old.backup(new)
+            before, after = f"{source.resolve()}/", f"{target.resolve()}/"
+            tables = [row[0] for row in new.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+            for table in tables:
+                for column in new.execute(f'PRAGMA table_info("{table}")').fetchall():
+                    if column[2].upper().startswith(("VARCHAR", "TEXT")):
+                        new.execute(
+                            f'UPDATE "{table}" SET "{column[1]}" = replace("{column[1]}", ?, ?) '
+                            f'WHERE "{column[1]}" LIKE ?',
+                            (before, after, f"%{before}%"),
+                        )
+        old.close()
+        new.close()
+    return target
+
+
+@pytest.fixture(scope="session")
+def trained_workspace(tmp_path_factory) -> tuple[Path, CliResult]:
+    """One `complaints train` per test run (test profile), in a folder laid out like the repository with its
+    own registry: the CLI, notebook and smoke tests start from it. Never changed after: a test that writes
+    or trains works on copy_workspace(folder, its own folder)."""
+    folder = make_workspace(tmp_path_factory.mktemp("workspace"))
+    return folder, run_cli(["train"], folder)
+
+
+@pytest.fixture(scope="session")
+def workspace(trained_workspace) -> Path:
+    """The trained workspace's folder, once its training is known to have succeeded."""
+    folder, result = trained_workspace
+    assert result.returncode == 0, result.stderr
+    return folder

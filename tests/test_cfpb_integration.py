@@ -1,5 +1,7 @@
 """Generality on real data: the same pipeline trains on US CFPB complaints through configs/cfpb.yaml."""
 
+import dataclasses
+
 import pytest
 
 from pipeline.config import load_params
@@ -33,7 +35,12 @@ def test_pipeline_learns_products_with_calibrated_probabilities(cfpb):
     from pipeline.modelling.train import train
 
     params, _, prepared = cfpb
-    trained = train(prepared.train, params)
+    # The full search of configs/cfpb.yaml (3 C x 2 class weights x 3 calibrations) chose C=0.3, balanced,
+    # sigmoid on this split (benchmarks/results.json, cfpb_product). Training that one candidate with the same
+    # folds gives the same model, out-of-fold confidence remap and threshold, in a fraction of the time;
+    # the search itself is tested in tests/modelling/test_train.py.
+    chosen = dataclasses.replace(params.train, C=(0.3,), class_weight=("balanced",), calibration=("sigmoid",))
+    trained = train(prepared.train, dataclasses.replace(params, train=chosen))
     metrics = evaluate(trained, prepared.holdout, params.evaluate).metrics
     # Regression floors just under the measured 0.794 / 0.636 / 0.047 (reference: 0.788 / 0.617);
     # the issue's targets (0.81 / 0.65) are reported by benchmarks/cfpb_category.py, not asserted.

@@ -1,4 +1,8 @@
-"""End to end: the `complaints` command on the bundled sample, in a temporary folder."""
+"""End to end: the `complaints` command on the bundled sample, in a temporary folder.
+
+The commands run in this process (conftest.run_cli) on a copy of the session's trained workspace (the test
+profile, tests/params_fast.yaml); one smoke test runs the installed `complaints` as a process.
+"""
 
 import json
 import os
@@ -11,41 +15,25 @@ import pandas as pd
 import pytest
 import yaml
 
-from tests.conftest import REPO
+from tests.conftest import REPO, CliResult, copy_workspace, run_cli
 
 pytestmark = pytest.mark.slow
+COMPLAINTS = Path(sys.executable).with_name("complaints")
 
 
-def run(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "MLFLOW_TRACKING_URI": f"sqlite:///{cwd / 'mlruns.db'}", "COLUMNS": "200"}
-    return subprocess.run(
-        [sys.executable, "-m", "pipeline", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=600
-    )
-
-
-@pytest.fixture(scope="module")
-def first_training(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
-    """A folder laid out like the repository, and the result of the first `complaints train` in it."""
-    folder = tmp_path_factory.mktemp("demo")
-    shutil.copytree(REPO / "data" / "sample", folder / "data" / "sample")
-    if (REPO / "benchmarks" / "results.json").is_file():  # quoted in the model cards
-        (folder / "benchmarks").mkdir()
-        shutil.copy(REPO / "benchmarks" / "results.json", folder / "benchmarks" / "results.json")
-    shutil.copy(REPO / "params.yaml", folder / "params.yaml")
-    shutil.copy(REPO / "themes.yaml", folder / "themes.yaml")
-    return folder, run(["train"], folder)
+def run(args: list[str], cwd: Path) -> CliResult:
+    return run_cli(args, cwd)
 
 
 @pytest.fixture(scope="module")
-def workdir(first_training) -> Path:
-    """The folder after a successful first training, whatever order the tests run in."""
-    folder, result = first_training
+def workdir(workspace: Path, tmp_path_factory) -> Path:
+    """This module's copy of the trained workspace (a first training that succeeded), which its tests change."""
+    return copy_workspace(workspace, tmp_path_factory.mktemp("demo"))
+
+
+def test_train_writes_model_card_metrics_and_an_mlflow_run(trained_workspace):
+    workdir, result = trained_workspace  # the first training, before any test trains again
     assert result.returncode == 0, result.stderr
-    return folder
-
-
-def test_train_writes_model_card_metrics_and_an_mlflow_run(first_training, workdir: Path):
-    _, result = first_training
     model_dir = workdir / "models" / "category"
     for name in ("model.joblib", "model_card.json", "metrics.json", "confusion_matrix.png", "data_issues.csv"):
         assert (model_dir / name).is_file(), name
@@ -102,6 +90,7 @@ def test_score_streams_chunks_and_accounts_for_unreadable_rows(workdir: Path):
     broken = [header, *rows[:10], rows[10] + ",extra,fields", *rows[11:]]
     (workdir / "broken.csv").write_text("\n".join(broken) + "\n", encoding="utf-8")
     params = (workdir / "params.yaml").read_text(encoding="utf-8").replace("chunk_rows: 5000", "chunk_rows: 7")
+    assert "chunk_rows: 7" in params
     (workdir / "small_chunks.yaml").write_text(params, encoding="utf-8")
     result = run(
         ["score", "broken.csv", "--out", "out/broken.parquet", "-p", "small_chunks.yaml", "--summary-json", "s.json"],
@@ -257,3 +246,32 @@ def test_drift_writes_a_page_and_says_whether_to_retrain(workdir: Path):
         ["drift", "data/sample/complaints.csv", "data/sample/closed_2015_16.csv", "--old-year", "2019/20"], workdir
     )
     assert missing.returncode == 2 and "has no records in 2019/20" in missing.stderr
+
+
+def test_the_installed_command_runs_as_a_process(workspace: Path, tmp_path: Path):
+    """The one test through the installed entry point in a new process: --help, then a real command."""
+    env = {
+        **os.environ,
+        "MLFLOW_TRACKING_URI": f"sqlite:///{tmp_path / 'mlruns.db'}",
+        "COLUMNS": "200",
+        "PYTHONPATH": os.pathsep.join([str(REPO), *filter(None, [os.environ.get("PYTHONPATH")])]),  # this checkout
+    }
+    command = str(COMPLAINTS) if COMPLAINTS.is_file() else shutil.which("complaints")
+    assert command, "the complaints entry point is not installed (pip install -e .)"
+    shown = subprocess.run([command, "--help"], env=env, capture_output=True, text=True, timeout=120)
+    assert shown.returncode == 0, shown.stderr
+    assert all(name in shown.stdout for name in ("train", "score", "report", "retrain", "drift"))
+    folder = copy_workspace(workspace, tmp_path / "workspace")
+    models = ["--model", "models/category", "--themes-model", "models/themes"]
+    scored = subprocess.run(
+        [command, "score", "data/sample/new_complaints.csv", *models, "--out", "out/scored.csv", "--no-explain"],
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert scored.returncode == 0, scored.stderr
+    rows = pd.read_csv(folder / "out" / "scored.csv")
+    assert len(rows) == len(pd.read_csv(folder / "data" / "sample" / "new_complaints.csv"))
+    assert rows["predicted_category"].notna().sum() >= len(rows) - 1  # all but the empty description

@@ -1,4 +1,8 @@
-"""dvc.yaml on the bundled sample, in a temporary copy of the repository: repro, rerun nothing, rerun one stage."""
+"""dvc.yaml on the bundled sample, in a temporary copy of the repository: repro, rerun nothing, rerun one stage.
+
+The copy's params.yaml is the test profile (tests/params_fast.yaml written over params.yaml, comments kept),
+so its train stage fits one search point; the stages import the copy's pipeline package.
+"""
 
 import os
 import shutil
@@ -8,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO
+from tests.conftest import REPO, workspace_params_text
 
 pytestmark = pytest.mark.slow
 DVC = Path(sys.executable).with_name("dvc")
@@ -30,12 +34,14 @@ def _copy_repository(target: Path) -> None:
 def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
     env["MLFLOW_TRACKING_URI"] = f"sqlite:///{cwd / 'mlruns.db'}"  # nothing should be logged; never the real store
+    env["PYTHONPATH"] = os.pathsep.join([str(cwd), *filter(None, [os.environ.get("PYTHONPATH")])])  # the copy's code
     return subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=1200)
 
 
 @pytest.mark.skipif(not DVC.exists(), reason='DVC is an optional extra: pip install ".[dvc]"')
 def test_dvc_repro_runs_every_stage_then_only_what_changed(tmp_path: Path):
     _copy_repository(tmp_path)
+    (tmp_path / "params.yaml").write_text(workspace_params_text(), encoding="utf-8")
     git = ["git", "-c", "user.email=ci@example.org", "-c", "user.name=ci"]
     assert _run(["git", "init", "-q"], tmp_path).returncode == 0
     if not (tmp_path / ".dvc").is_dir():
