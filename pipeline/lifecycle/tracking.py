@@ -31,7 +31,6 @@ TRUSTED_TYPES = [
     "sklearn.calibration._TemperatureScaling",
     "pipeline.modelling.model.TopLabelCalibrated",
     "pipeline.modelling.model.MultiLabelLinear",
-    "pipeline.modelling.model.ThemeCalibration",
     "pipeline.modelling.embeddings.SentenceEmbedder",
     "pipeline.modelling.features.CharWbNgrams",
     "pipeline.modelling.features.CharTfidfVectorizer",

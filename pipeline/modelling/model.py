@@ -3,18 +3,12 @@
 from __future__ import annotations
 
 import weakref
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from scipy.special import expit
-from sklearn.base import BaseEstimator, ClassifierMixin, clone
-from sklearn.calibration import (
-    CalibratedClassifierCV,
-    _CalibratedClassifier,
-    _SigmoidCalibration,
-    _TemperatureScaling,
-)
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.calibration import CalibratedClassifierCV, _SigmoidCalibration
 from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline as SkPipeline
@@ -32,128 +26,11 @@ def build_classifier(
     ``C``, ``class_weight`` and ``calibration`` come from the search; ``calibration_folds`` is passed
     in because the smallest category in the data bounds it.
     """
-    base = linear_model(train.classifier, C, class_weight, max_iter=5000)
-    return CalibratedClassifierCV(base, method=calibration, cv=calibration_folds, ensemble=train.calibration_ensemble)
-
-
-def linear_model(
-    classifier: str, C: float, class_weight: str | None, max_iter: int = 2000
-) -> LinearSVC | LogisticRegression:
-    """Unfitted linear model of a head: ``linear_svc`` or ``logistic_regression``."""
-    if classifier == "linear_svc":
-        return LinearSVC(C=C, class_weight=class_weight)
-    return LogisticRegression(C=C, class_weight=class_weight, max_iter=max_iter)
-
-
-def decision_columns(estimator: Any, X: Any) -> np.ndarray:
-    """Decision values as calibration sees them: (rows, classes), or (rows, 1) for two classes."""
-    scores = np.asarray(estimator.decision_function(X), dtype=float)
-    return scores.reshape(-1, 1) if scores.ndim == 1 else scores
-
-
-def fit_calibrators(decisions: np.ndarray, y: np.ndarray, classes: np.ndarray, method: str) -> list:
-    """The calibrators CalibratedClassifierCV would fit on these (out-of-fold) decision values.
-
-    One per column (sigmoid, isotonic; one column for two classes) or one for all (temperature).
-    """
-    classes = np.asarray(classes)
-    y = np.asarray(y)
-    if method == "temperature":
-        return [_TemperatureScaling().fit(decisions, np.searchsorted(classes, y))]
-    positives = y[:, None] == (classes[1:] if len(classes) == 2 else classes)[None, :]
-    if method == "sigmoid":
-        return fit_sigmoids(decisions, positives)
-    return [
-        IsotonicRegression(out_of_bounds="clip").fit(column, target)
-        for column, target in zip(decisions.T, positives.T.astype(float), strict=True)
-    ]
-
-
-def calibrated_probabilities(calibrators: list, decisions: np.ndarray, n_classes: int) -> np.ndarray:
-    """Probabilities (rows, classes) from decision values, as scikit-learn's calibrated classifier
-    computes them: one-vs-rest calibrations normalised to sum to one, or one temperature."""
-    if len(calibrators) == 1 and isinstance(calibrators[0], _TemperatureScaling):
-        proba = calibrators[0].predict(decisions)
+    if train.classifier == "linear_svc":
+        base = LinearSVC(C=C, class_weight=class_weight)
     else:
-        proba = np.zeros((len(decisions), n_classes))
-        offset = 1 if n_classes == 2 else 0
-        for column, calibrator in enumerate(calibrators):
-            proba[:, column + offset] = _calibrate(calibrator, decisions[:, column])
-        if n_classes == 2:
-            proba[:, 0] = 1.0 - proba[:, 1]
-        else:
-            total = proba.sum(axis=1, keepdims=True)
-            proba = np.divide(proba, total, out=np.full_like(proba, 1 / n_classes), where=total != 0)
-    proba[(proba > 1.0) & (proba <= 1.0 + 1e-5)] = 1.0
-    return proba
-
-
-def fit_sigmoids(decisions: np.ndarray, positives: np.ndarray, iterations: int = 100) -> list[_SigmoidCalibration]:
-    """Platt's sigmoid of every column at once: scikit-learn's objective (its smoothed targets and
-    scaling of large decision values), solved by Newton steps on all columns together.
-
-    scikit-learn fits one column at a time with L-BFGS; with dozens of classes or themes times
-    folds times candidates that is most of the search. The problem is convex in (a, b), so both
-    reach the same optimum (to about 1e-6).
-    """
-    F = np.asarray(decisions, dtype=float)
-    positives = np.asarray(positives, dtype=bool)
-    scale = np.abs(F).max(axis=0)
-    scale = np.where(scale >= 30, scale, 1.0)  # as scikit-learn: keep the sigmoid's input in range
-    F = F / scale
-    prior1 = positives.sum(axis=0).astype(float)
-    prior0 = len(F) - prior1
-    T = np.where(positives, (prior1 + 1.0) / (prior1 + 2.0), 1.0 / (prior0 + 2.0))
-    a, b = np.zeros(F.shape[1]), np.log((prior0 + 1.0) / (prior1 + 1.0))
-
-    def loss(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        z = -(F * a + b)  # p = expit(z); the log loss written stably through logaddexp
-        return (np.logaddexp(0.0, z) - T * z).sum(axis=0)
-
-    current = loss(a, b)
-    for _ in range(iterations):
-        p = expit(-(F * a + b))
-        residual = p - T
-        grad_a, grad_b = -(residual * F).sum(axis=0), -residual.sum(axis=0)
-        w = p * (1.0 - p)
-        h_aa, h_ab, h_bb = (w * F * F).sum(axis=0) + 1e-12, (w * F).sum(axis=0), w.sum(axis=0) + 1e-12
-        det = h_aa * h_bb - h_ab**2
-        step_a = np.where(det > 0, (h_bb * grad_a - h_ab * grad_b) / np.where(det > 0, det, 1.0), grad_a / h_aa)
-        step_b = np.where(det > 0, (h_aa * grad_b - h_ab * grad_a) / np.where(det > 0, det, 1.0), 0.0)
-        size = np.ones_like(a)
-        for _ in range(30):  # halve each column's step until its loss does not rise
-            trial = loss(a - size * step_a, b - size * step_b)
-            worse = trial > current + 1e-12 * np.abs(current)
-            if not worse.any():
-                break
-            size = np.where(worse, size / 2, size)
-        a, b = a - size * step_a, b - size * step_b
-        previous, current = current, loss(a, b)
-        if np.all(np.abs(grad_a) + np.abs(grad_b) < 1e-7) or np.all(previous - current <= 1e-13 * np.abs(previous)):
-            break
-    calibrators = []
-    for slope, intercept in zip(a / scale, b, strict=True):
-        calibrator = _SigmoidCalibration()
-        calibrator.a_, calibrator.b_ = float(slope), float(intercept)
-        calibrators.append(calibrator)
-    return calibrators
-
-
-def calibrated_from_out_of_fold(
-    unfitted: CalibratedClassifierCV, fitted: Any, decisions: np.ndarray, y: np.ndarray
-) -> CalibratedClassifierCV:
-    """``unfitted`` (ensemble=False) in the state its ``fit`` would leave it, with ``fitted`` (the base
-    model fitted on all rows) and calibrators fitted on ``decisions``, out-of-fold decision values of
-    the same rows that training's cross-validation already computed: no second, nested cross-validation.
-    """
-    classes = np.asarray(fitted.classes_)
-    calibrators = fit_calibrators(decisions, y, classes, unfitted.method)
-    unfitted.classes_ = classes
-    unfitted.calibrated_classifiers_ = [
-        _CalibratedClassifier(fitted, calibrators, classes=classes, method=unfitted.method)
-    ]
-    unfitted.n_features_in_ = fitted.n_features_in_
-    return unfitted
+        base = LogisticRegression(C=C, class_weight=class_weight, max_iter=5000)
+    return CalibratedClassifierCV(base, method=calibration, cv=calibration_folds, ensemble=train.calibration_ensemble)
 
 
 def build_theme_head(themes: ThemesConfig, C: float, class_weight: str | None) -> MultiLabelLinear:
@@ -277,52 +154,6 @@ def base_head(head: Any) -> Any:
     return head.estimator_ if isinstance(head, TopLabelCalibrated) else head
 
 
-@dataclass(frozen=True)
-class ThemeCalibration:
-    """Each theme's calibration of its linear decision values, fitted on (out-of-fold) decision values.
-
-    ``calibrators[theme]`` is the theme's list of calibrators, or None for logistic regression (its
-    own probabilities); ``learned[theme]`` is False for a theme too rare to calibrate, which gets
-    ``base_rate``. Training fits it once per fold to judge candidates, and once on all rows for the model.
-    """
-
-    learned: np.ndarray
-    calibrators: list[list | None]
-    base_rate: np.ndarray
-
-    @classmethod
-    def fit(cls, head: MultiLabelLinear, decisions: np.ndarray, Y: np.ndarray) -> ThemeCalibration:
-        """Calibrate ``decisions`` (rows x themes) against ``Y`` (0/1) the way ``head`` is configured."""
-        Y = np.asarray(Y, dtype=int)
-        positives = Y.sum(axis=0)
-        # The rule of MultiLabelLinear.fit: calibration folds need two positives and two negatives.
-        learned = np.minimum(np.minimum(head.calibration_folds, positives), len(Y) - positives) >= 2
-        columns = np.flatnonzero(learned)
-        calibrators: list[list | None] = [[] for _ in range(Y.shape[1])]
-        if head.classifier == "logistic_regression":
-            calibrators = [None] * Y.shape[1]
-        elif head.calibration == "sigmoid":  # every theme at once
-            for column, sigmoid in zip(columns, fit_sigmoids(decisions[:, columns], Y[:, columns] == 1), strict=True):
-                calibrators[column] = [sigmoid]
-        else:
-            for column in columns:
-                calibrators[column] = fit_calibrators(
-                    decisions[:, [column]], Y[:, column], np.array([0, 1]), head.calibration
-                )
-        return cls(learned, calibrators, Y.mean(axis=0))
-
-    def probabilities(self, decisions: np.ndarray) -> np.ndarray:
-        """Probability of each theme (rows x themes) from its decision values."""
-        probabilities = np.tile(self.base_rate, (len(decisions), 1))
-        for column in np.flatnonzero(self.learned):
-            calibrators = self.calibrators[column]
-            scores = decisions[:, [column]]
-            probabilities[:, column] = (
-                expit(scores[:, 0]) if calibrators is None else calibrated_probabilities(calibrators, scores, 2)[:, 1]
-            )
-        return probabilities
-
-
 class MultiLabelLinear(ClassifierMixin, BaseEstimator):
     """One calibrated linear SVM per theme: a probability per theme, any number of themes per text.
 
@@ -355,44 +186,13 @@ class MultiLabelLinear(ClassifierMixin, BaseEstimator):
                 self.estimators_.append(None)
                 continue
             if self.classifier == "logistic_regression":  # probabilities of its own: one fit, no calibration folds
-                estimator = linear_model(self.classifier, self.C, self.class_weight)
+                estimator = LogisticRegression(C=self.C, class_weight=self.class_weight, max_iter=2000)
             else:
                 estimator = CalibratedClassifierCV(
                     LinearSVC(C=self.C, class_weight=self.class_weight), method=self.calibration, cv=folds
                 )
             self.estimators_.append(estimator.fit(X, target))
         self.learned_ = np.array([estimator is not None for estimator in self.estimators_])
-        self.__dict__.pop("_stacked_weights", None)
-        self.thresholds_ = np.full(Y.shape[1], 0.5)
-        return self
-
-    def fit_from_out_of_fold(self, X, Y, decisions: np.ndarray) -> MultiLabelLinear:
-        """Fit one linear model per theme on all of ``X`` and calibrate it on ``decisions``
-        (rows x themes), the out-of-fold decision values training's cross-validation computed on the
-        same rows; instead of :meth:`fit`'s calibration folds nested inside that cross-validation.
-
-        Themes too rare to calibrate get their base rate, by the same rule as :meth:`fit`.
-        """
-        Y = np.asarray(Y, dtype=int)
-        calibration = ThemeCalibration.fit(self, decisions, Y)
-        self.base_rate_ = calibration.base_rate
-        self.estimators_ = []
-        for column, calibrators in enumerate(calibration.calibrators):
-            if not calibration.learned[column]:
-                self.estimators_.append(None)
-                continue
-            fitted = linear_model(self.classifier, self.C, self.class_weight).fit(X, Y[:, column])
-            if calibrators is None:  # logistic regression: its own probabilities
-                self.estimators_.append(fitted)
-                continue
-            # The fitted state CalibratedClassifierCV(ensemble=False) would have, had its folds been training's.
-            head = CalibratedClassifierCV(clone(fitted), method=self.calibration, ensemble=False)
-            head.classes_, head.n_features_in_ = np.asarray(fitted.classes_), fitted.n_features_in_
-            head.calibrated_classifiers_ = [
-                _CalibratedClassifier(fitted, calibrators, classes=head.classes_, method=self.calibration)
-            ]
-            self.estimators_.append(head)
-        self.learned_ = calibration.learned
         self.__dict__.pop("_stacked_weights", None)
         self.thresholds_ = np.full(Y.shape[1], 0.5)
         return self

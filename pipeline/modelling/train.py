@@ -13,11 +13,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import joblib
 import numpy as np
 import pandas as pd
-from joblib import Parallel, delayed
-from sklearn.base import clone
 from sklearn.model_selection import GroupKFold, KFold, StratifiedGroupKFold, StratifiedKFold
 from sklearn.pipeline import Pipeline as SkPipeline
 
@@ -33,15 +30,11 @@ from pipeline.modelling.metrics import (
     tune_thresholds,
 )
 from pipeline.modelling.model import (
-    ThemeCalibration,
     TopLabelCalibrated,
+    build_category_model,
     build_classifier,
     build_theme_head,
-    calibrated_from_out_of_fold,
-    calibrated_probabilities,
-    decision_columns,
-    fit_calibrators,
-    linear_model,
+    build_theme_model,
 )
 
 log = logging.getLogger(__name__)
@@ -144,72 +137,29 @@ def _splits(frame: pd.DataFrame, labels: np.ndarray | None, n_folds: int, params
     return list(splitter.split(frame, groups=groups))
 
 
-FitDecisions = Callable[[Any, np.ndarray, Any], np.ndarray]  # (fit matrix, fit rows, test matrix) -> decisions
-
-
-def _fold_decisions(
-    normalised: pd.DataFrame, fit_rows: np.ndarray, test_rows: np.ndarray, fit_decisions: FitDecisions, params: Params
-) -> np.ndarray:
-    """One fold: features fitted on its fit rows (so nothing of its test rows leaks into them),
-    then every candidate's decision values on its test rows."""
-    features = build_text_features(params.features, params.text, normalise=False)
-    fit_matrix = features.fit_transform(normalised.iloc[fit_rows])
-    return fit_decisions(fit_matrix, fit_rows, features.transform(normalised.iloc[test_rows]))
-
-
-def _final_features(frame: pd.DataFrame, params: Params) -> tuple[Any, Any]:
-    """The saved model's features (masking and normalising included) fitted on every training row."""
-    features = build_text_features(params.features, params.text)
-    return features, features.fit_transform(model_inputs(frame, model_columns(params.features)))
-
-
 def _out_of_fold(
-    frame: pd.DataFrame,
     normalised: pd.DataFrame,
     splits: list,
-    fit_decisions: FitDecisions,
+    candidates: Sequence[Candidate],
+    fit_predict: Callable[[Candidate, Any, np.ndarray, Any], np.ndarray],
+    width: int,
     params: Params,
     progress: Progress | None,
-) -> tuple[np.ndarray, tuple[Any, Any]]:
-    """Out-of-fold decision values of every candidate (``fit_decisions`` stacks them in columns), and
-    the final model's fitted features and training matrix.
+) -> dict[Candidate, np.ndarray]:
+    """Out-of-fold probabilities (rows x ``width``) for every candidate.
 
-    Features are fitted once per fold and every candidate's linear model reuses them; calibration
-    is then fitted on these decision values, with no second cross-validation inside each fold. The
-    folds and the final features (which do not depend on the choice) run in parallel, a process each.
+    Features are fitted once per fold and only the head is refitted per candidate: the same
+    computation as fitting the whole pipeline each time, several times faster.
     """
-    jobs = [delayed(_fold_decisions)(normalised, fit, test, fit_decisions, params) for fit, test in splits]
-    jobs.append(delayed(_final_features)(frame, params))
-    n_jobs = max(1, min(len(jobs), joblib.cpu_count()))
-    decisions = None
-    final = None
-    # Results come back in order, so progress is reported fold by fold as before.
-    for done, result in enumerate(Parallel(n_jobs=n_jobs, return_as="generator")(jobs), start=1):
-        if done > len(splits):
-            final = result
-            continue
-        test_rows = splits[done - 1][1]
-        if decisions is None:
-            decisions = np.zeros((len(normalised), result.shape[1]))
-        decisions[test_rows] = result
+    probabilities = {candidate: np.zeros((len(normalised), width)) for candidate in candidates}
+    for done, (fit_rows, test_rows) in enumerate(splits, start=1):
+        features = build_text_features(params.features, params.text, normalise=False)
+        fit_matrix = features.fit_transform(normalised.iloc[fit_rows])
+        test_matrix = features.transform(normalised.iloc[test_rows])
+        for candidate in candidates:
+            probabilities[candidate][test_rows] = fit_predict(candidate, fit_matrix, fit_rows, test_matrix)
         if progress:
             progress(done, len(splits) + 1)
-    return decisions, final
-
-
-def _cross_fitted(
-    decisions: np.ndarray,
-    splits: list,
-    fit: Callable[[np.ndarray], Any],
-    apply: Callable[[Any, np.ndarray], np.ndarray],
-    width: int,
-) -> np.ndarray:
-    """Out-of-fold probabilities from out-of-fold decision values: each fold's rows are calibrated by
-    calibrators fitted on the other folds' rows (``fit(rows)``, ``apply(calibrators, rows)``), so the
-    probabilities that judge a calibration method never come from a calibrator that saw their labels."""
-    probabilities = np.zeros((len(decisions), width))
-    for fit_rows, test_rows in splits:
-        probabilities[test_rows] = apply(fit(fit_rows), test_rows)
     return probabilities
 
 
@@ -228,8 +178,6 @@ class CategorySearch:
     out_of_fold: dict[Candidate, np.ndarray]
     metrics: dict[Candidate, dict[str, Any]]
     chosen: Candidate
-    decisions: dict[Candidate, np.ndarray]  # out-of-fold decision values per (C, class_weight)
-    features: tuple[Any, Any]  # the final features fitted on every row, and their matrix
 
 
 def search_categories(frame: pd.DataFrame, params: Params, progress: Progress | None = None) -> CategorySearch:
@@ -245,38 +193,17 @@ def search_categories(frame: pd.DataFrame, params: Params, progress: Progress | 
     if n_folds < 2:
         raise DataContractError("Every category needs at least two training rows for cross-validation.")
 
-    pairs = _linear_candidates(params.train.candidates())
-    width = 1 if len(classes) == 2 else len(classes)
-
-    def fit_decisions(fit_matrix, fit_rows, test_matrix) -> np.ndarray:
-        # Stratified folds (no more than the smallest category has rows) give every class to every fit.
-        return np.hstack(
-            [
-                decision_columns(
-                    linear_model(params.train.classifier, C, weight, max_iter=5000).fit(fit_matrix, labels[fit_rows]),
-                    test_matrix,
-                )
-                for C, weight in pairs
-            ]
-        )
+    def fit_predict(candidate: Candidate, fit_matrix, fit_rows, test_matrix) -> np.ndarray:
+        folds = _calibration_folds(pd.Series(labels[fit_rows]), params.train.calibration_folds)
+        head = build_classifier(params.train, *candidate, folds).fit(fit_matrix, labels[fit_rows])
+        aligned = np.zeros((test_matrix.shape[0], len(classes)))
+        aligned[:, [classes.index(label) for label in head.classes_]] = head.predict_proba(test_matrix)
+        return aligned
 
     splits = _splits(frame, labels, n_folds, params)
-    stacked, final = _out_of_fold(frame, _normalised(frame, params), splits, fit_decisions, params, progress)
-    decisions = {pair: stacked[:, index * width : (index + 1) * width] for index, pair in enumerate(pairs)}
-    out_of_fold = {
-        candidate: _cross_fitted(
-            decisions[candidate[:2]],
-            splits,
-            lambda rows, candidate=candidate: fit_calibrators(
-                decisions[candidate[:2]][rows], labels[rows], np.asarray(classes), candidate[2]
-            ),
-            lambda calibrators, rows, candidate=candidate: calibrated_probabilities(
-                calibrators, decisions[candidate[:2]][rows], len(classes)
-            ),
-            len(classes),
-        )
-        for candidate in params.train.candidates()
-    }
+    out_of_fold = _out_of_fold(
+        _normalised(frame, params), splits, params.train.candidates(), fit_predict, len(classes), params, progress
+    )
     evaluate = params.evaluate
     metrics = {
         candidate: classification_metrics(
@@ -292,7 +219,7 @@ def search_categories(frame: pd.DataFrame, params: Params, progress: Progress | 
             found["accuracy"],
         )
     chosen = max(metrics, key=lambda candidate: metrics[candidate]["macro_f1"])
-    return CategorySearch(classes, labels, n_folds, out_of_fold, metrics, chosen, decisions, final)
+    return CategorySearch(classes, labels, n_folds, out_of_fold, metrics, chosen)
 
 
 def train(frame: pd.DataFrame, params: Params, progress: Progress | None = None) -> TrainedCategoryModel:
@@ -307,7 +234,8 @@ def train(frame: pd.DataFrame, params: Params, progress: Progress | None = None)
     evaluate = params.evaluate
     chosen_probabilities = searched.out_of_fold[chosen]
     calibration_folds = _calibration_folds(frame["category"], params.train.calibration_folds)
-    model = _fit_category_model(searched, params, calibration_folds)
+    columns = model_columns(params.features)
+    model = build_category_model(params, *chosen, calibration_folds).fit(model_inputs(frame, columns), labels)
     if params.train.confidence_calibration == "top_label":
         correct = np.asarray(classes, dtype=object)[chosen_probabilities.argmax(axis=1)] == labels
         head = TopLabelCalibrated.from_out_of_fold(
@@ -334,30 +262,8 @@ def train(frame: pd.DataFrame, params: Params, progress: Progress | None = None)
         },
         suggestion_threshold=threshold,
         threshold_source=source,
-        input_columns=model_columns(params.features),
+        input_columns=columns,
     )
-
-
-def _fit_category_model(searched: CategorySearch, params: Params, calibration_folds: int) -> SkPipeline:
-    """The chosen candidate on every training row, on the final features the search already fitted.
-
-    Without a fold ensemble the linear model is fitted once and calibrated on the search's
-    out-of-fold decision values (what CalibratedClassifierCV(ensemble=False) does with an inner
-    cross-validation of its own); with one, CalibratedClassifierCV fits its fold models as before.
-    """
-    features, matrix = searched.features
-    head = build_classifier(params.train, *searched.chosen, calibration_folds)
-    if params.train.calibration_ensemble:
-        head.fit(matrix, searched.labels)
-    else:
-        fitted = clone(head.estimator).fit(matrix, searched.labels)
-        head = calibrated_from_out_of_fold(head, fitted, searched.decisions[searched.chosen[:2]], searched.labels)
-    return SkPipeline([("features", features), ("classifier", head)])
-
-
-def _linear_candidates(candidates: Sequence[Candidate]) -> list[tuple[float, str | None]]:
-    """The distinct (C, class_weight) pairs: one linear model each per fold, whatever the calibration."""
-    return list(dict.fromkeys(candidate[:2] for candidate in candidates))
 
 
 def _suggestion_threshold(
@@ -384,20 +290,6 @@ def _suggestion_threshold(
     ) / 10_000, f"{config.target_precision:.0%} of out-of-fold suggestions right{certainty}"
 
 
-def _theme_decisions(
-    params: Params, C: float, class_weight: str | None, fit_matrix: Any, fit_targets: np.ndarray, test_matrix: Any
-) -> np.ndarray:
-    """Decision values (test rows x themes) of one linear model per theme fitted on the fit rows; a
-    theme the fit rows never (or always) carry scores 0 (its calibration then gives it its base rate)."""
-    decisions = np.zeros((test_matrix.shape[0], fit_targets.shape[1]))
-    for column in range(fit_targets.shape[1]):
-        target = fit_targets[:, column]
-        if 0 < target.sum() < len(target):
-            model = linear_model(params.themes.classifier, C, class_weight).fit(fit_matrix, target)
-            decisions[:, column] = decision_columns(model, test_matrix)[:, 0]
-    return decisions
-
-
 def train_themes(
     frame: pd.DataFrame,
     targets: np.ndarray,
@@ -418,36 +310,14 @@ def train_themes(
         raise DataContractError("Theme training needs one row of theme labels per training complaint.")
     n_folds = params.evaluate.cv_folds
 
-    candidates = params.themes.candidates()
-    width = len(theme_ids)
-
-    def fit_decisions(fit_matrix, fit_rows, test_matrix) -> np.ndarray:
-        return np.hstack(
-            [
-                _theme_decisions(params, *candidate, fit_matrix, targets[fit_rows], test_matrix)
-                for candidate in candidates
-            ]
-        )
+    def fit_predict(candidate: Candidate, fit_matrix, fit_rows, test_matrix) -> np.ndarray:
+        head = build_theme_head(params.themes, *candidate).fit(fit_matrix, targets[fit_rows])
+        return head.predict_proba(test_matrix)
 
     splits = _splits(frame, None, n_folds, params)
-    stacked, (features, matrix) = _out_of_fold(
-        frame, _normalised(frame, params), splits, fit_decisions, params, progress
+    out_of_fold = _out_of_fold(
+        _normalised(frame, params), splits, params.themes.candidates(), fit_predict, len(theme_ids), params, progress
     )
-    decisions = {
-        candidate: stacked[:, index * width : (index + 1) * width] for index, candidate in enumerate(candidates)
-    }
-    out_of_fold = {
-        candidate: _cross_fitted(
-            decisions[candidate],
-            splits,
-            lambda rows, candidate=candidate: ThemeCalibration.fit(
-                build_theme_head(params.themes, *candidate), decisions[candidate][rows], targets[rows]
-            ),
-            lambda calibration, rows, candidate=candidate: calibration.probabilities(decisions[candidate][rows]),
-            width,
-        )
-        for candidate in candidates
-    }
     search = {}
     for candidate, proba in out_of_fold.items():
         thresholds = tune_thresholds(targets, proba, recall=target_recall)
@@ -461,8 +331,9 @@ def train_themes(
     chosen = max(search, key=lambda candidate: search[candidate][0]["macro_f1"])
     cv_metrics, thresholds = search[chosen]
 
-    head = build_theme_head(params.themes, *chosen).fit_from_out_of_fold(matrix, targets, decisions[chosen])
-    model = SkPipeline([("features", features), ("classifier", head.set_thresholds(thresholds))])
+    columns = model_columns(params.features)
+    model = build_theme_model(params, *chosen).fit(model_inputs(frame, columns), targets)
+    model.named_steps["classifier"].set_thresholds(thresholds)
     if progress:
         progress(len(splits) + 1, len(splits) + 1)
     return TrainedThemeModel(
@@ -477,5 +348,5 @@ def train_themes(
             _describe(candidate): {key: metrics[key] for key in ("micro_f1", "macro_f1")}
             for candidate, (metrics, _) in search.items()
         },
-        input_columns=model_columns(params.features),
+        input_columns=columns,
     )
