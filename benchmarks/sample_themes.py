@@ -35,11 +35,7 @@ def main() -> None:
 
     supervised = prepare_themes(prepared, params.themes)
     trained = train_themes(prepared.train, theme_matrix(theme_sets(prepared.train["themes"]), ids), ids, params)
-    rows = {
-        "supervised model (recorded themes)": evaluate_themes(
-            trained, prepared.holdout, true_holdout
-        )
-    }
+    rows = {"supervised model (recorded themes)": evaluate_themes(trained, prepared.holdout, true_holdout)}
     matcher = ThemeMatcher(taxonomy)
     weak = prepare_themes(prepared, dataclasses.replace(params.themes, labels="patterns"), matcher)
     patterns = theme_matrix(matcher.label_matrix(prepared.holdout["description"]), weak.theme_ids)
@@ -51,9 +47,7 @@ def main() -> None:
     weak_model = train_themes(
         prepared.train, weak.train_targets, weak_ids, params, target_recall=params.themes.weak_recall
     )
-    rows["weak route (model on pattern labels)"] = evaluate_themes(
-        weak_model, prepared.holdout, weak_truth
-    )
+    rows["weak route (model on pattern labels)"] = evaluate_themes(weak_model, prepared.holdout, weak_truth)
     _, predicted = weak_model.predict(prepared.holdout)
     rows["patterns or weak model"] = multilabel_metrics(
         weak_truth, (predicted | patterns.astype(bool)).astype(float), np.full(len(weak_ids), 0.5), weak_ids

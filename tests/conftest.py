@@ -98,7 +98,11 @@ def good_rows() -> list[dict[str, object]]:
 @pytest.fixture(scope="session")
 def sample_validated(params: Params):
     return validate(
-        files.read_table(REPO / "data/sample/complaints.csv"), params.data, params.labels, purpose="train", need_dates=True
+        files.read_table(REPO / "data/sample/complaints.csv"),
+        params.data,
+        params.labels,
+        purpose="train",
+        need_dates=True,
     )
 
 
@@ -197,7 +201,10 @@ def tiny_themes(tiny_params, tiny_training_frame) -> LoadedModel:
     """Two themes trained on the same rows, so they share the category model's text features."""
     targets = np.array([[1, 0]] * 4 + [[0, 1]] * 4 + [[0, 0]] * 4)
     model = build_theme_model(tiny_params, 1.0, "balanced").fit(tiny_training_frame[["description"]], targets)
-    themes = [{"id": "delay", "name": "Delay", "threshold": 0.3}, {"id": "staff_attitude", "name": "Staff attitude", "threshold": 0.3}]
+    themes = [
+        {"id": "delay", "name": "Delay", "threshold": 0.3},
+        {"id": "staff_attitude", "name": "Staff attitude", "threshold": 0.3},
+    ]
     return LoadedModel(model, {"themes": themes}, "t1")
 
 

@@ -8,7 +8,8 @@ columns a model takes is decided here, once, and saved in its card.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from itertools import chain
 
 import numpy as np
 import pandas as pd
@@ -77,44 +78,84 @@ def ngram_columns(word: str, analyzer: CharWbNgrams, vocabulary: dict[str, int])
 
 
 class CharTfidfVectorizer(TfidfVectorizer):
-    """TF-IDF over :class:`CharWbNgrams`, counting each text through its words' cached columns.
+    """TF-IDF over :class:`CharWbNgrams`, counting each text through its words' n-gram columns.
 
-    Fitting is scikit-learn's. ``transform`` gives the same matrix as scikit-learn's, but looks up
-    each distinct word's n-gram columns once and counts a whole batch in one sparse construction,
-    instead of a dictionary lookup per n-gram: the n-grams are the bulk of scoring time otherwise.
+    Fitting and ``transform`` give scikit-learn's vocabulary and matrices, but each distinct word's
+    n-grams are looked up once and a whole batch is counted by one sparse product, instead of a
+    dictionary lookup per n-gram of every text: the n-grams are the bulk of fitting and scoring time
+    otherwise.
     """
+
+    def _count_vocab(self, raw_documents: Iterable[str], fixed_vocab: bool) -> tuple[dict, sparse.csr_matrix]:
+        """scikit-learn's counting step of ``fit`` (which then sorts and prunes the vocabulary as usual)."""
+        if fixed_vocab:
+            return super()._count_vocab(raw_documents, fixed_vocab)
+        vocabulary: dict[str, int] = {}
+
+        def columns(word: str) -> np.ndarray:
+            grams = self.analyzer.word_ngrams(word)
+            return np.array([vocabulary.setdefault(gram, len(vocabulary)) for gram in grams], dtype=np.int64)
+
+        counts = count_words(list(raw_documents), columns, lambda: len(vocabulary), self.dtype)
+        if not vocabulary:
+            raise ValueError("empty vocabulary; perhaps the documents only contain stop words")
+        return vocabulary, counts
 
     def transform(self, raw_documents: Iterable[str]) -> sparse.csr_matrix:
         if isinstance(raw_documents, str):
             raise ValueError("Iterable over raw text documents expected, string object received.")
         vocabulary = self.vocabulary_
         cache = self.__dict__.setdefault("_word_columns", {})
-        columns, word_rows = [], []
-        documents = list(raw_documents)
-        for row, document in enumerate(documents):
-            for word in document.split():
-                found = cache.get(word)
-                if found is None:
-                    found = ngram_columns(word, self.analyzer, vocabulary)
-                    if len(cache) < WORD_CACHE_SIZE:
-                        cache[word] = found
-                columns.append(found)
-                word_rows.append(row)
-        lengths = np.fromiter((len(found) for found in columns), dtype=np.int64, count=len(columns))
-        rows = np.repeat(np.asarray(word_rows, dtype=np.int64), lengths)
-        cols = np.concatenate(columns) if columns else np.zeros(0, dtype=np.int64)
-        counts = sparse.csr_matrix(
-            (np.ones(len(cols), dtype=self.dtype), (rows, cols)),
-            shape=(len(documents), len(vocabulary)),
-            dtype=self.dtype,
-        )  # duplicates (an n-gram seen twice) are summed: counts
-        counts.sort_indices()
+
+        def columns(word: str) -> np.ndarray:
+            found = cache.get(word)
+            if found is None:
+                found = ngram_columns(word, self.analyzer, vocabulary)
+                if len(cache) < WORD_CACHE_SIZE:
+                    cache[word] = found
+            return found
+
+        counts = count_words(list(raw_documents), columns, lambda: len(vocabulary), self.dtype)
         return self._tfidf.transform(counts, copy=False)
 
     def __getstate__(self) -> dict:
         state = super().__getstate__()
         state.pop("_word_columns", None)
         return state
+
+
+def count_words(
+    documents: list[str], word_columns: Callable[[str], np.ndarray], n_columns: Callable[[], int], dtype: type
+) -> sparse.csr_matrix:
+    """Texts x n-grams counts as (texts x distinct words) @ (distinct words x n-grams).
+
+    ``word_columns`` gives a word's n-gram columns (repeats kept), called once per distinct word;
+    ``n_columns`` the matrix width, asked after every word has been seen (fitting grows it).
+    """
+    words: dict[str, int] = {}
+    text_words = [[words.setdefault(word, len(words)) for word in document.split()] for document in documents]
+    per_text = np.fromiter(map(len, text_words), dtype=np.int64, count=len(text_words))
+    word_ids = np.fromiter(chain.from_iterable(text_words), dtype=np.int64, count=int(per_text.sum()))
+    columns = [word_columns(word) for word in words]  # dicts keep insertion order: word id order
+    per_word = np.fromiter(map(len, columns), dtype=np.int64, count=len(columns))
+    texts_by_words = sparse.csr_matrix(
+        (np.ones(len(word_ids), dtype=dtype), word_ids, np.concatenate([[0], np.cumsum(per_text)])),
+        shape=(len(documents), len(words)),
+    )
+    words_by_ngrams = sparse.csr_matrix(
+        (
+            np.ones(int(per_word.sum()), dtype=dtype),
+            np.concatenate(columns) if columns else np.zeros(0, dtype=np.int64),
+            np.concatenate([[0], np.cumsum(per_word)]),
+        ),
+        shape=(len(words), n_columns()),
+    )
+    # Repeated words in a text, and repeated n-grams in a word, are summed: counts.
+    texts_by_words.sum_duplicates()
+    words_by_ngrams.sum_duplicates()
+    counts = (texts_by_words @ words_by_ngrams).tocsr()
+    counts.sort_indices()
+    return counts
 
 
 def model_columns(features: FeaturesConfig) -> tuple[str, ...]:

@@ -11,6 +11,7 @@ import logging
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -22,7 +23,7 @@ from pipeline.config import EvaluateConfig, Params
 from pipeline.data.schema import DataContractError
 from pipeline.language import IdentifierMasker, normalise_texts
 from pipeline.modelling.embeddings import SentenceEmbedder, embedding_columns
-from pipeline.modelling.features import TEAM_COLUMN, TEXT_COLUMN, build_text_features, model_columns, model_inputs
+from pipeline.modelling.features import TEAM_COLUMN, TEXT_COLUMN, model_columns, model_inputs
 from pipeline.modelling.metrics import (
     classification_metrics,
     multilabel_metrics,
@@ -32,9 +33,16 @@ from pipeline.modelling.metrics import (
 from pipeline.modelling.model import (
     TopLabelCalibrated,
     build_category_model,
-    build_classifier,
-    build_theme_head,
     build_theme_model,
+)
+from pipeline.modelling.search import (
+    calibrate_out_of_fold,
+    calibrate_themes_out_of_fold,
+    category_ranking,
+    category_scores,
+    out_of_fold_scores,
+    theme_scores,
+    worker_count,
 )
 
 log = logging.getLogger(__name__)
@@ -137,32 +145,6 @@ def _splits(frame: pd.DataFrame, labels: np.ndarray | None, n_folds: int, params
     return list(splitter.split(frame, groups=groups))
 
 
-def _out_of_fold(
-    normalised: pd.DataFrame,
-    splits: list,
-    candidates: Sequence[Candidate],
-    fit_predict: Callable[[Candidate, Any, np.ndarray, Any], np.ndarray],
-    width: int,
-    params: Params,
-    progress: Progress | None,
-) -> dict[Candidate, np.ndarray]:
-    """Out-of-fold probabilities (rows x ``width``) for every candidate.
-
-    Features are fitted once per fold and only the head is refitted per candidate: the same
-    computation as fitting the whole pipeline each time, several times faster.
-    """
-    probabilities = {candidate: np.zeros((len(normalised), width)) for candidate in candidates}
-    for done, (fit_rows, test_rows) in enumerate(splits, start=1):
-        features = build_text_features(params.features, params.text, normalise=False)
-        fit_matrix = features.fit_transform(normalised.iloc[fit_rows])
-        test_matrix = features.transform(normalised.iloc[test_rows])
-        for candidate in candidates:
-            probabilities[candidate][test_rows] = fit_predict(candidate, fit_matrix, fit_rows, test_matrix)
-        if progress:
-            progress(done, len(splits) + 1)
-    return probabilities
-
-
 def _describe(candidate: Candidate) -> str:
     calibration = f", calibration={candidate[2]}" if len(candidate) > 2 else ""
     return f"C={candidate[0]}, class_weight={candidate[1]}{calibration}"
@@ -183,7 +165,7 @@ class CategorySearch:
 def search_categories(frame: pd.DataFrame, params: Params, progress: Progress | None = None) -> CategorySearch:
     """Cross-validate every (C, class weight, calibration) candidate on ``frame``; choose by macro-F1.
 
-    ``progress(done, total)`` is called after each fold (the total counts one more step, the final fit).
+    ``progress(done, total)`` is called as folds and fits finish (the total counts one more step, the final fit).
     """
     if frame.empty:
         raise DataContractError("No training rows are left after validation and preparation.")
@@ -193,17 +175,18 @@ def search_categories(frame: pd.DataFrame, params: Params, progress: Progress | 
     if n_folds < 2:
         raise DataContractError("Every category needs at least two training rows for cross-validation.")
 
-    def fit_predict(candidate: Candidate, fit_matrix, fit_rows, test_matrix) -> np.ndarray:
-        folds = _calibration_folds(pd.Series(labels[fit_rows]), params.train.calibration_folds)
-        head = build_classifier(params.train, *candidate, folds).fit(fit_matrix, labels[fit_rows])
-        aligned = np.zeros((test_matrix.shape[0], len(classes)))
-        aligned[:, [classes.index(label) for label in head.classes_]] = head.predict_proba(test_matrix)
-        return aligned
-
     splits = _splits(frame, labels, n_folds, params)
-    out_of_fold = _out_of_fold(
-        _normalised(frame, params), splits, params.train.candidates(), fit_predict, len(classes), params, progress
+    scorer = partial(category_scores, params.train.classifier, classes)
+    linear = list(dict.fromkeys(candidate[:2] for candidate in params.train.candidates()))
+    rank = category_ranking(labels, params.train.calibration)
+    scores = out_of_fold_scores(
+        _normalised(frame, params), labels, splits, linear, scorer, params.features, params.text, progress, rank
     )
+    out_of_fold = {
+        candidate: calibrate_out_of_fold(scores[candidate[:2]], labels, splits, candidate[2])
+        for candidate in params.train.candidates()
+        if candidate[:2] in scores
+    }
     evaluate = params.evaluate
     metrics = {
         candidate: classification_metrics(
@@ -227,7 +210,7 @@ def train(frame: pd.DataFrame, params: Params, progress: Progress | None = None)
     then fit on all of it. With ``train.confidence_calibration: top_label`` the first suggestion's
     confidence is then remapped to the chosen candidate's out-of-fold accuracy.
 
-    ``progress(done, total)`` is called after each cross-validation fold and after the final fit.
+    ``progress(done, total)`` is called as the search's folds and fits finish, and after the final fit.
     """
     searched = search_categories(frame, params, progress)
     labels, classes, chosen, search = searched.labels, searched.classes, searched.chosen, searched.metrics
@@ -235,7 +218,8 @@ def train(frame: pd.DataFrame, params: Params, progress: Progress | None = None)
     chosen_probabilities = searched.out_of_fold[chosen]
     calibration_folds = _calibration_folds(frame["category"], params.train.calibration_folds)
     columns = model_columns(params.features)
-    model = build_category_model(params, *chosen, calibration_folds).fit(model_inputs(frame, columns), labels)
+    model = build_category_model(params, *chosen, calibration_folds)
+    model = _fit_side_by_side(model, model_inputs(frame, columns), labels, calibration_folds)
     if params.train.confidence_calibration == "top_label":
         correct = np.asarray(classes, dtype=object)[chosen_probabilities.argmax(axis=1)] == labels
         head = TopLabelCalibrated.from_out_of_fold(
@@ -245,7 +229,7 @@ def train(frame: pd.DataFrame, params: Params, progress: Progress | None = None)
         chosen_probabilities = head.remap(chosen_probabilities)
     threshold, source = _suggestion_threshold(labels, chosen_probabilities, classes, evaluate)
     if progress:
-        progress(searched.n_folds + 1, searched.n_folds + 1)
+        progress(1, 1)  # the final fit: done
     return TrainedCategoryModel(
         model=model,
         classes=tuple(str(label) for label in model.classes_),
@@ -264,6 +248,14 @@ def train(frame: pd.DataFrame, params: Params, progress: Progress | None = None)
         threshold_source=source,
         input_columns=columns,
     )
+
+
+def _fit_side_by_side(model: SkPipeline, inputs: pd.DataFrame, targets: np.ndarray, fits: int) -> SkPipeline:
+    """Fit ``model`` with its head's ``fits`` independent fits (calibration folds, or themes) in worker
+    processes; the saved model keeps no worker count, so it behaves the same on any machine."""
+    model.set_params(classifier__n_jobs=worker_count(len(inputs), fits))
+    model.fit(inputs, targets)
+    return model.set_params(classifier__n_jobs=None)
 
 
 def _suggestion_threshold(
@@ -310,14 +302,16 @@ def train_themes(
         raise DataContractError("Theme training needs one row of theme labels per training complaint.")
     n_folds = params.evaluate.cv_folds
 
-    def fit_predict(candidate: Candidate, fit_matrix, fit_rows, test_matrix) -> np.ndarray:
-        head = build_theme_head(params.themes, *candidate).fit(fit_matrix, targets[fit_rows])
-        return head.predict_proba(test_matrix)
-
     splits = _splits(frame, None, n_folds, params)
-    out_of_fold = _out_of_fold(
-        _normalised(frame, params), splits, params.themes.candidates(), fit_predict, len(theme_ids), params, progress
+    themes = params.themes
+    scorer = partial(theme_scores, themes.classifier)
+    scores = out_of_fold_scores(
+        _normalised(frame, params), targets, splits, themes.candidates(), scorer, params.features, params.text, progress
     )
+    out_of_fold = {
+        candidate: calibrate_themes_out_of_fold(values, targets, splits, themes.calibration, themes.classifier)
+        for candidate, values in scores.items()
+    }
     search = {}
     for candidate, proba in out_of_fold.items():
         thresholds = tune_thresholds(targets, proba, recall=target_recall)
@@ -332,10 +326,10 @@ def train_themes(
     cv_metrics, thresholds = search[chosen]
 
     columns = model_columns(params.features)
-    model = build_theme_model(params, *chosen).fit(model_inputs(frame, columns), targets)
+    model = _fit_side_by_side(build_theme_model(params, *chosen), model_inputs(frame, columns), targets, len(theme_ids))
     model.named_steps["classifier"].set_thresholds(thresholds)
     if progress:
-        progress(len(splits) + 1, len(splits) + 1)
+        progress(1, 1)  # the final fit: done
     return TrainedThemeModel(
         model=model,
         theme_ids=tuple(theme_ids),

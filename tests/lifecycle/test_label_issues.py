@@ -84,16 +84,18 @@ def test_categories_too_small_to_check_are_set_aside_with_a_reason(tiny_params, 
 
 
 @pytest.mark.slow
-def test_most_flipped_sample_labels_are_found(sample_validated, fast_params):
+def test_most_flipped_sample_labels_are_found(sample_validated, params):
     truth = pd.read_csv(REPO / "data" / "sample" / "generator_truth.csv", encoding="utf-8-sig")
     flipped = set(truth.loc[truth["label_flipped"], "complaint_ref"])
-    found = find_label_issues(sample_validated.frame, fast_params)
+    # params.yaml's whole search, as `complaints label-issues` runs it (about ten seconds on the sample).
+    found = find_label_issues(sample_validated.frame, params)
     flagged = set(found.issues["complaint_ref"])
     recall = len(flagged & flipped) / len(flipped)
     precision = len(flagged & flipped) / max(len(flagged), 1)
-    # params.yaml measured recall 0.77, precision 0.65 (python -m benchmarks.label_noise); floors leave room
-    # for the one-C search used here and another fold draw.
-    assert recall >= 0.6 and precision >= 0.5, (recall, precision)
+    # Measured 19 of the 28 flipped records among 37 flags: recall 0.68, precision 0.51 (benchmarks.label_noise
+    # counts the 22 flips that survive validation: recall 0.86). Training is seeded; the floors leave room for
+    # library versions, not for chance.
+    assert recall >= 0.6 and precision >= 0.45, (recall, precision)
 
 
 def test_one_category_cannot_be_checked(tiny_params, tiny_training_frame):

@@ -17,6 +17,7 @@ from tests.conftest import loaded_category
 
 def join(new: pd.DataFrame, history: dict[str, pd.DataFrame], new_file: str):
     """combine_years on frames that passed validation whole."""
+
     def whole(frame: pd.DataFrame) -> Validated:
         return Validated(frame=frame, rejected=pd.DataFrame(columns=["source_row", "reason"]), rows_in=len(frame))
 
@@ -127,12 +128,16 @@ def test_theme_models_are_compared_on_the_themes_both_learned(tiny_params, tiny_
     targets = np.array([[1, 0, 0]] * 4 + [[0, 1, 0]] * 4 + [[0, 0, 1]] * 4)
     frame = tiny_training_frame[["description"]]
     challenger = build_theme_model(tiny_params, 1.0, "balanced").fit(frame, targets)
+
     def themes(model, ids):
         return LoadedModel(model, {"themes": [{"id": theme, "threshold": 0.5} for theme in ids]}, "v")
 
     champion = build_theme_model(tiny_params, 1.0, "balanced").fit(frame, targets[:, [1, 0, 2]])
     compared = compare_themes(
-        themes(challenger, ["delay", "staff", "privacy"]), themes(champion, ["staff", "delay", "transport"]), frame, targets
+        themes(challenger, ["delay", "staff", "privacy"]),
+        themes(champion, ["staff", "delay", "transport"]),
+        frame,
+        targets,
     )
     assert compared.common == ("delay", "staff") and compared.new == ("privacy",) and compared.retired == ("transport",)
     assert set(compared.challenger["per_theme"]) == set(compared.champion["per_theme"]) == {"delay", "staff"}
@@ -175,13 +180,17 @@ def test_decide_promotes_only_a_challenger_better_by_the_margin(tiny_params, tin
         assert tags["holdout"] == "financial year 2015/16"
 
 
-def test_the_champion_is_judged_at_its_own_threshold_not_the_params_one(tiny_params, tiny_category_model, tiny_training_frame):
+def test_the_champion_is_judged_at_its_own_threshold_not_the_params_one(
+    tiny_params, tiny_category_model, tiny_training_frame
+):
     """Coverage depends on the threshold: a champion that suggests for every complaint at its own
     threshold (0.0) must not be measured at the params' 0.99, where it would suggest for none."""
     from types import SimpleNamespace
 
     holdout = tiny_training_frame.assign(financial_year="2015/16")
-    champion = Registered(loaded_category(tiny_category_model, threshold=0.0), "1", "run-1", {"training_years": "2014/15"})
+    champion = Registered(
+        loaded_category(tiny_category_model, threshold=0.0), "1", "run-1", {"training_years": "2014/15"}
+    )
     params = dataclasses.replace(
         tiny_params,
         prepare=dataclasses.replace(tiny_params.prepare, split="time"),

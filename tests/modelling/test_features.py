@@ -48,3 +48,17 @@ def test_cached_char_counting_equals_scikit_learns():
         got = ours.transform(unseen)
         assert got.dtype == expected.dtype and got.shape == expected.shape
         np.testing.assert_allclose(got.toarray(), expected.toarray(), rtol=1e-6)
+
+
+def test_cached_char_fitting_equals_scikit_learns():
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from pipeline.modelling.features import CharTfidfVectorizer, CharWbNgrams
+
+    texts = ["transport to contact be late", "late late late", "", "a b aaaa", "social worker be rude to i"] * 2
+    for limits in ({"min_df": 1}, {"min_df": 2, "max_features": 20}):
+        ours = CharTfidfVectorizer(analyzer=CharWbNgrams((2, 5)), sublinear_tf=True, dtype=np.float32, **limits)
+        reference = TfidfVectorizer(analyzer=CharWbNgrams((2, 5)), sublinear_tf=True, dtype=np.float32, **limits)
+        got, expected = ours.fit_transform(texts), reference.fit_transform(texts)
+        assert ours.vocabulary_ == reference.vocabulary_
+        np.testing.assert_allclose(got.toarray(), expected.toarray(), rtol=1e-6)

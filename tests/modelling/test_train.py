@@ -78,14 +78,19 @@ def test_folds_shrink_to_fit_the_smallest_category(small_params):
     assert trained.cv_folds == 3 and trained.calibration_folds == 3
 
 
-def test_progress_is_reported_per_fold_and_final_fit(small_params):
+def test_progress_climbs_through_every_fold_and_fit_then_the_final_fit(small_params):
     calls = []
     train(
         tiny_frame({"Delay/Failed Service": 6, "Staff Attitude/Conduct": 6}),
         small_params,
         progress=lambda done, total: calls.append((done, total)),
     )
-    assert calls == [(1, 6), (2, 6), (3, 6), (4, 6), (5, 6), (6, 6)]
+    *search, final = calls
+    folds, total = small_params.evaluate.cv_folds, search[0][1]
+    linear = {candidate[:2] for candidate in small_params.train.candidates()}
+    assert total == folds + folds * len(linear) + 1  # features per fold, one fit per fold and candidate, final
+    assert search == [(done, total) for done in range(folds, total)]
+    assert final[0] == final[1]
 
 
 def test_no_rows_is_a_clear_error(small_params):

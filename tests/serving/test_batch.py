@@ -44,4 +44,6 @@ def test_the_models_own_threshold_decides_what_needs_review(tmp_path, tiny_categ
     path.write_text("complaint_ref,description\nA,the visit was late again and the plan is delayed\n", encoding="utf-8")
     loose = run(path, tiny_params, Scorers(loaded_category(tiny_category_model, threshold=0.01)))[1]
     strict = run(path, tiny_params, Scorers(loaded_category(tiny_category_model, threshold=0.999)))[1]
-    assert loose.loc[0, "review_reason"] == "" and "below the suggestion threshold 1.00" in strict.loc[0, "review_reason"]
+    assert (
+        loose.loc[0, "review_reason"] == "" and "below the suggestion threshold 1.00" in strict.loc[0, "review_reason"]
+    )

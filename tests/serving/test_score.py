@@ -59,7 +59,9 @@ def test_top_three_are_the_models_probabilities_in_order(tiny_params, tiny_categ
     assert row.predicted_category == "Delay/Failed Service"
 
 
-def test_explanations_change_nothing_but_add_the_words(tiny_params, tiny_category, tiny_category_model, tiny_themes, tiny_scorers):
+def test_explanations_change_nothing_but_add_the_words(
+    tiny_params, tiny_category, tiny_category_model, tiny_themes, tiny_scorers
+):
     plain = score(tiny_scorers, frame(TEXTS), tiny_params, explain=False)
     explained = score(tiny_scorers, frame(TEXTS), tiny_params, explain=True)
     pd.testing.assert_frame_equal(plain, explained[plain.columns])
@@ -68,7 +70,9 @@ def test_explanations_change_nothing_but_add_the_words(tiny_params, tiny_categor
     assert "late" in explained.loc[0, "category_terms"] or "delayed" in explained.loc[0, "category_terms"]
 
 
-def test_shared_features_give_the_theme_models_own_probabilities(tiny_params, tiny_category, tiny_category_model, tiny_themes, tiny_scorers):
+def test_shared_features_give_the_theme_models_own_probabilities(
+    tiny_params, tiny_category, tiny_category_model, tiny_themes, tiny_scorers
+):
     scored = score(tiny_scorers, frame(TEXTS[:1] + TEXTS[2:3]), tiny_params)
     own = tiny_themes.predict_proba(pd.DataFrame({"description": [TEXTS[0], TEXTS[2]]}))
     for row, probabilities in enumerate(own):
@@ -81,11 +85,12 @@ def test_shared_features_give_the_theme_models_own_probabilities(tiny_params, ti
     assert scored.loc[0, "themes"].startswith("delay") and scored.loc[1, "themes"].startswith("staff_attitude")
 
 
-def test_chunks_give_the_same_result_as_one_batch(tiny_params, tiny_category, tiny_category_model, tiny_themes, tiny_scorers):
+def test_chunks_give_the_same_result_as_one_batch(
+    tiny_params, tiny_category, tiny_category_model, tiny_themes, tiny_scorers
+):
     whole = score(tiny_scorers, frame(TEXTS), tiny_params)
     parts = [
-        score(tiny_scorers, frame(TEXTS).iloc[start : start + 3], tiny_params)
-        for start in range(0, len(TEXTS), 3)
+        score(tiny_scorers, frame(TEXTS).iloc[start : start + 3], tiny_params) for start in range(0, len(TEXTS), 3)
     ]
     pd.testing.assert_frame_equal(whole, pd.concat(parts, ignore_index=True))
 

@@ -1,0 +1,79 @@
+from functools import partial
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.datasets import make_classification
+from sklearn.frozen import FrozenEstimator
+from sklearn.model_selection import KFold, StratifiedKFold
+from sklearn.svm import LinearSVC
+
+from pipeline.modelling import search
+from pipeline.modelling.search import (
+    calibrate_out_of_fold,
+    calibrate_themes_out_of_fold,
+    category_scores,
+    out_of_fold_scores,
+    theme_scores,
+)
+
+
+@pytest.mark.parametrize("n_classes", [2, 4])
+@pytest.mark.parametrize("method", ["sigmoid", "isotonic", "temperature"])
+def test_calibrating_decision_values_gives_scikit_learns_probabilities(n_classes, method):
+    X, y = make_classification(600, 20, n_informative=8, n_classes=n_classes, random_state=0)
+    labels = np.array(["abcd"[i] for i in y], dtype=object)
+    model = LinearSVC().fit(X[:300], labels[:300])
+    expected = CalibratedClassifierCV(FrozenEstimator(model), method=method).fit(X[300:450], labels[300:450])
+    scores = model.decision_function(X[300:])
+    scores = scores[:, None] if scores.ndim == 1 else scores
+    # Rows 0-149 calibrate, rows 150-299 are calibrated: the second fold's probabilities are the expected ones.
+    split = [(np.arange(150), np.arange(150, 300))]
+    found = calibrate_out_of_fold(scores, labels[300:], split, method)
+    np.testing.assert_allclose(found[150:], expected.predict_proba(X[450:]), atol=1e-12)
+
+
+def test_folds_in_worker_processes_give_the_same_scores_as_in_process(tiny_params, tiny_training_frame, monkeypatch):
+    labels = tiny_training_frame["category"].astype(object).to_numpy()
+    normalised = tiny_training_frame[["description"]].astype(object).apply(lambda column: column.str.lower())
+    splits = list(StratifiedKFold(2, shuffle=True, random_state=0).split(normalised, labels))
+    scorer = partial(category_scores, "linear_svc", sorted(set(labels)))
+    arguments = (normalised, labels, splits, [(1.0, "balanced"), (0.1, None)], scorer)
+    in_process = out_of_fold_scores(*arguments, tiny_params.features, tiny_params.text)
+    monkeypatch.setattr(search, "PARALLEL_MIN_ROWS", 0)
+    in_workers = out_of_fold_scores(*arguments, tiny_params.features, tiny_params.text)
+    assert in_process.keys() == in_workers.keys()
+    for candidate, values in in_process.items():
+        assert values.shape == (len(labels), len(set(labels)))
+        np.testing.assert_allclose(in_workers[candidate], values)
+
+
+def test_a_theme_too_rare_to_learn_in_a_fold_gets_the_base_rate(tiny_params, tiny_training_frame):
+    normalised = tiny_training_frame[["description"]].astype(object)
+    targets = np.zeros((len(normalised), 2), dtype=int)
+    targets[::2, 0] = 1  # learnable: half the rows
+    targets[0, 1] = 1  # one positive: never learnable
+    splits = list(KFold(3, shuffle=True, random_state=0).split(normalised))
+    scores = out_of_fold_scores(
+        normalised,
+        targets,
+        splits,
+        [(1.0, "balanced")],
+        partial(theme_scores, "linear_svc"),
+        tiny_params.features,
+        tiny_params.text,
+    )[(1.0, "balanced")]
+    assert np.isnan(scores[:, 1]).all() and not np.isnan(scores[:, 0]).any()
+    probabilities = calibrate_themes_out_of_fold(scores, targets, splits, "sigmoid", "linear_svc")
+    for fit_rows, test_rows in splits:
+        np.testing.assert_allclose(probabilities[test_rows, 1], targets[fit_rows, 1].mean())
+    assert ((probabilities[:, 0] > 0) & (probabilities[:, 0] < 1)).all()
+
+
+def test_category_scores_rank_a_class_missing_from_the_fold_last():
+    fit = pd.Series(["a", "b", "a", "b"])
+    matrix = np.array([[1.0, 0.0], [0.0, 1.0], [0.9, 0.1], [0.1, 0.9]])
+    values = category_scores("linear_svc", ["a", "b", "c"], (1.0, None), matrix, fit.to_numpy(), matrix)
+    assert values.shape == (4, 3)
+    assert (values[:, 2] <= values[:, :2].min(axis=1)).all()
