@@ -74,6 +74,8 @@ def build_category_model(
     )
 
 
+MIN_ROWS_PER_SIDE = 2  # a theme is learned only with this many positive and negative rows (and calibration folds)
+
 # Isotonic regression gives 1.0 wherever every out-of-fold suggestion happened to be right; no
 # suggestion is certain, and a cap keeps the runners-up above zero so their order survives.
 MAX_CONFIDENCE = 0.99
@@ -216,7 +218,7 @@ class MultiLabelLinear(ClassifierMixin, BaseEstimator):
     def _fit_theme(self, X, target: np.ndarray) -> Any:
         """One theme's calibrated model, or None when it has too few rows of either kind to calibrate."""
         folds = min(self.calibration_folds, int(target.sum()), int(len(target) - target.sum()))
-        if folds < 2:
+        if folds < MIN_ROWS_PER_SIDE:
             return None
         estimator = linear_model(self.classifier, self.C, self.class_weight)
         if self.classifier != "logistic_regression":  # logistic regression has probabilities of its own

@@ -32,7 +32,7 @@ from sklearn.metrics import f1_score
 
 from pipeline.config import FeaturesConfig, TextConfig
 from pipeline.modelling.features import build_text_features
-from pipeline.modelling.model import linear_model
+from pipeline.modelling.model import MIN_ROWS_PER_SIDE, linear_model
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]  # (steps done, steps in all)
@@ -43,7 +43,6 @@ KEEP_SHARE = 3  # a third of the candidates (at least two) go on to the other fo
 # Below this many rows the whole search is quick, and two folds are too few rows to rank candidates reliably
 # (on 1,220 CFPB rows halving set aside the point the full search chooses).
 HALVING_MIN_ROWS = 5_000
-MIN_ROWS_PER_SIDE = 2  # a theme needs this many positive and negative rows to be learned (as the saved model)
 
 
 def worker_count(rows: int, tasks: int) -> int:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -36,6 +36,7 @@ from pipeline.modelling.model import (
     build_theme_model,
 )
 from pipeline.modelling.search import (
+    Progress,
     calibrate_out_of_fold,
     calibrate_themes_out_of_fold,
     category_ranking,
@@ -46,7 +47,6 @@ from pipeline.modelling.search import (
 )
 
 log = logging.getLogger(__name__)
-Progress = Callable[[int, int], None]  # (steps done, steps in all)
 Candidate = tuple  # (C, class_weight) for themes; (C, class_weight, calibration) for categories
 
 
