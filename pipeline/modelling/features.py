@@ -72,18 +72,49 @@ class CharWbNgrams:
         self._cache = {}
 
 
+class CompactVocabulary:
+    """Saves a fitted vectoriser's vocabulary as one array of terms instead of a dictionary.
+
+    skops (how MLflow saves scikit-learn models) writes a dictionary entry by entry into its JSON schema,
+    which took seconds per model and megabytes per hundred thousand n-grams; an array of strings is one
+    ``.npy`` file. The terms are stored in column order, so the dictionary is rebuilt exactly on loading.
+    """
+
+    def __getstate__(self) -> dict:
+        state = super().__getstate__()
+        vocabulary = state.get("vocabulary_")
+        # numpy drops trailing NULs from its strings: such a term (never produced by our text) stays a dict.
+        if isinstance(vocabulary, dict) and not any(term.endswith("\x00") for term in vocabulary):
+            terms = sorted(vocabulary, key=vocabulary.__getitem__)
+            if [vocabulary[term] for term in terms] == list(range(len(terms))):
+                state = {key: value for key, value in state.items() if key != "vocabulary_"}
+                state["vocabulary_terms_"] = np.array(terms, dtype=str)
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        state = dict(state)
+        terms = state.pop("vocabulary_terms_", None)
+        if terms is not None:
+            state["vocabulary_"] = {term: column for column, term in enumerate(terms.tolist())}
+        super().__setstate__(state)
+
+
+class WordTfidfVectorizer(CompactVocabulary, TfidfVectorizer):
+    """scikit-learn's TfidfVectorizer, saved compactly (:class:`CompactVocabulary`)."""
+
+
 def ngram_columns(word: str, analyzer: CharWbNgrams, vocabulary: dict[str, int]) -> np.ndarray:
     """Vocabulary columns of one word's character n-grams, in order, repeats kept."""
     return np.array([vocabulary[gram] for gram in analyzer.word_ngrams(word) if gram in vocabulary], dtype=np.int64)
 
 
-class CharTfidfVectorizer(TfidfVectorizer):
+class CharTfidfVectorizer(CompactVocabulary, TfidfVectorizer):
     """TF-IDF over :class:`CharWbNgrams`, counting each text through its words' n-gram columns.
 
     Fitting and ``transform`` give scikit-learn's vocabulary and matrices, but each distinct word's
     n-grams are looked up once and a whole batch is counted by one sparse product, instead of a
     dictionary lookup per n-gram of every text: the n-grams are the bulk of fitting and scoring time
-    otherwise.
+    otherwise. Saved compactly (:class:`CompactVocabulary`).
     """
 
     def _count_vocab(self, raw_documents: Iterable[str], fixed_vocab: bool) -> tuple[dict, sparse.csr_matrix]:
@@ -185,7 +216,7 @@ def build_text_features(features: FeaturesConfig, text: TextConfig, normalise: b
         [
             (
                 "word",
-                TfidfVectorizer(
+                WordTfidfVectorizer(
                     ngram_range=features.word_ngram_range,
                     min_df=features.word_min_df,
                     sublinear_tf=features.sublinear_tf,

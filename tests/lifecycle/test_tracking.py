@@ -42,3 +42,11 @@ def test_logged_model_round_trips_and_aliases_move(tmp_path: Path, monkeypatch, 
     logged = mlflow.get_run(run.run_id)
     assert logged.data.params["train.C"] == "0.3" and logged.data.metrics["acc"] == 0.5
     assert logged.data.tags["registry.alias"] == "champion"
+    # The logged environment names what the model loads with, pinned, and nothing of the test run's.
+    pinned = {
+        line.split("==")[0]
+        for line in Path(mlflow.pyfunc.get_model_dependencies(run.model_uri)).read_text().splitlines()
+        if "==" in line
+    }
+    assert {"complaints-pipeline", "scikit-learn", "spacy", "spacy-lookups-data", "skops"} <= pinned
+    assert "pytest" not in pinned

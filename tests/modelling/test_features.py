@@ -62,3 +62,27 @@ def test_cached_char_fitting_equals_scikit_learns():
         got, expected = ours.fit_transform(texts), reference.fit_transform(texts)
         assert ours.vocabulary_ == reference.vocabulary_
         np.testing.assert_allclose(got.toarray(), expected.toarray(), rtol=1e-6)
+
+
+def test_fitted_features_save_their_vocabulary_as_an_array_and_load_the_same(params):
+    import pickle
+
+    import skops.io
+
+    from pipeline.lifecycle.tracking import TRUSTED_TYPES
+
+    features = build_text_features(params.features, params.text).fit(TEXTS)
+    text = features.named_transformers_["text"].named_steps["tfidf"]
+    for _, vectoriser in text.transformer_list:
+        state = vectoriser.__getstate__()
+        assert "vocabulary_" not in state and len(state["vocabulary_terms_"]) == len(vectoriser.vocabulary_)
+    unseen = TEXTS.assign(description=["Contact was late and the worker rude.", "", "zzz", "Transport!"])
+    for loaded in (
+        pickle.loads(pickle.dumps(features)),
+        skops.io.loads(skops.io.dumps(features), trusted=TRUSTED_TYPES),
+    ):
+        for (_, before), (_, after) in zip(
+            text.transformer_list, loaded.named_transformers_["text"].named_steps["tfidf"].transformer_list, strict=True
+        ):
+            assert after.vocabulary_ == before.vocabulary_
+        assert (loaded.transform(unseen) != features.transform(unseen)).nnz == 0
