@@ -16,6 +16,8 @@ from typing import Any, get_type_hints
 
 import yaml
 
+from pipeline.errors import ConfigError
+
 # The record schema of a council complaint (shared/domain.md).
 RECORD_COLUMNS: tuple[str, ...] = (
     "complaint_ref",
@@ -33,10 +35,6 @@ RECORD_COLUMNS: tuple[str, ...] = (
 )
 # Plus "group": who complained, when known, so that one complainant's records stay on one side of a split.
 CANONICAL_COLUMNS: tuple[str, ...] = (*RECORD_COLUMNS, "group")
-
-
-class ConfigError(ValueError):
-    """The params file is missing a key, has an unknown one, or holds a value of the wrong kind."""
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "pipeline"
 # what is below them, except drift's use of the report's statistics, which sits on a lower floor).
 FLOORS = {
     "config": 0,
+    "errors": 0,
     "privacy": 0,
     "language": 1,
     "data": 2,

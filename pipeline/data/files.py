@@ -29,18 +29,11 @@ import yaml
 
 from pipeline.data.schema import FIRST_DATA_ROW
 from pipeline.data.taxonomy import Taxonomy, taxonomy_from_dict
+from pipeline.errors import InputFileError, ModelIntegrityError
 
 TABLE_SUFFIXES = (".csv", ".xlsx", ".parquet")
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 CSV_ENCODINGS = ("utf-8-sig", "cp1252")
-
-
-class InputFileError(ValueError):
-    """A file cannot be read: wrong type, missing, or not a table."""
-
-
-class ModelIntegrityError(RuntimeError):
-    """A model file does not match the SHA-256 its model card recorded."""
 
 
 def _suffix(path: Path) -> str:

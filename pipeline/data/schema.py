@@ -16,16 +16,13 @@ import numpy as np
 import pandas as pd
 
 from pipeline.config import CANONICAL_COLUMNS, DataConfig, LabelsConfig, ThemesConfig
+from pipeline.errors import DataContractError
 
 Purpose = Literal["train", "score"]
 
 # Spreadsheet row numbers: the header is row 1, so the first record is row 2.
 FIRST_DATA_ROW = 2
 SOURCE_ROW = "source_row"
-
-
-class DataContractError(ValueError):
-    """The file cannot be used at all (for example a required column is missing)."""
 
 
 @dataclass(frozen=True)

@@ -14,13 +14,10 @@ from typing import Any
 
 from spacy.matcher import Matcher, PhraseMatcher
 
+from pipeline.errors import TaxonomyError
 from pipeline.language import blank_english
 
 THEME_ID = re.compile(r"^[a-z][a-z0-9_]*$")
-
-
-class TaxonomyError(ValueError):
-    """The themes file cannot be used; the message names the theme and the problem."""
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ import pandas as pd
 
 from pipeline.config import TrackingConfig
 from pipeline.data import files
+from pipeline.errors import RegistryError
 from pipeline.modelling.contract import LoadedModel
 
 log = logging.getLogger(__name__)
@@ -247,10 +248,6 @@ def tag_run(config: TrackingConfig, run_id: str, tags: Mapping[str, str]) -> Non
 
 
 REGISTRY_URI = re.compile(r"^models:/(?P<name>[^/@]+)(?:@(?P<alias>[\w-]+)|/(?P<version>\d+))$")
-
-
-class RegistryError(LookupError):
-    """A registry address that does not name a model version (or the registry has no such version)."""
 
 
 def load_registered(config: TrackingConfig, uri: str) -> tuple[Any, dict[str, Any], str]:

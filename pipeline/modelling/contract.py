@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.data.taxonomy import Taxonomy, taxonomy_from_dict
+from pipeline.errors import ModelContractError
 from pipeline.modelling.features import TEXT_COLUMN, model_inputs
 
 CATEGORY, THEMES = "category", "themes"
@@ -31,10 +32,6 @@ class CategoryPredictor(Protocol):
     def suggestion_threshold(self) -> float: ...
 
     def predict_proba(self, frame: pd.DataFrame) -> np.ndarray: ...
-
-
-class ModelContractError(ValueError):
-    """A saved model whose card does not say what the model needs (or says something else)."""
 
 
 @dataclass(frozen=True)

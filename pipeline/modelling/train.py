@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.model_selection import GroupKFold, KFold, StratifiedGroupKFold, StratifiedKFold
+from sklearn.model_selection import GroupKFold, KFold, StratifiedKFold
 from sklearn.pipeline import Pipeline as SkPipeline
 
 from pipeline.config import EvaluateConfig, Params
@@ -32,11 +32,12 @@ from pipeline.modelling.metrics import (
 )
 from pipeline.modelling.model import (
     TopLabelCalibrated,
-    build_category_model,
-    build_theme_model,
+    build_classifier,
+    build_theme_head,
 )
 from pipeline.modelling.search import (
     Progress,
+    QuickStratifiedGroupKFold,
     calibrate_out_of_fold,
     calibrate_themes_out_of_fold,
     category_ranking,
@@ -136,7 +137,7 @@ def _splits(frame: pd.DataFrame, labels: np.ndarray | None, n_folds: int, params
     groups = frame["group"].astype(object).to_numpy() if grouped else None
     if labels is not None:
         splitter = (
-            StratifiedGroupKFold(n_folds, shuffle=True, random_state=seed)
+            QuickStratifiedGroupKFold(n_folds, shuffle=True, random_state=seed)
             if grouped
             else StratifiedKFold(n_folds, shuffle=True, random_state=seed)
         )
@@ -160,12 +161,16 @@ class CategorySearch:
     out_of_fold: dict[Candidate, np.ndarray]
     metrics: dict[Candidate, dict[str, Any]]
     chosen: Candidate
+    final_features: tuple[Any, Any] | None = None  # with_final_features: (fitted features, their matrix)
 
 
-def search_categories(frame: pd.DataFrame, params: Params, progress: Progress | None = None) -> CategorySearch:
+def search_categories(
+    frame: pd.DataFrame, params: Params, progress: Progress | None = None, with_final_features: bool = False
+) -> CategorySearch:
     """Cross-validate every (C, class weight, calibration) candidate on ``frame``; choose by macro-F1.
 
     ``progress(done, total)`` is called as folds and fits finish (the total counts one more step, the final fit).
+    ``with_final_features`` also fits the saved model's features on every row, beside the folds'.
     """
     if frame.empty:
         raise DataContractError("No training rows are left after validation and preparation.")
@@ -179,8 +184,18 @@ def search_categories(frame: pd.DataFrame, params: Params, progress: Progress | 
     scorer = partial(category_scores, params.train.classifier, classes)
     linear = list(dict.fromkeys(candidate[:2] for candidate in params.train.candidates()))
     rank = category_ranking(labels, params.train.calibration)
-    scores = out_of_fold_scores(
-        _normalised(frame, params), labels, splits, linear, scorer, params.features, params.text, progress, rank
+    final_inputs = model_inputs(frame, model_columns(params.features)) if with_final_features else None
+    scores, final_features = out_of_fold_scores(
+        _normalised(frame, params),
+        labels,
+        splits,
+        linear,
+        scorer,
+        params.features,
+        params.text,
+        progress,
+        rank,
+        final_inputs,
     )
     out_of_fold = {
         candidate: calibrate_out_of_fold(scores[candidate[:2]], labels, splits, candidate[2])
@@ -202,7 +217,7 @@ def search_categories(frame: pd.DataFrame, params: Params, progress: Progress | 
             found["accuracy"],
         )
     chosen = max(metrics, key=lambda candidate: metrics[candidate]["macro_f1"])
-    return CategorySearch(classes, labels, n_folds, out_of_fold, metrics, chosen)
+    return CategorySearch(classes, labels, n_folds, out_of_fold, metrics, chosen, final_features)
 
 
 def train(frame: pd.DataFrame, params: Params, progress: Progress | None = None) -> TrainedCategoryModel:
@@ -212,14 +227,14 @@ def train(frame: pd.DataFrame, params: Params, progress: Progress | None = None)
 
     ``progress(done, total)`` is called as the search's folds and fits finish, and after the final fit.
     """
-    searched = search_categories(frame, params, progress)
+    searched = search_categories(frame, params, progress, with_final_features=True)
     labels, classes, chosen, search = searched.labels, searched.classes, searched.chosen, searched.metrics
     evaluate = params.evaluate
     chosen_probabilities = searched.out_of_fold[chosen]
     calibration_folds = _calibration_folds(frame["category"], params.train.calibration_folds)
     columns = model_columns(params.features)
-    model = build_category_model(params, *chosen, calibration_folds)
-    model = _fit_side_by_side(model, model_inputs(frame, columns), labels, calibration_folds)
+    head = build_classifier(params.train, *chosen, calibration_folds)
+    model = _fit_head(*searched.final_features, head, labels, calibration_folds)
     if params.train.confidence_calibration == "top_label":
         correct = np.asarray(classes, dtype=object)[chosen_probabilities.argmax(axis=1)] == labels
         head = TopLabelCalibrated.from_out_of_fold(
@@ -250,12 +265,15 @@ def train(frame: pd.DataFrame, params: Params, progress: Progress | None = None)
     )
 
 
-def _fit_side_by_side(model: SkPipeline, inputs: pd.DataFrame, targets: np.ndarray, fits: int) -> SkPipeline:
-    """Fit ``model`` with its head's ``fits`` independent fits (calibration folds, or themes) in worker
-    processes; the saved model keeps no worker count, so it behaves the same on any machine."""
-    model.set_params(classifier__n_jobs=worker_count(len(inputs), fits))
-    model.fit(inputs, targets)
-    return model.set_params(classifier__n_jobs=None)
+def _fit_head(features: Any, matrix: Any, head: Any, targets: np.ndarray, fits: int) -> SkPipeline:
+    """The saved pipeline: ``features`` (fitted on every training row, giving ``matrix``) and ``head``
+    fitted on that matrix, as ``Pipeline.fit`` would, with the head's ``fits`` independent fits
+    (calibration folds, or themes) in worker processes. The saved model keeps no worker count, so it
+    behaves the same on any machine."""
+    head.set_params(n_jobs=worker_count(matrix.shape[0], fits))
+    head.fit(matrix, targets)
+    head.set_params(n_jobs=None)
+    return SkPipeline([("features", features), ("classifier", head)])
 
 
 def _suggestion_threshold(
@@ -305,8 +323,17 @@ def train_themes(
     splits = _splits(frame, None, n_folds, params)
     themes = params.themes
     scorer = partial(theme_scores, themes.classifier)
-    scores = out_of_fold_scores(
-        _normalised(frame, params), targets, splits, themes.candidates(), scorer, params.features, params.text, progress
+    columns = model_columns(params.features)
+    scores, final_features = out_of_fold_scores(
+        _normalised(frame, params),
+        targets,
+        splits,
+        themes.candidates(),
+        scorer,
+        params.features,
+        params.text,
+        progress,
+        final_inputs=model_inputs(frame, columns),
     )
     out_of_fold = {
         candidate: calibrate_themes_out_of_fold(values, targets, splits, themes.calibration, themes.classifier)
@@ -325,8 +352,7 @@ def train_themes(
     chosen = max(search, key=lambda candidate: search[candidate][0]["macro_f1"])
     cv_metrics, thresholds = search[chosen]
 
-    columns = model_columns(params.features)
-    model = _fit_side_by_side(build_theme_model(params, *chosen), model_inputs(frame, columns), targets, len(theme_ids))
+    model = _fit_head(*final_features, build_theme_head(themes, *chosen), targets, len(theme_ids))
     model.named_steps["classifier"].set_thresholds(thresholds)
     if progress:
         progress(1, 1)  # the final fit: done

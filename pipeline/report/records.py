@@ -15,6 +15,7 @@ import pandas as pd
 
 from pipeline.config import OUTCOMES, LabelsConfig, ReportConfig
 from pipeline.data.schema import SOURCE_ROW, build_label_lookup, normalise_label, set_aside
+from pipeline.errors import ReportError
 
 UPHELD, PARTIAL, NOT_UPHELD, NO_FINDING, WITHDRAWN = OUTCOMES
 DECIDED = (UPHELD, PARTIAL, NOT_UPHELD, NO_FINDING)  # the seed's outcome columns
@@ -23,10 +24,6 @@ OUTCOME_ORDER = (*DECIDED, WITHDRAWN, OPEN, OTHER_OUTCOME)
 NOT_RECORDED = "Not recorded"
 NO_PREDICTION = "No prediction (no text)"
 YEAR = re.compile(r"^(\d{4})\s*[/-]\s*(\d{2}|\d{4})$")
-
-
-class ReportError(ValueError):
-    """The report cannot be built as asked (for example the year is not in the file)."""
 
 
 @dataclass(frozen=True)

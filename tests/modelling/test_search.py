@@ -40,9 +40,9 @@ def test_folds_in_worker_processes_give_the_same_scores_as_in_process(tiny_param
     splits = list(StratifiedKFold(2, shuffle=True, random_state=0).split(normalised, labels))
     scorer = partial(category_scores, "linear_svc", sorted(set(labels)))
     arguments = (normalised, labels, splits, [(1.0, "balanced"), (0.1, None)], scorer)
-    in_process = out_of_fold_scores(*arguments, tiny_params.features, tiny_params.text)
+    in_process, _ = out_of_fold_scores(*arguments, tiny_params.features, tiny_params.text)
     monkeypatch.setattr(search, "PARALLEL_MIN_ROWS", 0)
-    in_workers = out_of_fold_scores(*arguments, tiny_params.features, tiny_params.text)
+    in_workers, _ = out_of_fold_scores(*arguments, tiny_params.features, tiny_params.text)
     assert in_process.keys() == in_workers.keys()
     for candidate, values in in_process.items():
         assert values.shape == (len(labels), len(set(labels)))
@@ -63,7 +63,7 @@ def test_a_theme_too_rare_to_learn_in_a_fold_gets_the_base_rate(tiny_params, tin
         partial(theme_scores, "linear_svc"),
         tiny_params.features,
         tiny_params.text,
-    )[(1.0, "balanced")]
+    )[0][(1.0, "balanced")]
     assert np.isnan(scores[:, 1]).all() and not np.isnan(scores[:, 0]).any()
     probabilities = calibrate_themes_out_of_fold(scores, targets, splits, "sigmoid", "linear_svc")
     for fit_rows, test_rows in splits:
@@ -77,3 +77,19 @@ def test_category_scores_rank_a_class_missing_from_the_fold_last():
     values = category_scores("linear_svc", ["a", "b", "c"], (1.0, None), matrix, fit.to_numpy(), matrix)
     assert values.shape == (4, 3)
     assert (values[:, 2] <= values[:, :2].min(axis=1)).all()
+
+
+def test_quick_group_folds_are_scikit_learns_folds():
+    from sklearn.model_selection import StratifiedGroupKFold
+
+    from pipeline.modelling.search import QuickStratifiedGroupKFold
+
+    rng = np.random.default_rng(0)
+    for seed in range(12):
+        # Small groups of few classes: many folds tie, so the tie-break is compared too.
+        labels = np.repeat(np.arange(4), 30)
+        groups = rng.integers(0, 50, len(labels))
+        theirs = StratifiedGroupKFold(5, shuffle=True, random_state=seed).split(labels, labels, groups)
+        ours = QuickStratifiedGroupKFold(5, shuffle=True, random_state=seed).split(labels, labels, groups)
+        for (_, expected), (_, got) in zip(theirs, ours, strict=True):
+            np.testing.assert_array_equal(got, expected)

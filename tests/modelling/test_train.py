@@ -116,3 +116,23 @@ def test_without_a_target_the_configured_threshold_is_kept(small_params):
     )
     trained = train(tiny_frame({"Delay/Failed Service": 6, "Staff Attitude/Conduct": 6}), params)
     assert (trained.suggestion_threshold, trained.threshold_source) == (params.evaluate.suggestion_threshold, "params")
+
+
+@pytest.mark.parametrize("in_workers", [False, True])
+def test_the_saved_model_is_its_pipeline_fitted_in_one_go(small_params, monkeypatch, in_workers):
+    import numpy as np
+
+    from pipeline.modelling import search
+    from pipeline.modelling.model import build_category_model
+
+    if in_workers:  # the final features then come back from a worker process
+        monkeypatch.setattr(search, "PARALLEL_MIN_ROWS", 0)
+    params = dataclasses.replace(
+        small_params, train=dataclasses.replace(small_params.train, C=(0.3,), confidence_calibration="none")
+    )
+    frame = tiny_frame({"Delay/Failed Service": 8, "Staff Attitude/Conduct": 8, "Breach of Confidentiality": 8})
+    trained = train(frame, params)
+    expected = build_category_model(params, 0.3, "balanced", "isotonic", trained.calibration_folds)
+    expected.fit(frame[["description"]], frame["category"].to_numpy())
+    unseen = pd.DataFrame({"description": ["my address was late and rude", "nothing happened", ""]})
+    np.testing.assert_array_equal(trained.model.predict_proba(unseen), expected.predict_proba(unseen))
