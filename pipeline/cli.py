@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -14,9 +14,9 @@ import typer
 from rich.console import Console
 from rich.logging import RichHandler
 from rich.progress import Progress
-from rich.table import Table
 
-from pipeline.config import ConfigError, Params, load_params
+from pipeline import console_views as views
+from pipeline.config import ConfigError, load_params
 from pipeline.data import files
 from pipeline.data.schema import DataContractError, intake_frame
 from pipeline.data.taxonomy import TaxonomyError
@@ -80,24 +80,6 @@ def progress_bar(title: str) -> Iterator[Callable[[int, int], None]]:
         yield lambda done, total: bar.update(task, completed=done, total=total)
 
 
-def _table(title: str, rows: Mapping[str, object] | pd.DataFrame) -> Table:
-    if isinstance(rows, pd.DataFrame):
-        table = Table(title=title)
-        for column in rows.columns:
-            table.add_column(str(column), justify="left" if rows[column].dtype == object else "right")
-        for row in rows.itertuples(index=False):
-            table.add_row(*(f"{value:.3f}" if isinstance(value, float) else str(value) for value in row))
-        return table
-    table = Table(title=title, show_header=False, title_justify="left")
-    for key, value in rows.items():
-        table.add_row(key, str(value))
-    return table
-
-
-def _taxonomy(params: Params):
-    return files.read_taxonomy(params.themes.taxonomy_file) if params.themes.enabled else None
-
-
 @app.command()
 def train(
     params_file: Path = ParamsOption,
@@ -109,42 +91,23 @@ def train(
 ) -> None:
     """Validate, split, train the category and theme models, evaluate on the holdout, save, and track."""
     from pipeline.data import inputs
-    from pipeline.lifecycle import promotion, tracking
+    from pipeline.lifecycle import promotion
     from pipeline.lifecycle.saving import save_models
     from pipeline.modelling.training_job import summary_tables, train_and_evaluate
 
     with user_errors():
-        params, prepared = load_params(params_file), None
-        taxonomy = _taxonomy(params)
-        if prepared_dir is not None:
-            data_file = prepared_dir / inputs.PREPARED_TRAIN
-            validated, prepared = inputs.read_prepared(prepared_dir, params)
-        else:
-            data_file = data or Path(params.data.train_file)
-            validated = inputs.read_training_file(data_file, params)
+        params = load_params(params_file)
+        taxonomy = inputs.read_taxonomy(params.themes)
+        data_file, validated, prepared = inputs.read_training_input(params, data, prepared_dir)
         with progress_bar("Cross-validated search, then final fit") as update:
             result = train_and_evaluate(validated, params, taxonomy, update, prepared)
     saved = save_models(params, data_file, validated, result, taxonomy)
     for title, rows in summary_tables(validated, result, params.evaluate.top_k).items():
-        console.print(_table(title, rows))
+        console.print(views.table(title, rows))
     for head, model in saved.items():
         if track:
-            champion = tracking.load_champions(params)[head]
-            decided = promotion.decide_promotion(params, head, result, model.card["data"]["file_sha256"], champion)
-            run, decision = promotion.register(params, head, result, model, champion, decided)
-            _say_registered(params, head, run, decision)
-        console.print("\n".join(f"{name + ':':<14} {path}" for name, path in model.artefacts.items()))
-
-
-def _say_registered(params: Params, head: str, run, decision) -> None:
-    from pipeline.lifecycle import tracking
-
-    alias = tracking.CHAMPION if decision.promote else tracking.CHALLENGER
-    experiment = tracking.registry_config(params, head).experiment
-    console.print(
-        f"MLflow:  run {run.run_id} in {run.tracking_uri} (experiment '{experiment}')\n"
-        f"Registry: {run.model_name} v{run.model_version} is now '{alias}': {decision.reason}"
-    )
+            console.print(views.registration(params, head, *promotion.register_trained(params, head, result, model)))
+        console.print(views.artefacts(model.artefacts))
 
 
 @app.command("prepare")
@@ -164,10 +127,7 @@ def prepare_split(
         validated = inputs.read_training_file(data_file, params)
         prepared = prepare(validated.frame, params.prepare, min_train_rows=params.train.calibration_folds)
     written = inputs.write_prepared(validated, prepared, data_file, out)
-    console.print(
-        f"{validated.rows_in} rows in: {len(prepared.train)} to train on, {len(prepared.holdout)} held out "
-        f"({prepared.holdout_name}), {len(validated.rejected) + len(prepared.excluded)} not used."
-    )
+    console.print(views.prepared_split(validated, prepared))
     console.print("\n".join(f"Written: {path}" for path in written))
 
 
@@ -190,26 +150,20 @@ def retrain(
 
     with user_errors():
         params = stage.retrain_params(load_params(params_file))  # split by time: the new year is the holdout
-        taxonomy = _taxonomy(params)
+        taxonomy = inputs.read_taxonomy(params.themes)
         history_files = history or [Path(params.data.train_file)]
-        if len({path.name for path in history_files}) < len(history_files):
-            raise DataContractError("Two --history files share a name; give each year's file its own name.")
-        latest = inputs.read_training_file(new_year, params)
-        earlier = {path.name: inputs.read_training_file(path, params) for path in history_files}
+        latest, earlier = inputs.read_years(new_year, history_files, params)
         validated, combined = stage.combine_years(latest, earlier, new_year.name)
         champions = tracking.load_champions(params)
         with progress_bar(f"Training the challenger on years up to {combined.new_year}") as update:
             result = train_and_evaluate(validated, params, taxonomy, update)
     saved = save_models(params, new_year, validated, result, taxonomy, history_files)
-    decided = {
-        head: promotion.decide_promotion(params, head, result, saved[head].card["data"]["file_sha256"], champions[head])
-        for head in saved
-    }
+    decided = promotion.decide_each(params, result, saved, champions)
     summary = stage.retrain_summary(result, champions, params, combined.new_year, latest.labels_aliased, decided)
     for line in summary.messages:
         console.print(f"[yellow]•[/] {line}")
     for title, table in summary.console_tables():
-        console.print(_table(title, table))
+        console.print(views.table(title, table))
     stem = f"retrain_{combined.new_year.replace('/', '-')}"
     written = [
         files.write_workbook(summary.sheets(), out / f"{stem}.xlsx"),
@@ -217,7 +171,7 @@ def retrain(
     ]
     runs = promotion.record_retrain(params, result, saved, champions, decided, summary, written, combined.new_year)
     for head, (run, decision) in runs.items():
-        _say_registered(params, head, run, decision)
+        console.print(views.registration(params, head, run, decision))
     console.print("\n".join(f"Comparison:    {path}" for path in written))
 
 
@@ -233,34 +187,17 @@ def drift(
     params_file: Path = ParamsOption,
 ) -> None:
     """Compare two periods (mix, text, confidence) and recommend whether to retrain."""
-    from pipeline.data import inputs
     from pipeline.lifecycle import drift as stage
     from pipeline.lifecycle import provenance
 
     with user_errors():
         params = load_params(params_file)
-        periods = [
-            stage.period(inputs.read_records(path, params, with_themes=True), year, path.name, params.themes.separator)
-            for path, year in ((old_file, old_year), (new_file, new_year))
-        ]
+        periods = [stage.read_period(old_file, old_year, params), stage.read_period(new_file, new_year, params)]
         found = stage.measure_drift(*periods, params.drift)
-    old, new = periods
-    page = files.write_text(
-        stage.html(found, generated=provenance.now_utc()), out / f"drift_{_slug(new.name)}_vs_{_slug(old.name)}.html"
-    )
-    for period in periods:
-        console.print(
-            f"{period.name}: {period.rows_in} rows in, {len(period.records)} compared, "
-            f"{period.rows_in - len(period.records)} set aside or in other years."
-        )
-    console.print(f"[bold]{found.recommendation}[/]")
-    for line in [*found.reasons, *found.notes]:
-        console.print(f"• {line}")
+    page = files.write_text(stage.html(found, generated=provenance.now_utc()), out / stage.page_name(*periods))
+    for line in views.drift_summary(periods, found):
+        console.print(line)
     console.print(f"Drift report: {page}")
-
-
-def _slug(name: str) -> str:
-    return "".join(c if c.isalnum() else "-" for c in name).strip("-")
 
 
 @app.command()
@@ -282,15 +219,9 @@ def evaluate(
         loaded = load_model(params.tracking, model or params.output.model_dir)
         validated = inputs.read_labelled(data, params)
         metrics = measure(loaded, validated.frame, params.evaluate).metrics
-    shown = ("accuracy", "macro_f1", "ece", "selective_accuracy", "coverage")
-    title = f"{data.name}: {metrics['n']} rows ({len(validated.rejected)} not usable)"
-    console.print(_table(title, {key: f"{metrics[key]:.3f}" for key in shown}))
+    console.print(views.evaluation(data.name, metrics, len(validated.rejected)))
     if out:
         console.print(f"Metrics: {files.write_json(metrics, out)}")
-
-
-def _rejects_path(out: Path) -> Path:
-    return out.with_name(f"{out.stem}_rejects.csv")
 
 
 @app.command()
@@ -320,15 +251,15 @@ def score(
         explained = params.score.explain if explain is None else explain
         with (
             files.TableWriter(target) as scored_out,
-            files.TableWriter(_rejects_path(target)) as rejects_out,
+            files.TableWriter(files.rejects_path(target)) as rejects_out,
             progress_bar(f"Scoring {data.name}") as update,
         ):
             summary = score_chunks(
                 chunks, scorers, params, scored_out.write, rejects_out.write, explained, lambda rows: update(rows, None)
             )
     rows = summary.as_dict()
-    console.print(_table(f"Scored {data.name}", {k.replace("_", " "): v for k, v in rows.items()}))
-    console.print(f"Scored file: {target}\nRejected rows: {_rejects_path(target)}")
+    console.print(views.table(f"Scored {data.name}", {k.replace("_", " "): v for k, v in rows.items()}))
+    console.print(f"Scored file: {target}\nRejected rows: {files.rejects_path(target)}")
     if summary_json:
         files.write_json(rows, summary_json)
 
@@ -355,21 +286,8 @@ def suggest(
     if as_json:
         typer.echo(json.dumps(suggestion, indent=2))
         return
-    table = Table(title="Suggested categories", title_justify="left")
-    for column in ("category", "probability"):
-        table.add_column(column)
-    for item in suggestion["categories"]:
-        table.add_row(item["category"], f"{item['probability']:.2f}  {'█' * round(20 * item['probability'])}")
-    console.print(table)
-    details = {"words behind the top category": ", ".join(suggestion["category_words"]) or suggestion["explanation"]}
-    for theme in suggestion["themes"]:
-        patterns = f" (pattern: {', '.join(theme['patterns'])})" if theme["patterns"] else ""
-        details[f"theme {theme['name']} {theme['probability']:.2f}"] = ", ".join(theme["words"]) + patterns
-    if not suggestion["themes"]:
-        details["themes"] = "none"
-    console.print(_table("Why", {k: v or "-" for k, v in details.items()}))
-    review = suggestion["needs_review"]
-    console.print(f"[bold yellow]NEEDS REVIEW[/]: {suggestion['review_reason']}" if review else "[green]confident[/]")
+    for view in views.suggestion(suggestion):
+        console.print(view)
 
 
 @app.command()
@@ -418,40 +336,18 @@ def report(
     """Write the root-cause report for service leads: one self-contained HTML page and an XLSX workbook."""
     from pipeline.data import inputs
     from pipeline.lifecycle import provenance
-    from pipeline.report import build_report, render, report_records
-    from pipeline.report.build import report_settings
+    from pipeline.report import render
+    from pipeline.report.build import build_report_from_records, report_settings
+    from pipeline.serving.models import report_suggestions
 
     with user_errors():
         params = load_params(params_file)
-        records_file = inputs.read_records(data, params)
-        settings = report_settings(params.report, year, compare_to, labels, records_file.scored)
-        predictions, versions, threshold = records_file.predictions, list(records_file.versions), None
-        if settings.labels != "recorded" and predictions is None:
-            from pipeline.serving.models import predicted_labels
-
-            predictions, versions, threshold = predicted_labels(
-                params, records_file.validated.frame, model, themes_model
-            )
-        records = report_records(
-            records_file.validated.frame,
-            params.labels,
-            settings,
-            theme_separator=params.themes.separator,
-            predictions=predictions,
-        )
-        taxonomy = _taxonomy(params)
-        theme_ids = {theme for ids in records.frame["theme_ids"] for theme in ids}
-        published = files.read_yaml(settings.published_file) if settings.published_file else None
+        found = inputs.read_records(data, params)
+        settings = report_settings(params.report, year, compare_to, labels, found.scored)
+        suggestions = report_suggestions(params, found, settings.labels, model, themes_model)
+        taxonomy, published = inputs.read_report_references(params.themes, settings.published_file)
         with progress_bar("Building the report"):
-            built = build_report(
-                records,
-                settings,
-                params.labels,
-                theme_names={t: taxonomy.name_of(t) for t in theme_ids} if taxonomy else {},
-                published=published,
-                model_versions=versions,
-                suggestion_threshold=threshold,
-            )
+            built = build_report_from_records(found.validated.frame, params, settings, suggestions, taxonomy, published)
     stem = f"complaints_report_{built.year.replace('/', '-')}"
     page = files.write_text(render.html(built, generated=provenance.now_utc()), out / f"{stem}.html")
     workbook = files.write_workbook(render.sheets(built), out / f"{stem}.xlsx")
@@ -476,10 +372,7 @@ def label_issues(
             found = find_label_issues(validated.frame, params, update)
     written = files.write_table(found.issues, out)
     set_aside = pd.concat([validated.rejected, found.set_aside], ignore_index=True)
-    console.print(
-        f"{validated.rows_in} rows in: {found.rows_checked} checked, {len(set_aside)} set aside. "
-        f"{len(found.issues)} records look mislabelled; re-read them before changing anything."
-    )
+    console.print(views.label_issues_summary(validated.rows_in, found, len(set_aside)))
     if len(set_aside):
-        console.print(f"Set aside:    {files.write_table(set_aside, _rejects_path(out))}")
+        console.print(f"Set aside:    {files.write_table(set_aside, files.rejects_path(out))}")
     console.print(f"Label issues: {written}")

@@ -18,8 +18,9 @@ FLOORS = {
     "report": 4,
     "lifecycle": 5,
     "serving": 6,
-    "cli": 7,
-    "__main__": 8,
+    "console_views": 7,  # what the CLI prints, built from the stages' results
+    "cli": 8,
+    "__main__": 9,
 }
 
 

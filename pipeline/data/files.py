@@ -347,6 +347,12 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
             os.remove(temporary)
 
 
+def rejects_path(out: str | Path) -> Path:
+    """Where the rows a command set aside go: OUT_rejects.csv beside OUT."""
+    out = Path(out)
+    return out.with_name(f"{out.stem}_rejects.csv")
+
+
 def write_table(frame: pd.DataFrame, path: str | Path) -> Path:
     """Write CSV (UTF-8 with BOM, so Excel reads it right), XLSX or Parquet by extension, atomically."""
     path = Path(path)

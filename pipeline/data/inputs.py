@@ -1,4 +1,5 @@
-"""Reading what a command is given: a records export, a prepared split, a scored file, a year of one.
+"""Reading what a command is given: a records export, a prepared split, a scored file, a year of one,
+and the taxonomy and published figures beside them.
 
 Every function here reads a file through :mod:`pipeline.data.files` and validates it against the
 params' columns and labels, so each command starts from validated rows with every other row
@@ -7,15 +8,18 @@ accounted for. Writing stays with :mod:`pipeline.data.files`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
-from pipeline.config import CANONICAL_COLUMNS, DataConfig, Params
+from pipeline.config import CANONICAL_COLUMNS, DataConfig, Params, ThemesConfig
 from pipeline.data import files
 from pipeline.data.prepare import Prepared
 from pipeline.data.schema import SOURCE_ROW, DataContractError, Validated, validate
+from pipeline.data.taxonomy import Taxonomy
 
 PREPARED_TRAIN, PREPARED_HOLDOUT, PREPARED_SUMMARY, DATA_ISSUES = (
     "train.csv",
@@ -47,6 +51,38 @@ def read_training_file(path: Path, params: Params) -> Validated:
         )
     except DataContractError as error:
         raise DataContractError(f"{Path(path).name}: {error}") from error
+
+
+def read_years(new_year: Path, history: Sequence[Path], params: Params) -> tuple[Validated, dict[str, Validated]]:
+    """A retrain's files validated for training: the new year's, and each history file's by its name."""
+    if len({path.name for path in history}) < len(history):
+        raise DataContractError("Two --history files share a name; give each year's file its own name.")
+    latest = read_training_file(new_year, params)
+    return latest, {path.name: read_training_file(path, params) for path in history}
+
+
+def read_taxonomy(themes: ThemesConfig) -> Taxonomy | None:
+    """The themes file (themes.taxonomy_file) when themes are on, else None."""
+    return files.read_taxonomy(themes.taxonomy_file) if themes.enabled else None
+
+
+def read_report_references(
+    themes: ThemesConfig, published_file: str | None
+) -> tuple[Taxonomy | None, dict[str, Any] | None]:
+    """What a report reads besides the records: the taxonomy that names the themes (None when themes are
+    off) and the published tables to reconcile with (None without ``published_file``)."""
+    return read_taxonomy(themes), files.read_yaml(published_file) if published_file else None
+
+
+def read_training_input(
+    params: Params, data: Path | None, prepared_dir: Path | None
+) -> tuple[Path, Validated, Prepared | None]:
+    """What ``complaints train`` learns from, and the file it came from: the split ``complaints prepare``
+    wrote in ``prepared_dir``, else ``data`` (default data.train_file), validated and not yet split."""
+    if prepared_dir is not None:
+        return prepared_dir / PREPARED_TRAIN, *read_prepared(prepared_dir, params)
+    data_file = data or Path(params.data.train_file)
+    return data_file, read_training_file(data_file, params), None
 
 
 def _own_columns(data: DataConfig, frame: pd.DataFrame) -> DataConfig:

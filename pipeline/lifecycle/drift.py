@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import jinja2
 import numpy as np
@@ -18,8 +19,8 @@ import pandas as pd
 from markupsafe import Markup
 from scipy import stats
 
-from pipeline.config import DriftConfig
-from pipeline.data.inputs import RecordsFile
+from pipeline.config import DriftConfig, Params
+from pipeline.data.inputs import RecordsFile, read_records
 from pipeline.data.schema import DataContractError
 from pipeline.privacy import mask
 from pipeline.report.stats import benjamini_hochberg
@@ -61,6 +62,22 @@ def period(found: RecordsFile, year: str | None, file_name: str, theme_separator
     years = sorted(frame["financial_year"].dropna().unique())
     name = year or (years[0] if len(years) == 1 else file_name)
     return Period(name, frame, scores, theme_separator, found.rows_in)
+
+
+def read_period(path: Path, year: str | None, params: Params) -> Period:
+    """A records export or a file from ``complaints score``, read by :mod:`pipeline.data.inputs` with its
+    theme labels, as a drift period (only ``year``, when given)."""
+    return period(read_records(path, params, with_themes=True), year, path.name, params.themes.separator)
+
+
+def _slug(name: str) -> str:
+    """A period's name for a file name: anything but letters and digits becomes '-'."""
+    return "".join(c if c.isalnum() else "-" for c in name).strip("-")
+
+
+def page_name(old: Period, new: Period) -> str:
+    """The drift page's file name: drift_NEW_vs_OLD.html, e.g. drift_2015-16_vs_2014-15.html."""
+    return f"drift_{_slug(new.name)}_vs_{_slug(old.name)}.html"
 
 
 @dataclass(frozen=True)

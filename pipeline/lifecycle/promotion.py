@@ -104,6 +104,16 @@ def decide_promotion(
     return promotion_decision(metric, new_score, champion_score, margin, champion.version), tags
 
 
+def decide_each(
+    params: Params, result: Any, saved: Mapping[str, Any], champions: Mapping[str, Registered | None]
+) -> dict[str, tuple[PromotionDecision, dict[str, str]]]:
+    """:func:`decide_promotion` for each saved model (head -> SavedModel) against its head's champion."""
+    return {
+        head: decide_promotion(params, head, result, model.card["data"]["file_sha256"], champions[head])
+        for head, model in saved.items()
+    }
+
+
 def register(
     params: Params,
     head: str,
@@ -133,6 +143,16 @@ def register(
     alias = tracking.CHAMPION if decision.promote else tracking.CHALLENGER
     tracking.set_alias(config, run.model_version, alias, run.run_id, decision.reason)
     return run, decision
+
+
+def register_trained(
+    params: Params, head: str, result: Any, saved: Any
+) -> tuple[tracking.LoggedRun, PromotionDecision]:
+    """Decide whether a freshly trained model of ``head`` (``saved``: its SavedModel) beats the head's
+    current champion, and :func:`register` it so; returns the run and the decision to report."""
+    champion = tracking.load_champions(params)[head]
+    decided = decide_promotion(params, head, result, saved.card["data"]["file_sha256"], champion)
+    return register(params, head, result, saved, champion, decided)
 
 
 def record_retrain(

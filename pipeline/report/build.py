@@ -13,11 +13,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from pipeline.config import ConfigError, LabelsConfig, ReportConfig
+from pipeline.config import ConfigError, LabelsConfig, Params, ReportConfig
 from pipeline.data.schema import build_label_lookup, normalise_label
+from pipeline.data.taxonomy import Taxonomy
 from pipeline.report import tables
 from pipeline.report.clusters import recurring_issues
-from pipeline.report.records import DECIDED, NOT_RECORDED, ReportError, ReportRecords, year_label
+from pipeline.report.records import DECIDED, NOT_RECORDED, ReportError, ReportRecords, report_records, year_label
 from pipeline.report.timeliness import Timeliness, timeliness
 
 EXCLUDED_REASONS = {  # read after a count: "3 duplicates (...)"
@@ -52,6 +53,16 @@ class Report:
     excluded: pd.DataFrame
     settings: ReportConfig
     team_order: Sequence[str] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class Suggestions:
+    """The models' labels a report shows beside or instead of the recorded ones (row for row with the
+    records), the versions of the models behind them, and the category model's suggestion threshold."""
+
+    predictions: pd.DataFrame | None = None
+    versions: Sequence[str] = ()
+    threshold: float | None = None
 
 
 def choose_years(available: Sequence[str], year: str | None, compare_to: str | None) -> tuple[str, str | None]:
@@ -389,3 +400,27 @@ def _notes(
         "groups of similar sentences found automatically; read the quotes before acting on a name."
     )
     return notes
+
+
+def build_report_from_records(
+    frame: pd.DataFrame,
+    params: Params,
+    settings: ReportConfig,
+    suggestions: Suggestions,
+    taxonomy: Taxonomy | None,
+    published: Mapping | None,
+) -> Report:
+    """The report of validated records: :func:`report_records` (with the suggestions), then
+    :func:`build_report` with the taxonomy's names of the themes the records carry."""
+    records = report_records(
+        frame, params.labels, settings, theme_separator=params.themes.separator, predictions=suggestions.predictions
+    )
+    return build_report(
+        records,
+        settings,
+        params.labels,
+        theme_names={theme: taxonomy.name_of(theme) for theme in records.theme_ids} if taxonomy else {},
+        published=published,
+        model_versions=suggestions.versions,
+        suggestion_threshold=suggestions.threshold,
+    )

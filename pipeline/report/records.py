@@ -39,6 +39,11 @@ class ReportRecords:
     def years(self) -> list[str]:
         return sorted(self.frame["financial_year"].dropna().unique().tolist())
 
+    @property
+    def theme_ids(self) -> set[str]:
+        """Every theme id the counted records carry."""
+        return {theme for ids in self.frame["theme_ids"] for theme in ids}
+
 
 def parse_year(text: str) -> str | None:
     """'2013/14', '2013-14' or '2013/2014' -> '2013/14' (April 2013 to March 2014); None if not a year."""

@@ -1,4 +1,5 @@
-"""Which models score: the category model and, unless switched off, the theme model."""
+"""Which models score: the category model and, unless switched off, the theme model; and which of the
+models' suggestions a report shows."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ import pandas as pd
 
 from pipeline.config import Params
 from pipeline.data.files import InputFileError
+from pipeline.data.inputs import RecordsFile
 from pipeline.lifecycle.tracking import RegistryError, load_model
+from pipeline.report.build import Suggestions
 from pipeline.serving.score import Scorers, score
 
 log = logging.getLogger(__name__)
@@ -43,3 +46,13 @@ def predicted_labels(
     scored = score(scorers, frame, params, explain=False)
     versions = [loaded.version for loaded in (scorers.category, scorers.themes) if loaded is not None]
     return scored, versions, scorers.category.suggestion_threshold
+
+
+def report_suggestions(
+    params: Params, found: RecordsFile, labels: str, model: str | None = None, themes_model: str | None = None
+) -> Suggestions:
+    """The suggestions a report of ``labels`` (recorded, predicted or both) shows: a scored file's own,
+    else the models' for the records unless only the recorded labels are shown."""
+    if labels == "recorded" or found.scored:
+        return Suggestions(found.predictions, list(found.versions))
+    return Suggestions(*predicted_labels(params, found.validated.frame, model, themes_model))

@@ -226,3 +226,8 @@ def test_a_missing_sheet_is_named(tmp_path: Path):
     files.write_table(pd.DataFrame({"description": ["one"]}), tmp_path / "export.xlsx")
     with pytest.raises(files.InputFileError, match="has no sheet 'Complaints'"):
         chunked(tmp_path / "export.xlsx", 10, sheet="Complaints")
+
+
+def test_rejected_rows_go_beside_the_output_whatever_its_type():
+    assert files.rejects_path(Path("out/scored.xlsx")) == Path("out/scored_rejects.csv")
+    assert files.rejects_path("label_issues.csv") == Path("label_issues_rejects.csv")

@@ -4,7 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline.lifecycle.drift import Period, html, measure_drift
+from pipeline.lifecycle.drift import Period, html, measure_drift, page_name, read_period
+from tests.conftest import REPO
 
 
 @pytest.fixture(scope="module")
@@ -91,3 +92,19 @@ def test_another_year_of_the_same_kind_is_not_drift(year_2014, sample_validated,
     unseen = report.text.set_index("Measure").iloc[1]
     assert unseen["New"] < unseen["Old"] + params.drift.unseen_rise  # words: as usual
     assert not any("never did" in reason for reason in report.reasons)
+
+
+def test_a_period_is_read_from_a_file_and_one_year_of_it_kept(params):
+    found = read_period(REPO / "data" / "sample" / "complaints.csv", "2014/15", params)
+    assert found.name == "2014/15" and found.rows_in == 482 and found.scores is None
+    assert set(found.records["financial_year"]) == {"2014/15"} and 0 < len(found.records) < 482
+    assert found.records["themes"].notna().any()  # theme labels are read too
+    whole = read_period(REPO / "data" / "sample" / "closed_2015_16.csv", None, params)
+    assert whole.name == "2015/16"  # one year in the file: named after it
+
+
+def test_the_page_is_named_after_both_periods_with_only_letters_and_digits(year_2014):
+    assert page_name(Period("2014/15", year_2014), Period("2015/16", year_2014)) == "drift_2015-16_vs_2014-15.html"
+    assert page_name(Period("old file.csv", year_2014), Period("./new.xlsx", year_2014)) == (
+        "drift_new-xlsx_vs_old-file-csv.html"
+    )

@@ -35,3 +35,28 @@ def test_stratified_comparison_needs_the_same_split_of_the_same_file():
     new = {"split": "stratified", "holdout": "stratified 20%", "training_years": "", "data_sha256": "a"}
     assert unfair_comparison(dict(new), new) is None
     assert unfair_comparison({**new, "data_sha256": "b"}, new) is not None
+
+
+def test_each_saved_model_is_judged_against_its_own_heads_champion(params):
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from pipeline.lifecycle.promotion import decide_each
+
+    result = SimpleNamespace(
+        prepared=SimpleNamespace(
+            train=pd.DataFrame({"financial_year": ["2012/13", "2013/14"]}), holdout_name="financial year 2014/15"
+        ),
+        category=SimpleNamespace(evaluation=SimpleNamespace(metrics={"macro_f1": 0.6})),
+        themes=SimpleNamespace(holdout_metrics={"macro_f1": 0.4}),
+    )
+    saved = {head: SimpleNamespace(card={"data": {"file_sha256": f"{head}-sha"}}) for head in ("category", "themes")}
+    trained_on_holdout = SimpleNamespace(version="2", tags={"training_years": "2013/14,2014/15"})
+    decided = decide_each(params, result, saved, {"category": None, "themes": trained_on_holdout})
+    assert list(decided) == ["category", "themes"]
+    (category, category_tags), (themes, themes_tags) = decided["category"], decided["themes"]
+    assert category.promote and "no champion yet" in category.reason
+    assert not themes.promote and "champion v2 kept" in themes.reason and "trained on 2014/15" in themes.reason
+    assert category_tags["data_sha256"] == "category-sha" and themes_tags["data_sha256"] == "themes-sha"
+    assert category_tags["training_years"] == "2012/13,2013/14"

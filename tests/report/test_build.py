@@ -3,9 +3,10 @@ import dataclasses
 import pandas as pd
 import pytest
 
+from pipeline.data import files
 from pipeline.report import ReportError, build_report, render, report_records
-from pipeline.report.build import check_published, choose_years
-from tests.conftest import complaint_records
+from pipeline.report.build import Suggestions, build_report_from_records, check_published, choose_years
+from tests.conftest import REPO, complaint_records
 
 PUBLISHED = {
     "year": "2013/14",
@@ -88,3 +89,34 @@ def test_two_themes_with_the_same_name_keep_their_own_heat_map_rows(params):
         _records(rows, params), params.report, params.labels, theme_names={"delay": "Delay", "late": "Delay"}
     )
     assert render.html(built).count(">Delay<title>") == 2
+
+
+def test_a_report_of_validated_records_names_the_themes_and_shows_the_suggestions(params):
+    rows = [{"themes": "staff_conduct", "team": "Fostering"}] * 6 + [{"themes": "delay"}] * 6
+    frame = complaint_records(rows, params)
+    taxonomy = files.read_taxonomy(REPO / "themes.yaml")
+    built = build_report_from_records(frame, params, params.report, Suggestions(), taxonomy, PUBLISHED)
+    expected = build_report(
+        report_records(frame, params.labels, params.report),
+        params.report,
+        params.labels,
+        theme_names={"staff_conduct": "Staff conduct and attitude", "delay": "Delay"},
+        published=PUBLISHED,
+    )
+    assert built.headlines == expected.headlines and built.notes == expected.notes
+    assert set(built.yearly_themes.index) == {"Staff conduct and attitude", "Delay"}
+    assert set(
+        build_report_from_records(frame, params, params.report, Suggestions(), None, None).yearly_themes.index
+    ) == {
+        "staff_conduct",
+        "delay",
+    }
+    predictions = pd.DataFrame(
+        {"predicted_category": ["Other"] * 12, "probability": [0.9] * 12, "needs_review": [False] * 12}
+    )
+    predicted = dataclasses.replace(params.report, labels="predicted")
+    suggestions = Suggestions(predictions, ["complaints-category v7"], 0.6)
+    built = build_report_from_records(frame, params, predicted, suggestions, None, None)
+    assert built.label_source == "predicted" and "Model: complaints-category v7." in built.notes
+    assert any("need review (confidence under 0.60" in note for note in built.notes)
+    assert built.categories.set_index("Category").at["Other", "2013/14"] == 12

@@ -1,0 +1,111 @@
+"""What the ``complaints`` command shows on the console, built from what a stage returned.
+
+Pure: each function returns a Rich renderable or a string and prints nothing; :mod:`pipeline.cli`
+prints them to stderr.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+from rich.console import RenderableType
+from rich.table import Table
+
+from pipeline.config import Params
+from pipeline.lifecycle import tracking
+
+if TYPE_CHECKING:  # the CLI imports this module at start-up; these would bring in the models and SciPy
+    from pipeline.data.prepare import Prepared
+    from pipeline.data.schema import Validated
+    from pipeline.lifecycle.drift import DriftReport, Period
+    from pipeline.lifecycle.label_issues import LabelIssues
+    from pipeline.lifecycle.promotion import PromotionDecision
+
+
+def table(title: str, rows: Mapping[str, object] | pd.DataFrame) -> Table:
+    """A frame as a table with a header (floats to 3 places), or a mapping as two unheaded columns."""
+    if isinstance(rows, pd.DataFrame):
+        shown = Table(title=title)
+        for column in rows.columns:
+            shown.add_column(str(column), justify="left" if rows[column].dtype == object else "right")
+        for row in rows.itertuples(index=False):
+            shown.add_row(*(f"{value:.3f}" if isinstance(value, float) else str(value) for value in row))
+        return shown
+    shown = Table(title=title, show_header=False, title_justify="left")
+    for key, value in rows.items():
+        shown.add_row(key, str(value))
+    return shown
+
+
+def artefacts(saved: Mapping[str, Path]) -> str:
+    """One line per file a saved model wrote: its name, then its path."""
+    return "\n".join(f"{name + ':':<14} {path}" for name, path in saved.items())
+
+
+def evaluation(file_name: str, metrics: Mapping[str, Any], not_usable: int) -> Table:
+    """A saved model's headline metrics on a labelled file, to 3 places."""
+    shown = ("accuracy", "macro_f1", "ece", "selective_accuracy", "coverage")
+    return table(
+        f"{file_name}: {metrics['n']} rows ({not_usable} not usable)", {key: f"{metrics[key]:.3f}" for key in shown}
+    )
+
+
+def prepared_split(validated: Validated, prepared: Prepared) -> str:
+    """Where the rows of a prepared split went: to train on, held out, or not used."""
+    return (
+        f"{validated.rows_in} rows in: {len(prepared.train)} to train on, {len(prepared.holdout)} held out "
+        f"({prepared.holdout_name}), {len(validated.rejected) + len(prepared.excluded)} not used."
+    )
+
+
+def registration(params: Params, head: str, run: tracking.LoggedRun, decision: PromotionDecision) -> str:
+    """Where a model's run was logged, and the alias its registered version now holds, and why."""
+    alias = tracking.CHAMPION if decision.promote else tracking.CHALLENGER
+    experiment = tracking.registry_config(params, head).experiment
+    return (
+        f"MLflow:  run {run.run_id} in {run.tracking_uri} (experiment '{experiment}')\n"
+        f"Registry: {run.model_name} v{run.model_version} is now '{alias}': {decision.reason}"
+    )
+
+
+def suggestion(suggested: Mapping[str, Any]) -> list[RenderableType]:
+    """One complaint's suggestion (from :func:`pipeline.serving.score.suggestion`): the categories with
+    bars, the words and themes behind them ("Why"), then whether it needs review."""
+    categories = Table(title="Suggested categories", title_justify="left")
+    for column in ("category", "probability"):
+        categories.add_column(column)
+    for item in suggested["categories"]:
+        categories.add_row(item["category"], f"{item['probability']:.2f}  {'█' * round(20 * item['probability'])}")
+    why = {"words behind the top category": ", ".join(suggested["category_words"]) or suggested["explanation"]}
+    for theme in suggested["themes"]:
+        patterns = f" (pattern: {', '.join(theme['patterns'])})" if theme["patterns"] else ""
+        why[f"theme {theme['name']} {theme['probability']:.2f}"] = ", ".join(theme["words"]) + patterns
+    if not suggested["themes"]:
+        why["themes"] = "none"
+    review = (
+        f"[bold yellow]NEEDS REVIEW[/]: {suggested['review_reason']}"
+        if suggested["needs_review"]
+        else "[green]confident[/]"
+    )
+    return [categories, table("Why", {key: value or "-" for key, value in why.items()}), review]
+
+
+def drift_summary(periods: Sequence[Period], found: DriftReport) -> list[str]:
+    """The rows each period compared, then the recommendation and the reasons and notes behind it."""
+    sizes = [
+        f"{period.name}: {period.rows_in} rows in, {len(period.records)} compared, "
+        f"{period.rows_in - len(period.records)} set aside or in other years."
+        for period in periods
+    ]
+    return [*sizes, f"[bold]{found.recommendation}[/]", *(f"• {line}" for line in [*found.reasons, *found.notes])]
+
+
+def label_issues_summary(rows_in: int, found: LabelIssues, set_aside: int) -> str:
+    """How many records were checked and set aside, and how many look mislabelled."""
+    return (
+        f"{rows_in} rows in: {found.rows_checked} checked, {set_aside} set aside. "
+        f"{len(found.issues)} records look mislabelled; re-read them before changing anything."
+    )
