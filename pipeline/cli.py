@@ -9,35 +9,22 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.logging import RichHandler
 from rich.progress import Progress
 
 from pipeline import console_views as views
-from pipeline.config import ConfigError, load_params
-from pipeline.data import files
-from pipeline.data.schema import DataContractError, intake_frame
-from pipeline.data.taxonomy import TaxonomyError
-from pipeline.lifecycle.tracking import RegistryError
-from pipeline.modelling.contract import ModelContractError
-from pipeline.report.records import ReportError
+from pipeline.config import load_params
+from pipeline.errors import USER_ERRORS, ModelIntegrityError
 
+# Only typer, rich, yaml and the config load at start-up (`complaints --help` answers in well under a
+# second); each command imports the libraries it needs (pandas, scikit-learn, spaCy, MLflow) itself.
 # Tracebacks never show local variables: they could hold complaint text.
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__, pretty_exceptions_show_locals=False)
 console = Console(stderr=True)
 log = logging.getLogger("complaints")
 
-USER_ERRORS = (
-    ConfigError,
-    DataContractError,
-    files.InputFileError,
-    TaxonomyError,
-    RegistryError,
-    ReportError,
-    ModelContractError,
-)
 EXIT_USER_ERROR, EXIT_UNTRUSTED_MODEL = 2, 3
 ParamsOption = typer.Option(Path("params.yaml"), "--params", "-p", help="Params file (see params.yaml).")
 ModelOption = typer.Option(
@@ -64,7 +51,7 @@ def user_errors() -> Iterator[None]:
     """Turn the errors an analyst can fix into a plain message and exit code 2 (nothing is written)."""
     try:
         yield
-    except files.ModelIntegrityError as error:
+    except ModelIntegrityError as error:
         console.print(f"[bold red]Refused:[/] {error}")
         raise typer.Exit(EXIT_UNTRUSTED_MODEL) from error
     except USER_ERRORS as error:
@@ -142,7 +129,7 @@ def retrain(
 ) -> None:
     """Add a new year to the history, train a challenger, compare it with the champion on the new year,
     and promote it only if it is better by tracking.promotion_margin."""
-    from pipeline.data import inputs
+    from pipeline.data import files, inputs
     from pipeline.lifecycle import promotion, tracking
     from pipeline.lifecycle import retrain as stage
     from pipeline.lifecycle.saving import save_models
@@ -187,6 +174,7 @@ def drift(
     params_file: Path = ParamsOption,
 ) -> None:
     """Compare two periods (mix, text, confidence) and recommend whether to retrain."""
+    from pipeline.data import files
     from pipeline.lifecycle import drift as stage
     from pipeline.lifecycle import provenance
 
@@ -210,7 +198,7 @@ def evaluate(
     out: Path | None = typer.Option(None, "--out", help="Write the metrics here as JSON."),
 ) -> None:
     """Measure a saved model on another labelled file (all rows are the test set), at its own threshold."""
-    from pipeline.data import inputs
+    from pipeline.data import files, inputs
     from pipeline.lifecycle.tracking import load_model
     from pipeline.modelling.evaluate import evaluate as measure
 
@@ -240,6 +228,7 @@ def score(
 
     Rows that cannot be read go to OUT_rejects.csv with the reason; rows in = rows scored + rows rejected.
     """
+    from pipeline.data import files
     from pipeline.serving.batch import score_chunks
     from pipeline.serving.models import load_scorers
 
@@ -274,6 +263,7 @@ def suggest(
     themes_model: str | None = ThemesModelOption,
 ) -> None:
     """Suggest the category (top 3 with probabilities) and themes for one complaint, with the words behind them."""
+    from pipeline.data.schema import intake_frame
     from pipeline.serving.models import load_scorers
     from pipeline.serving.score import score as score_frame
     from pipeline.serving.score import suggestion as as_suggestion
@@ -334,7 +324,7 @@ def report(
     themes_model: str | None = ThemesModelOption,
 ) -> None:
     """Write the root-cause report for service leads: one self-contained HTML page and an XLSX workbook."""
-    from pipeline.data import inputs
+    from pipeline.data import files, inputs
     from pipeline.lifecycle import provenance
     from pipeline.report import render
     from pipeline.report.build import build_report_from_records, report_settings
@@ -362,7 +352,9 @@ def label_issues(
     params_file: Path = ParamsOption,
 ) -> None:
     """List records whose recorded category is probably wrong (confident learning on out-of-fold predictions)."""
-    from pipeline.data import inputs
+    import pandas as pd
+
+    from pipeline.data import files, inputs
     from pipeline.lifecycle.label_issues import find_label_issues
 
     with user_errors():

@@ -10,27 +10,31 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from rich.console import RenderableType
 from rich.table import Table
 
 from pipeline.config import Params
-from pipeline.lifecycle import tracking
 
-if TYPE_CHECKING:  # the CLI imports this module at start-up; these would bring in the models and SciPy
+if TYPE_CHECKING:  # the CLI imports this module at start-up; these would bring in pandas, the models and SciPy
+    import pandas as pd
+
     from pipeline.data.prepare import Prepared
     from pipeline.data.schema import Validated
+    from pipeline.lifecycle import tracking
     from pipeline.lifecycle.drift import DriftReport, Period
     from pipeline.lifecycle.label_issues import LabelIssues
     from pipeline.lifecycle.promotion import PromotionDecision
 
 
 def table(title: str, rows: Mapping[str, object] | pd.DataFrame) -> Table:
-    """A frame as a table with a header (floats to 3 places), or a mapping as two unheaded columns."""
-    if isinstance(rows, pd.DataFrame):
+    """A frame as a table with a header (floats to 3 places; text columns left-aligned), or a mapping as two
+    unheaded columns."""
+    if hasattr(rows, "itertuples"):  # a DataFrame
+        from pandas.api.types import is_numeric_dtype
+
         shown = Table(title=title)
         for column in rows.columns:
-            shown.add_column(str(column), justify="left" if rows[column].dtype == object else "right")
+            shown.add_column(str(column), justify="right" if is_numeric_dtype(rows[column]) else "left")
         for row in rows.itertuples(index=False):
             shown.add_row(*(f"{value:.3f}" if isinstance(value, float) else str(value) for value in row))
         return shown
@@ -63,6 +67,8 @@ def prepared_split(validated: Validated, prepared: Prepared) -> str:
 
 def registration(params: Params, head: str, run: tracking.LoggedRun, decision: PromotionDecision) -> str:
     """Where a model's run was logged, and the alias its registered version now holds, and why."""
+    from pipeline.lifecycle import tracking
+
     alias = tracking.CHAMPION if decision.promote else tracking.CHALLENGER
     experiment = tracking.registry_config(params, head).experiment
     return (
