@@ -48,6 +48,13 @@ SEED_TABLE_1 = {
 }
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Slow tests first (the order is otherwise kept): `make test` runs the suite on every core, one test file
+    per worker at a time (pytest-xdist, --dist loadfile, so a module's trained model or built report is
+    made once), and the short files then fill the cores at the end instead of one long test running alone."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 @pytest.fixture(scope="session")
 def params() -> Params:
     return load_params(REPO / "params.yaml")

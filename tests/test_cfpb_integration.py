@@ -14,7 +14,7 @@ from tests.conftest import REPO, needs_shared
 pytestmark = [pytest.mark.slow, pytest.mark.shared_data]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # session: made once even when other tests run between this module's
 def cfpb():
     needs_shared("cfpb-sample", "complaints_sample.csv")
     params = load_params(REPO / "configs" / "cfpb.yaml")

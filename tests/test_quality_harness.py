@@ -13,7 +13,7 @@ from tests.conftest import needs_shared
 pytestmark = [pytest.mark.slow, pytest.mark.shared_data]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # session: made once even when other tests run between this module's
 def quick_results():
     needs_shared("cfpb-sample", "complaints_sample.csv")
     return run(list(TASKS), quick=True)

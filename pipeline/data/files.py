@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import joblib
 import numpy as np
@@ -28,8 +28,10 @@ import pandas as pd
 import yaml
 
 from pipeline.data.schema import FIRST_DATA_ROW
-from pipeline.data.taxonomy import Taxonomy, taxonomy_from_dict
 from pipeline.errors import InputFileError, ModelIntegrityError
+
+if TYPE_CHECKING:  # spaCy's matcher loads with the taxonomy: only reading a themes file needs it
+    from pipeline.data.taxonomy import Taxonomy
 
 TABLE_SUFFIXES = (".csv", ".xlsx", ".parquet")
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -310,6 +312,8 @@ def read_taxonomy(path: str | Path) -> Taxonomy:
     """Read and check the themes file (YAML)."""
     path = Path(path)
     raw = _yaml_file(path, f"Themes file not found: {path} (themes.taxonomy_file in params.yaml).")
+    from pipeline.data.taxonomy import taxonomy_from_dict
+
     return taxonomy_from_dict(raw, str(path))
 
 

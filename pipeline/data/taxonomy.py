@@ -12,10 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from spacy.matcher import Matcher, PhraseMatcher
-
 from pipeline.errors import TaxonomyError
-from pipeline.language import blank_english
 
 THEME_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -117,6 +114,10 @@ class ThemeMatcher:
     """Seed patterns of a taxonomy compiled for spaCy; ``match`` returns what each text matched."""
 
     def __init__(self, taxonomy: Taxonomy, batch_size: int = 512):
+        from spacy.matcher import Matcher, PhraseMatcher  # spaCy loads here, not with the module
+
+        from pipeline.language import blank_english
+
         self.taxonomy = taxonomy
         self.batch_size = batch_size
         self.nlp = blank_english(lemmatize=True)

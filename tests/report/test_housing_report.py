@@ -18,7 +18,7 @@ from tests.conftest import REPO, needs_shared
 pytestmark = [pytest.mark.slow, pytest.mark.shared_data]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # session: made once even when other tests run between this module's
 def housing_report():
     path = needs_shared("housing-ombudsman", "complaint_findings.csv.gz")
     params = load_params(REPO / "configs" / "housing_ombudsman.yaml")
