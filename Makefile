@@ -22,7 +22,7 @@ $(DEV_STAMP): pyproject.toml | $(BIN)/python
 demo: $(STAMP)  ## train on the bundled sample, evaluate, score the new year, write the 2013/14 report, say where everything is
 	$(BIN)/complaints train
 	$(BIN)/complaints score data/sample/new_complaints.csv
-	$(BIN)/complaints report data/sample/complaints.csv --year 2013/14 --compare-to 2012/13 --labels both
+	$(BIN)/complaints report data/sample/complaints.csv --params configs/sample.yaml --year 2013/14 --compare-to 2012/13 --labels both
 	$(BIN)/complaints drift data/sample/complaints.csv data/sample/closed_2015_16.csv --old-year 2014/15
 	@echo "Next spring's routine (README, 'Retraining on a new year'): $(BIN)/complaints retrain data/sample/closed_2015_16.csv --history data/sample/complaints.csv"
 	@echo "Intake page: $(BIN)/complaints serve  (then open http://127.0.0.1:8000/)"

@@ -21,7 +21,19 @@ from pipeline.errors import USER_ERRORS, ModelIntegrityError
 # Only typer, rich, yaml and the config load at start-up (`complaints --help` answers in well under a
 # second); each command imports the libraries it needs (pandas, scikit-learn, spaCy, MLflow) itself.
 # Tracebacks never show local variables: they could hold complaint text.
-app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__, pretty_exceptions_show_locals=False)
+# Paragraphs are single lines: the help is wrapped to the terminal, and a line break inside one shows.
+HELP = "\n\n".join(
+    [
+        "Suggest the national category and the root-cause themes of children's social care complaints, learned "
+        "from your council's past complaints, and report what keeps going wrong, team by team.",
+        "Train on your labelled export (complaints train), then score a file (complaints score FILE) or one "
+        'complaint (complaints suggest "TEXT"), and write the report for service leads (complaints report FILE). '
+        "Each command's --help says what it reads and what it writes.",
+        "Exit codes: 0 done; 2 a problem with an input file or the params file (the message names it and the fix, "
+        "and nothing was written); 3 a model file refused because it does not match its model card.",
+    ]
+)
+app = typer.Typer(no_args_is_help=True, help=HELP, pretty_exceptions_show_locals=False)
 console = Console(stderr=True)
 log = logging.getLogger("complaints")
 
@@ -35,9 +47,21 @@ ThemesModelOption = typer.Option(
 )
 
 
+def _show_version(wanted: bool) -> None:
+    if wanted:
+        from importlib.metadata import version
+
+        typer.echo(f"complaints {version('complaints-pipeline')}")
+        raise typer.Exit()
+
+
 @app.callback()
-def main(verbose: bool = typer.Option(False, "--verbose", "-v", help="Show debug logging.")) -> None:
-    """Categorise children's social care complaints: train, evaluate, score."""
+def main(
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Show debug logging."),
+    show_version: bool = typer.Option(
+        False, "--version", callback=_show_version, is_eager=True, help="Show the version and exit."
+    ),
+) -> None:
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(message)s",
@@ -86,6 +110,8 @@ def train(
         params = load_params(params_file)
         taxonomy = inputs.read_taxonomy(params.themes)
         data_file, validated, prepared = inputs.read_training_input(params, data, prepared_dir)
+        for line in validated.warnings():
+            log.warning(line)
         with progress_bar("Cross-validated search, then final fit") as update:
             result = train_and_evaluate(validated, params, taxonomy, update, prepared)
     saved = save_models(params, data_file, validated, result, taxonomy)
@@ -337,7 +363,11 @@ def report(
         suggestions = report_suggestions(params, found, settings.labels, model, themes_model)
         taxonomy, published = inputs.read_report_references(params.themes, settings.published_file)
         with progress_bar("Building the report"):
-            built = build_report_from_records(found.validated.frame, params, settings, suggestions, taxonomy, published)
+            built = build_report_from_records(
+                found.validated.frame, params, settings, suggestions, taxonomy, published, found.validated.unmapped
+            )
+    for line in found.validated.warnings():
+        log.warning(line)
     stem = f"complaints_report_{built.year.replace('/', '-')}"
     page = files.write_text(render.html(built, generated=provenance.now_utc()), out / f"{stem}.html")
     workbook = files.write_workbook(render.sheets(built), out / f"{stem}.xlsx")

@@ -45,6 +45,7 @@ class DataConfig:
     sheet: str | None = None
     date_dayfirst: bool = True
     missing_text_values: tuple[str, ...] = ()  # descriptions that mean "no text", e.g. "Did not answer"
+    stage_aliases: Mapping[str, int] = field(default_factory=dict)  # a council's stage spelling -> 1, 2 or 3
 
 
 @dataclass(frozen=True)
@@ -376,6 +377,8 @@ def _coerce(section: str, key: str, value: Any) -> Any:
         return _timescales(value)
     if key == "outcome_aliases":
         return _outcome_aliases(value)
+    if key == "stage_aliases":
+        return _stage_aliases(value)
     if key in ("year", "compare_to") and value is not None:
         return str(value)
     if key == "change_date" and value is not None:
@@ -419,6 +422,17 @@ def _outcome_aliases(value: Any) -> Mapping[str, str]:
             f"report.outcome_aliases maps to an unknown outcome ({'; '.join(wrong)}); use one of: {', '.join(OUTCOMES)}."
         )
     return MappingProxyType({k: known[v.casefold()] for k, v in aliases.items()})
+
+
+def _stage_aliases(value: Any) -> Mapping[str, int]:
+    """data.stage_aliases: each spelling of a stage in the export maps to the statutory stage 1, 2 or 3."""
+    aliases = dict(value or {})
+    wrong = sorted(f"{k}: {v}" for k, v in aliases.items() if str(v) not in ("1", "2", "3"))
+    if wrong:
+        raise ConfigError(
+            f"data.stage_aliases must map each spelling to 1, 2 or 3 (the statutory stage): {'; '.join(wrong)}."
+        )
+    return MappingProxyType({str(k): int(v) for k, v in aliases.items()})
 
 
 def _date_text(section: str, key: str, value: Any) -> str:

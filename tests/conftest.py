@@ -61,6 +61,12 @@ def params() -> Params:
 
 
 @pytest.fixture(scope="session")
+def sample_params() -> Params:
+    """The sample council's config (configs/sample.yaml): params.yaml with the sample's own report facts."""
+    return load_params(REPO / "configs" / "sample.yaml")
+
+
+@pytest.fixture(scope="session")
 def fast_params() -> Params:
     """The test profile (tests/params_fast.yaml): the repository's params with one search point, so tests
     train in seconds."""
@@ -263,18 +269,18 @@ def sample_records(params):
 
 
 @pytest.fixture(scope="session")
-def sample_report(params, sample_records):
+def sample_report(sample_params, sample_records):
     """The 2013/14 report of the bundled sample against 2012/13, with the seed's published tables."""
     from pipeline.report import build_report
 
-    settings = dataclasses.replace(params.report, year="2013/14", compare_to="2012/13")
+    settings = dataclasses.replace(sample_params.report, year="2013/14", compare_to="2012/13")
     taxonomy = files.read_taxonomy(REPO / "themes.yaml")
     return build_report(
         sample_records,
         settings,
-        params.labels,
+        sample_params.labels,
         theme_names={theme.id: theme.name for theme in taxonomy.themes},
-        published=files.read_yaml(REPO / params.report.published_file),
+        published=files.read_yaml(REPO / sample_params.report.published_file),
     )
 
 
@@ -402,6 +408,8 @@ def make_workspace(folder: Path, profile: Path | None = FAST_PARAMS_FILE) -> Pat
         (folder / "benchmarks").mkdir()
         shutil.copy(REPO / "benchmarks" / "results.json", folder / "benchmarks" / "results.json")
     shutil.copy(REPO / "themes.yaml", folder / "themes.yaml")
+    (folder / "configs").mkdir()
+    shutil.copy(REPO / "configs" / "sample.yaml", folder / "configs" / "sample.yaml")
     text = (REPO / "params.yaml").read_text(encoding="utf-8") if profile is None else workspace_params_text(profile)
     (folder / "params.yaml").write_text(text, encoding="utf-8")
     if profile is not None:

@@ -157,11 +157,17 @@ def test_a_tampered_model_is_refused(workdir: Path):
 
 def test_report_writes_the_page_and_workbook_with_suggested_labels_beside_recorded(workdir: Path):
     result = run(
-        ["report", "data/sample/complaints.csv", "--year", "2013/14", "--compare-to", "2012/13", "--labels", "both"],
+        ["report", "data/sample/complaints.csv", "-p", "configs/sample.yaml", "--year", "2013/14", "--labels", "both"],
         workdir,
     )
     assert result.returncode == 0, result.stderr
     page = (workdir / "reports" / "complaints_report_2013-14.html").read_text(encoding="utf-8")
+    # The sample council's own facts, from its own config: the workshop, and its published tables reconciled.
+    assert (
+        "Before and after May 2014 managers&#39; workshop" in page
+        or "Before and after May 2014 managers' workshop" in page
+    )
+    assert "figures and rows match the records" in page
     assert "Recorded and suggested labels" in page and "suggestions in 2013/14 need review" in page
     assert "complaints-category v" in page  # the model version behind the suggestions
     workbook = pd.ExcelFile(workdir / "reports" / "complaints_report_2013-14.xlsx")
@@ -176,6 +182,18 @@ def test_report_for_a_year_the_file_lacks_exits_2_with_the_years_it_has(workdir:
     assert result.returncode == 2
     assert "no complaints in 2019/20" in result.stderr and "2011/12, 2012/13, 2013/14, 2014/15" in result.stderr
     assert not (workdir / "other").exists()
+
+
+def test_a_report_on_another_councils_export_borrows_none_of_the_samples_facts(workdir: Path):
+    export = REPO / "tests" / "corpora" / "independent_complaints" / "complaints.csv"
+    result = run(["report", export, "--out", "independent"], workdir)  # params.yaml: the defaults
+    assert result.returncode == 0, result.stderr
+    [page_file] = (workdir / "independent").glob("*.html")
+    page = page_file.read_text(encoding="utf-8")
+    assert "workshop" not in page and "Before and after" not in page
+    assert "match the records" not in page and "published" not in page.lower()
+    workbook = pd.ExcelFile(next((workdir / "independent").glob("*.xlsx")))
+    assert "Before and after" not in workbook.sheet_names
 
 
 def test_report_on_a_scored_file_uses_its_suggestions(workdir: Path):
@@ -261,6 +279,9 @@ def test_the_installed_command_runs_as_a_process(workspace: Path, tmp_path: Path
     shown = subprocess.run([command, "--help"], env=env, capture_output=True, text=True, timeout=120)
     assert shown.returncode == 0, shown.stderr
     assert all(name in shown.stdout for name in ("train", "score", "report", "retrain", "drift"))
+    assert (
+        "Exit codes: 0 done; 2 a problem with an input file" in shown.stdout and "--install-completion" in shown.stdout
+    )
     folder = copy_workspace(workspace, tmp_path / "workspace")
     models = ["--model", "models/category", "--themes-model", "models/themes"]
     scored = subprocess.run(
@@ -275,3 +296,10 @@ def test_the_installed_command_runs_as_a_process(workspace: Path, tmp_path: Path
     rows = pd.read_csv(folder / "out" / "scored.csv")
     assert len(rows) == len(pd.read_csv(folder / "data" / "sample" / "new_complaints.csv"))
     assert rows["predicted_category"].notna().sum() >= len(rows) - 1  # all but the empty description
+
+
+def test_version_is_the_installed_package_version(tmp_path: Path):
+    from importlib.metadata import version
+
+    result = run(["--version"], tmp_path)
+    assert result.returncode == 0 and result.stdout.strip() == f"complaints {version('complaints-pipeline')}"

@@ -1,3 +1,4 @@
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -23,9 +24,9 @@ def test_inherit_overrides_only_what_it_states(tmp_path: Path):
     assert params.data.columns["description"] == "description"
 
 
-def test_report_settings_are_typed(params):
+def test_report_settings_are_typed(params, sample_params):
     assert dict(params.report.timescales) == {1: (10, 20), 2: (25, 65), 3: (50, 50)}
-    assert params.report.change_date == "2014-05-21"  # YAML reads it as a date; kept as ISO text
+    assert sample_params.report.change_date == "2014-05-21"  # YAML reads it as a date; kept as ISO text
     housing = load_params(REPO / "configs/housing_ombudsman.yaml")
     aliases = housing.report.outcome_aliases  # a mapping in an inheriting file adds to the parent's
     assert aliases["Maladministration"] == "Upheld" and aliases["Partly Upheld"] == "Partially Upheld"
@@ -121,3 +122,11 @@ def test_a_list_where_one_choice_belongs_is_a_clear_error(tmp_path: Path, sectio
 def test_calibration_methods_listed_twice_are_searched_once(tmp_path: Path):
     params = load_params(_params_with(tmp_path, "train", "calibration", ["sigmoid", "isotonic", "sigmoid"]))
     assert params.train.calibration == ("sigmoid", "isotonic")
+
+
+def test_the_defaults_carry_no_councils_facts(params, sample_params):
+    """params.yaml is every council's starting point: no change date, label or published tables of the sample's."""
+    assert params.report.change_date is None and params.report.published_file is None
+    assert "workshop" not in params.report.change_label
+    assert sample_params.report.published_file == "data/sample/published_2013_14.yaml"
+    assert dataclasses.replace(sample_params, report=params.report) == params  # the sample file adds only those

@@ -175,7 +175,9 @@ def prepare_themes(prepared: Prepared, themes: ThemesConfig, matcher: ThemeMatch
     if not kept:
         raise DataContractError(
             f"No theme has {themes.min_theme_count} or more labelled training rows (themes.min_theme_count). "
-            "Check the themes column and separator in params.yaml, or lower the minimum."
+            "If your export records no themes, set themes.labels: patterns in the params file (the seed patterns "
+            "of the themes file label the training texts); otherwise check data.columns.themes and "
+            "themes.separator, or lower the minimum."
         )
     train_targets = theme_matrix(train_sets, kept)
     return ThemeData(

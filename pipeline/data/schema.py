@@ -34,6 +34,35 @@ class Validated:
     rows_in: int
     labels_aliased: Mapping[str, int] = field(default_factory=dict)
     theme_columns: Mapping[str, str] = field(default_factory=dict)  # one-hot exports: theme id -> column
+    # Values kept but not understood, by column: {"stage": {"Stage X": 3}} (see :meth:`warnings`).
+    unmapped: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+
+    def warnings(self) -> list[str]:
+        """One plain sentence per column with values that map to nothing, naming each spelling and its count."""
+        fixes = {
+            "stage": "data.stage_aliases (their timescales are unknown until then)",
+            "category": "labels.aliases (those rows are not trained on until then)",
+        }
+        return [
+            f"{sum(counts.values())} rows have a {column} that is not recognised: "
+            + ", ".join(f"'{spelling}' ({count})" for spelling, count in counts.items())
+            + f"; map each spelling in {fixes.get(column, 'the params file')}."
+            for column, counts in self.unmapped.items()
+        ]
+
+    def unknown_labels_hint(self, shown: int = 5) -> str:
+        """What to fix when unknown category spellings left too few rows to train: how many rows, the
+        commonest spellings, and where to map them ("" when every label was known)."""
+        counts = self.unmapped.get("category", {})
+        if not counts:
+            return ""
+        common = sorted(counts.items(), key=lambda item: -item[1])[:shown]
+        return (
+            f"{sum(counts.values())} of the file's {self.rows_in} rows have a category that is neither a national "
+            f"category nor in labels.aliases ({len(counts)} spellings; commonest: "
+            + ", ".join(f"'{label}' ({n})" for label, n in common)
+            + "). Map each spelling to its national category in labels.aliases in the params file, then train again."
+        )
 
     def summary(self) -> dict[str, object]:
         reasons = self.rejected["reason_code"].value_counts().to_dict() if len(self.rejected) else {}
@@ -43,6 +72,7 @@ class Validated:
             "rows_rejected": len(self.rejected),
             "rejected_by_reason": {str(k): int(v) for k, v in reasons.items()},
             "labels_aliased": dict(self.labels_aliased),
+            "unmapped": {column: dict(counts) for column, counts in self.unmapped.items()},
         }
 
 
@@ -149,6 +179,39 @@ def _parse_dates(series: pd.Series, dayfirst: bool) -> pd.Series:
     if rest.any():
         parsed[rest] = pd.to_datetime(text[rest], dayfirst=dayfirst, format="mixed", errors="coerce")
     return parsed.dt.normalize()
+
+
+# The statutory stages by name, as council systems spell them (case and punctuation aside).
+STAGE_NAMES = {"local resolution": 1, "investigation": 2, "review panel": 3, "independent review": 3}
+STAGE_WORDS = {"one": 1, "two": 2, "three": 3, "1": 1, "2": 2, "3": 3}
+
+
+def parse_stages(values: pd.Series, aliases: Mapping[str, int]) -> tuple[pd.Series, dict[str, int]]:
+    """Stage numbers (Int64) from an export's stage column, and every spelling that maps to no stage with
+    its count. Read in order: ``aliases`` (any case), a stage number ("1", "Stage 2", "Stage 1 - Local
+    Resolution", "stage one"), then a stage's name ("Investigation")."""
+    text = _as_text(values)
+
+    def spelling_key(spelling: str) -> str:
+        return re.sub(r"\s+", " ", spelling.casefold().strip())
+
+    lookup = {spelling_key(spelling): stage for spelling, stage in aliases.items()}
+
+    def stage_of(spelling: str) -> int | None:
+        key = spelling_key(spelling)
+        if key in lookup:
+            return lookup[key]
+        number = re.fullmatch(r"(?:stage\s*)?(\d+|one|two|three)(?:\.0)?", key) or re.match(
+            r"stage\s*(\d|one|two|three)\b", key
+        )
+        if number and number.group(1) in STAGE_WORDS:
+            return STAGE_WORDS[number.group(1)]
+        return next((stage for name, stage in STAGE_NAMES.items() if name in key), None)
+
+    distinct = {spelling: stage_of(spelling) for spelling in text.dropna().unique()}
+    stages = text.map(distinct, na_action="ignore").astype("Int64")
+    unmapped = text[text.notna() & stages.isna()].value_counts()
+    return stages, {str(spelling): int(count) for spelling, count in unmapped.items()}
 
 
 def financial_year(dates: pd.Series) -> pd.Series:
@@ -265,11 +328,12 @@ def validate(
     for column in ("date_received", "date_responded"):
         frame[column] = _parse_dates(frame[column], data.date_dayfirst)
     frame["financial_year"] = frame["financial_year"].fillna(financial_year(frame["date_received"]))
-    frame["stage"] = pd.to_numeric(frame["stage"], errors="coerce").astype("Int64")
+    frame["stage"], unmapped_stages = parse_stages(frame["stage"], data.stage_aliases)
     frame["extension_agreed"] = _as_text(frame["extension_agreed"]).str.lower().isin(["true", "yes", "y", "1"])
 
     rejected: list[pd.DataFrame] = []
     aliased: dict[str, int] = {}
+    unmapped_labels: dict[str, int] = {}
     keep = pd.Series(True, index=frame.index)
     if data.missing_text_values:
         meaningless = frame["description"].str.casefold().isin([v.casefold() for v in data.missing_text_values])
@@ -300,6 +364,7 @@ def validate(
                 )
             rejected.append(set_aside(frame, unknown, "unknown_category", reason))
             keep &= ~unknown
+            unmapped_labels = {str(k): int(v) for k, v in recorded[unknown].value_counts().items()}
         changed = recorded.notna() & normalised.notna() & (recorded != normalised) & keep
         aliased = {str(k): int(v) for k, v in recorded[changed].value_counts().items()}
         frame["category"] = normalised
@@ -319,4 +384,7 @@ def validate(
         rows_in=len(raw),
         labels_aliased=aliased,
         theme_columns=theme_columns,
+        unmapped={
+            column: counts for column, counts in (("stage", unmapped_stages), ("category", unmapped_labels)) if counts
+        },
     )

@@ -17,6 +17,7 @@ from pipeline.config import Params
 from pipeline.data.prepare import Prepared, ThemeData, prepare, prepare_themes
 from pipeline.data.schema import Validated
 from pipeline.data.taxonomy import Taxonomy, ThemeMatcher
+from pipeline.errors import DataContractError
 from pipeline.modelling.evaluate import Evaluation, evaluate, evaluate_themes
 from pipeline.modelling.train import Progress, TrainedCategoryModel, TrainedThemeModel, train, train_themes
 
@@ -68,7 +69,12 @@ def train_and_evaluate(
     """Split once (or take the split ``prepared`` by an earlier ``complaints prepare``), then train and
     evaluate each enabled model on the same training and holdout rows."""
     if prepared is None:
-        prepared = prepare(validated.frame, params.prepare, min_train_rows=params.train.calibration_folds)
+        try:
+            prepared = prepare(validated.frame, params.prepare, min_train_rows=params.train.calibration_folds)
+        except DataContractError as error:
+            # Too few rows is often the labels' fault: say so first, with the spellings to map.
+            hint = validated.unknown_labels_hint()
+            raise DataContractError(f"{hint} ({error})" if hint else str(error)) from error
     category = None
     if params.train.enabled:
         trained = train(prepared.train, params, progress)

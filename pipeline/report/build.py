@@ -364,6 +364,12 @@ def _notes(
         )
     else:
         notes.append("Every row of the file is counted.")
+    if records.unmapped.get("stage"):
+        listing = ", ".join(f"'{k}' ({v})" for k, v in records.unmapped["stage"].items())
+        notes.append(
+            f"Stages not recognised, so those complaints have no timescale in 'Responding in time': {listing}; "
+            "map each spelling to 1, 2 or 3 in data.stage_aliases."
+        )
     if records.unrecognised_outcomes:
         listing = ", ".join(f"'{k}' ({v})" for k, v in records.unrecognised_outcomes.items())
         notes.append(
@@ -409,11 +415,17 @@ def build_report_from_records(
     suggestions: Suggestions,
     taxonomy: Taxonomy | None,
     published: Mapping | None,
+    unmapped: Mapping[str, Mapping[str, int]] | None = None,
 ) -> Report:
     """The report of validated records: :func:`report_records` (with the suggestions), then
     :func:`build_report` with the taxonomy's names of the themes the records carry."""
     records = report_records(
-        frame, params.labels, settings, theme_separator=params.themes.separator, predictions=suggestions.predictions
+        frame,
+        params.labels,
+        settings,
+        theme_separator=params.themes.separator,
+        predictions=suggestions.predictions,
+        unmapped=unmapped,
     )
     return build_report(
         records,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -34,6 +34,7 @@ class ReportRecords:
     excluded: pd.DataFrame  # source_row, complaint_ref, reason_code, reason
     label_source: str  # recorded | predicted | both
     unrecognised_outcomes: Mapping[str, int]
+    unmapped: Mapping[str, Mapping[str, int]] = field(default_factory=dict)  # Validated.unmapped of the file
 
     @property
     def years(self) -> list[str]:
@@ -95,8 +96,10 @@ def report_records(
     *,
     theme_separator: str = ";",
     predictions: pd.DataFrame | None = None,
+    unmapped: Mapping[str, Mapping[str, int]] | None = None,
 ) -> ReportRecords:
-    """Normalise validated rows for the report; ``predictions`` (from scoring, row for row) when used."""
+    """Normalise validated rows for the report; ``predictions`` (from scoring, row for row) when used;
+    ``unmapped``: the values validation could not map (:attr:`Validated.unmapped`), for the notes."""
     source = config.labels
     if source != "recorded" and predictions is None:
         raise ReportError(f"report.labels is '{source}', which needs the model's predictions: score the file first.")
@@ -160,4 +163,4 @@ def report_records(
     records["theme_ids"] = records["predicted_themes" if use_predicted else "recorded_themes"]
     kept = records[keep].drop(columns=["themes"]).reset_index(drop=True)
     set_aside_rows = pd.concat(excluded, ignore_index=True).sort_values(SOURCE_ROW, ignore_index=True)
-    return ReportRecords(kept, set_aside_rows, source, unrecognised)
+    return ReportRecords(kept, set_aside_rows, source, unrecognised, dict(unmapped or {}))

@@ -149,3 +149,13 @@ def test_weak_theme_targets_come_from_seed_patterns(params):
         prepared, replace(params.themes, labels="patterns", min_theme_count=2), ThemeMatcher(taxonomy)
     )
     assert weak.theme_ids == ("contact",) and weak.train_targets[:, 0].tolist() == [1, 0] * 4
+
+
+def test_no_theme_labels_points_at_the_seed_patterns(params):
+    from pipeline.data.prepare import prepare_themes
+
+    data = frame([(f"t{i}", "AB"[i % 2], "2012/13" if i < 8 else "2013/14") for i in range(12)])
+    data["themes"] = pd.array([None] * 12, dtype="string")
+    prepared = prepare(data, replace(params.prepare, min_class_count=1))
+    with pytest.raises(DataContractError, match="themes.labels: patterns"):
+        prepare_themes(prepared, params.themes)

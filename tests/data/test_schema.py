@@ -199,3 +199,28 @@ def test_intake_frame_cleans_text_as_validate_does(params):
     )
     for column in ("source_row", "description", "team"):
         assert frame[column].tolist() == validated.frame[column].tolist()
+
+
+def test_council_spellings_of_stages_are_read_and_the_rest_named():
+    from pipeline.data.schema import parse_stages
+
+    spellings = pd.Series(
+        ["1", "Stage 2", "Stage 1 - Local Resolution", "stage one", "Investigation", "Review Panel", "2.0", None]
+        + ["Informal", "Informal", "Stage X", "Early resolution"]
+    )
+    stages, unmapped = parse_stages(spellings, {"Early Resolution": 1})
+    assert stages.tolist()[:8] == [1, 2, 1, 1, 2, 3, 2, pd.NA]
+    assert stages.tolist()[-1] == 1  # through the alias, whatever its case
+    assert unmapped == {"Informal": 2, "Stage X": 1}
+
+
+def test_unrecognised_stages_are_counted_and_warned_about(params, good_rows):
+    rows = [
+        dict(row, stage=stage)
+        for row, stage in zip(good_rows, ["Stage 1 - Local Resolution", "Informal", "Informal"], strict=True)
+    ]
+    validated = validate(raw_frame(rows), params.data, params.labels, purpose="score")
+    assert len(validated.frame) == 3 and validated.frame["stage"].tolist()[0] == 1  # kept, not dropped
+    assert validated.unmapped == {"stage": {"Informal": 2}}
+    [warning] = validated.warnings()
+    assert "'Informal' (2)" in warning and "data.stage_aliases" in warning
