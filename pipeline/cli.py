@@ -21,19 +21,7 @@ from pipeline.errors import USER_ERRORS, ModelIntegrityError
 # Only typer, rich, yaml and the config load at start-up (`complaints --help` answers in well under a
 # second); each command imports the libraries it needs (pandas, scikit-learn, spaCy, MLflow) itself.
 # Tracebacks never show local variables: they could hold complaint text.
-# Paragraphs are single lines: the help is wrapped to the terminal, and a line break inside one shows.
-HELP = "\n\n".join(
-    [
-        "Suggest the national category and the root-cause themes of children's social care complaints, learned "
-        "from your council's past complaints, and report what keeps going wrong, team by team.",
-        "Train on your labelled export (complaints train), then score a file (complaints score FILE) or one "
-        'complaint (complaints suggest "TEXT"), and write the report for service leads (complaints report FILE). '
-        "Each command's --help says what it reads and what it writes.",
-        "Exit codes: 0 done; 2 a problem with an input file or the params file (the message names it and the fix, "
-        "and nothing was written); 3 a model file refused because it does not match its model card.",
-    ]
-)
-app = typer.Typer(no_args_is_help=True, help=HELP, pretty_exceptions_show_locals=False)
+app = typer.Typer(no_args_is_help=True, help=views.COMMAND_HELP, pretty_exceptions_show_locals=False)
 console = Console(stderr=True)
 log = logging.getLogger("complaints")
 

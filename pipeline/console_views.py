@@ -26,6 +26,20 @@ if TYPE_CHECKING:  # the CLI imports this module at start-up; these would bring 
     from pipeline.lifecycle.promotion import PromotionDecision
 
 
+# Paragraphs are single lines: the help is wrapped to the terminal, and a line break inside one shows.
+COMMAND_HELP = "\n\n".join(
+    [
+        "Suggest the national category and the root-cause themes of children's social care complaints, learned "
+        "from your council's past complaints, and report what keeps going wrong, team by team.",
+        "Train on your labelled export (complaints train), then score a file (complaints score FILE) or one "
+        'complaint (complaints suggest "TEXT"), and write the report for service leads (complaints report FILE). '
+        "Each command's --help says what it reads and what it writes.",
+        "Exit codes: 0 done; 2 a problem with an input file or the params file (the message names it and the fix, "
+        "and nothing was written); 3 a model file refused because it does not match its model card.",
+    ]
+)
+
+
 def table(title: str, rows: Mapping[str, object] | pd.DataFrame) -> Table:
     """A frame as a table with a header (floats to 3 places; text columns left-aligned), or a mapping as two
     unheaded columns."""
