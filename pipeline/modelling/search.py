@@ -225,7 +225,8 @@ def out_of_fold_scores(
         delayed(_fold_features)(normalised, fit_rows, test_rows, features, text) for fit_rows, test_rows in splits
     ]
     final_task = [] if final_inputs is None else [delayed(final_features)(final_inputs, features, text)]
-    *matrices, final = Parallel(n_jobs=workers)(fold_tasks + final_task) + ([None] if final_inputs is None else [])
+    matrices = Parallel(n_jobs=workers)(fold_tasks + final_task)
+    final = matrices.pop() if final_inputs is not None else None
     total = len(splits) + first * len(candidates) + (len(splits) - first) * kept + 1
     done = len(splits)
     if progress:
