@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.config import load_params
-from pipeline.data import files
+from pipeline.data import files, inputs
 from pipeline.data.prepare import prepare, prepare_themes
 from pipeline.data.schema import theme_matrix, theme_sets, validate
 from pipeline.data.taxonomy import ThemeMatcher
@@ -26,7 +26,7 @@ from pipeline.modelling.train import train_themes
 
 def main() -> None:
     params = load_params("params.yaml")
-    taxonomy = files.read_taxonomy(params.themes.taxonomy_file)
+    taxonomy = inputs.read_taxonomy(params.themes)
     validated = validate(files.read_table(params.data.train_file), params.data, params.labels, need_dates=True)
     prepared = prepare(validated.frame, params.prepare, params.train.calibration_folds)
     truth = files.read_table("data/sample/generator_truth.csv").set_index("complaint_ref")["true_themes"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,7 +27,12 @@ console = Console(stderr=True)
 log = logging.getLogger("complaints")
 
 EXIT_USER_ERROR, EXIT_UNTRUSTED_MODEL = 2, 3
-ParamsOption = typer.Option(Path("params.yaml"), "--params", "-p", help="Params file (see params.yaml).")
+ParamsOption = typer.Option(
+    None,
+    "--params",
+    "-p",
+    help="Your config (complaints init writes one); default ./params.yaml, else the packaged defaults.",
+)
 ModelOption = typer.Option(
     None, "--model", help="Registry address (models:/NAME@ALIAS) or model folder; default score.model."
 )
@@ -80,8 +86,71 @@ def progress_bar(title: str) -> Iterator[Callable[[int, int], None]]:
 
 
 @app.command()
+def init(
+    export: Path = typer.Argument(..., help="Your council's export of complaints (CSV or XLSX)."),
+    out: Path = typer.Option(Path("council.yaml"), "--out", help="The config to write."),
+    sheet: str | None = typer.Option(None, "--sheet", help="XLSX: the sheet to read; default the first with a table."),
+    header_row: int | None = typer.Option(None, "--header-row", help="Row of the column names; default found."),
+    force: bool = typer.Option(False, "--force", help="Overwrite the config and themes file if they exist."),
+) -> None:
+    """Read your export and write a config for it: which column is which, how your categories, outcomes and
+    stages map to the national lists, and an editable copy of the themes. Nothing is guessed silently."""
+    from datetime import date
+
+    from pipeline.data import files
+    from pipeline.data.proposal import propose_config
+    from pipeline.defaults import THEMES_NAME, default_file
+
+    with user_errors():
+        themes_copy = out.with_name(THEMES_NAME)
+        existing = [path for path in (out, themes_copy) if path.exists()]
+        if existing and not force:
+            raise files.InputFileError(f"{', '.join(map(str, existing))} already exists: add --force to replace it.")
+        layout = files.describe_table(export, sheet, header_row)
+        frame = files.read_table(export, layout.sheet, layout.header_row)
+        found = propose_config(frame, load_params(None), export.as_posix(), layout.config_values())
+    for view in views.proposal(found):
+        console.print(view)
+    themes_name = Path(os.path.relpath(themes_copy)).as_posix()
+    files.write_text(default_file(THEMES_NAME).read_text(encoding="utf-8"), themes_copy)
+    files.write_text(found.config_text(date.today(), themes_name), out)
+    for value in found.unmatched():
+        log.warning(
+            "%s '%s' (%d rows) matches nothing we know: decide it in %s.",
+            value.column,
+            value.spelling,
+            value.count,
+            out,
+        )
+    console.print(f"Config: {out}\nThemes: {themes_copy}\nNext:   complaints check {export} --params {out}")
+
+
+@app.command()
+def check(
+    export: Path = typer.Argument(..., help="The export to check (CSV, XLSX or Parquet)."),
+    params_file: Path | None = ParamsOption,
+    out: Path = typer.Option(Path("check_set_aside.csv"), "--out", help="CSV of the rows that would be set aside."),
+) -> None:
+    """A dry run of train, score and report on EXPORT: rows used and set aside (by row, in a CSV), labels per
+    year, categories too small to learn, where themes come from, and report sections that would be empty.
+    Exit 0 when everything would run, 2 when something must be fixed first."""
+    from pipeline.data import files, inputs
+    from pipeline.lifecycle.check import check_export
+
+    with user_errors():
+        params = load_params(params_file)
+        taxonomy = inputs.read_taxonomy(params.themes)
+        found = check_export(files.read_table(export, params.data.sheet), params, taxonomy)
+    for view in views.check_result(found):
+        console.print(view)
+    console.print(f"Rows set aside: {files.write_table(found.set_aside, out)}")
+    if not found.runs:
+        raise typer.Exit(EXIT_USER_ERROR)
+
+
+@app.command()
 def train(
-    params_file: Path = ParamsOption,
+    params_file: Path | None = ParamsOption,
     data: Path | None = typer.Option(None, "--data", help="Labelled complaints; default data.train_file."),
     prepared_dir: Path | None = typer.Option(
         None, "--prepared", help="Train on the split written by `complaints prepare` (its folder) instead."
@@ -113,7 +182,7 @@ def train(
 
 @app.command("prepare")
 def prepare_split(
-    params_file: Path = ParamsOption,
+    params_file: Path | None = ParamsOption,
     data: Path | None = typer.Option(None, "--data", help="Labelled complaints; default data.train_file."),
     out: Path = typer.Option(Path("data/prepared"), "--out", help="Folder for train.csv, holdout.csv and the rest."),
 ) -> None:
@@ -124,7 +193,7 @@ def prepare_split(
 
     with user_errors():
         params = load_params(params_file)
-        data_file = data or Path(params.data.train_file)
+        data_file = inputs.training_file(params, data)
         validated = inputs.read_training_file(data_file, params)
         prepared = prepare(validated.frame, params.prepare, min_train_rows=params.train.calibration_folds)
     written = inputs.write_prepared(validated, prepared, data_file, out)
@@ -139,7 +208,7 @@ def retrain(
         None, "--history", help="Earlier years' files (repeat the option); default data.train_file."
     ),
     out: Path = typer.Option(Path("reports"), "--out", help="Folder for the champion/challenger comparison."),
-    params_file: Path = ParamsOption,
+    params_file: Path | None = ParamsOption,
 ) -> None:
     """Add a new year to the history, train a challenger, compare it with the champion on the new year,
     and promote it only if it is better by tracking.promotion_margin."""
@@ -152,7 +221,7 @@ def retrain(
     with user_errors():
         params = stage.retrain_params(load_params(params_file))  # split by time: the new year is the holdout
         taxonomy = inputs.read_taxonomy(params.themes)
-        history_files = history or [Path(params.data.train_file)]
+        history_files = history or [inputs.training_file(params, None)]
         latest, earlier = inputs.read_years(new_year, history_files, params)
         validated, combined = stage.combine_years(latest, earlier, new_year.name)
         champions = tracking.load_champions(params)
@@ -185,7 +254,7 @@ def drift(
     out: Path = typer.Option(Path("reports"), "--out", help="Folder for the HTML drift report."),
     old_year: str | None = typer.Option(None, "--old-year", help="Only this financial year of OLD_FILE."),
     new_year: str | None = typer.Option(None, "--new-year", help="Only this financial year of NEW_FILE."),
-    params_file: Path = ParamsOption,
+    params_file: Path | None = ParamsOption,
 ) -> None:
     """Compare two periods (mix, text, confidence) and recommend whether to retrain."""
     from pipeline.data import files
@@ -205,7 +274,7 @@ def drift(
 @app.command()
 def evaluate(
     data: Path = typer.Argument(..., help="Labelled complaints to measure the saved model on."),
-    params_file: Path = ParamsOption,
+    params_file: Path | None = ParamsOption,
     model: str | None = typer.Option(
         None, "--model", "--model-dir", help="Model folder or registry address; default output.model_dir."
     ),
@@ -232,7 +301,7 @@ def score(
     out: Path | None = typer.Option(
         None, "--out", help="Scored file (.csv, .xlsx, .parquet); default output.scored_file."
     ),
-    params_file: Path = ParamsOption,
+    params_file: Path | None = ParamsOption,
     model: str | None = ModelOption,
     themes_model: str | None = ThemesModelOption,
     explain: bool | None = typer.Option(None, "--explain/--no-explain", help="Words behind each suggestion."),
@@ -272,7 +341,7 @@ def suggest(
     text: str = typer.Argument(..., help="The complaint, as recorded at intake."),
     team: str | None = typer.Option(None, "--team", help="The team the complaint is about (shown with the result)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
-    params_file: Path = ParamsOption,
+    params_file: Path | None = ParamsOption,
     model: str | None = ModelOption,
     themes_model: str | None = ThemesModelOption,
 ) -> None:
@@ -296,15 +365,13 @@ def suggest(
 
 @app.command()
 def serve(
-    params_file: Path = ParamsOption,
+    params_file: Path | None = ParamsOption,
     model: str | None = ModelOption,
     themes_model: str | None = ThemesModelOption,
     host: str | None = typer.Option(None, "--host", help="Address to listen on; default service.host (127.0.0.1)."),
     port: int | None = typer.Option(None, "--port", help="Port; default service.port (8000)."),
 ) -> None:
     """Serve the intake page (GET /) and the JSON API (POST /suggest, POST /score, GET /health, /docs)."""
-    import os
-
     import uvicorn
 
     from pipeline.serving.models import load_scorers
@@ -333,7 +400,7 @@ def report(
     labels: str | None = typer.Option(
         None, "--labels", help="recorded, predicted (the model's) or both; default report.labels."
     ),
-    params_file: Path = ParamsOption,
+    params_file: Path | None = ParamsOption,
     model: str | None = ModelOption,
     themes_model: str | None = ThemesModelOption,
 ) -> None:
@@ -367,7 +434,7 @@ def report(
 def label_issues(
     data: Path = typer.Argument(..., help="Complaint records with a recorded category (CSV, XLSX or Parquet)."),
     out: Path = typer.Option(Path("label_issues.csv"), "--out", help="CSV of records to re-read, likeliest first."),
-    params_file: Path = ParamsOption,
+    params_file: Path | None = ParamsOption,
 ) -> None:
     """List records whose recorded category is probably wrong (confident learning on out-of-fold predictions)."""
     import pandas as pd

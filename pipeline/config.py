@@ -1,7 +1,8 @@
 """params.yaml -> frozen dataclasses, loaded once at the edge and passed down.
 
-A params file may start with ``inherit: other.yaml`` (relative to itself); its keys are then
-merged over that file's, section by section, so a dataset config only states what differs.
+A params file may start with ``inherit: other.yaml`` (relative to itself), or ``inherit: defaults`` (the
+params.yaml that ships with the package); its keys are then merged over that file's, section by section,
+so a council's or a dataset's config only states what differs.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any, get_type_hints
 
 import yaml
 
+from pipeline.defaults import INHERIT_DEFAULTS, PARAMS_NAME, default_file, params_file
 from pipeline.errors import ConfigError
 
 # The record schema of a council complaint (shared/domain.md).
@@ -131,7 +133,7 @@ class ThemesConfig:
     """
 
     enabled: bool
-    taxonomy_file: str
+    taxonomy_file: str | None  # None: the themes.yaml that ships with the package
     labels: str
     separator: str
     one_hot_columns: Mapping[str, str]
@@ -340,10 +342,13 @@ def _read_yaml(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
         raise ConfigError(f"{path} is not valid YAML: {error}") from error
     if not isinstance(raw, dict):
         raise ConfigError(f"{path} must hold sections such as 'data:' and 'train:' at the top level.")
+    # A section left empty (a heading with only comments under it) changes nothing.
+    raw = {section: values for section, values in raw.items() if values is not None}
     parent = raw.pop("inherit", None)
     if parent is None:
         return raw
-    return _merge(_read_yaml((path.parent / parent).resolve(), seen + (path,)), raw)
+    parent_path = default_file(PARAMS_NAME) if parent == INHERIT_DEFAULTS else (path.parent / str(parent)).resolve()
+    return _merge(_read_yaml(parent_path, seen + (path,)), raw)
 
 
 def _coerce(section: str, key: str, value: Any) -> Any:
@@ -477,7 +482,10 @@ def params_from_dict(raw: Mapping[str, Any], source: str = "<dict>") -> Params:
     return params
 
 
-def load_params(path: str | Path = "params.yaml") -> Params:
-    """Read a params file (following ``inherit``) into frozen, checked dataclasses."""
-    path = Path(path).resolve()
+def load_params(path: str | Path | None = None) -> Params:
+    """Read a params file (following ``inherit``) into frozen, checked dataclasses.
+
+    No path: ./params.yaml when there is one, else the defaults that ship with the package.
+    """
+    path = params_file(None if path is None else Path(path)).resolve()
     return params_from_dict(_read_yaml(path), source=str(path))

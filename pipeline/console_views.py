@@ -19,8 +19,10 @@ if TYPE_CHECKING:  # the CLI imports this module at start-up; these would bring 
     import pandas as pd
 
     from pipeline.data.prepare import Prepared
+    from pipeline.data.proposal import Proposal
     from pipeline.data.schema import Validated
     from pipeline.lifecycle import tracking
+    from pipeline.lifecycle.check import CheckResult
     from pipeline.lifecycle.drift import DriftReport, Period
     from pipeline.lifecycle.label_issues import LabelIssues
     from pipeline.lifecycle.promotion import PromotionDecision
@@ -129,3 +131,66 @@ def label_issues_summary(rows_in: int, found: LabelIssues, set_aside: int) -> st
         f"{rows_in} rows in: {found.rows_checked} checked, {set_aside} set aside. "
         f"{len(found.issues)} records look mislabelled; re-read them before changing anything."
     )
+
+
+def proposal(found: Proposal) -> list[RenderableType]:
+    """What init found in an export: where the table is, each column's match, and each spelling's."""
+    where = ", ".join(f"{key.replace('_', ' ')} {value}" for key, value in found.layout.items() if value is not None)
+    shown: list[RenderableType] = [f"{found.source}: {found.rows} rows" + (f" ({where})" if where else "")]
+    columns = Table(title="Columns: ours <- yours", title_justify="left")
+    for name in ("ours", "yours", "because", "e.g."):
+        columns.add_column(name, overflow="fold")
+    for match in found.columns:
+        columns.add_row(match.ours, match.theirs, match.basis, "; ".join(match.examples))
+    shown.append(columns)
+    if found.unused:
+        shown.append(f"Not used: {', '.join(found.unused)}")
+    values = Table(title="Values: your spelling -> national", title_justify="left")
+    for name in ("column", "spelling", "rows", "proposed", "because"):
+        values.add_column(name, overflow="fold")
+    for value in found.values:
+        proposed = value.proposed if value.proposed is not None else "[bold red]not matched[/]"
+        values.add_row(value.column, value.spelling, str(value.count), proposed, value.basis)
+    if found.values:
+        shown.append(values)
+    years = ", ".join(f"{year} ({count})" for year, count in found.years.items()) or "none (no dates or years)"
+    shown.append(f"Dates: {'day' if found.date_dayfirst else 'month'} first ({found.date_basis}). Years: {years}.")
+    shown.append(
+        "Themes: from the themes column."
+        if found.themes_from == "column"
+        else "Themes: no theme column, so the themes file's seed patterns will label the training texts."
+    )
+    return shown
+
+
+def check_result(found: CheckResult) -> list[RenderableType]:
+    """What a dry run of train, score and report found, problems first."""
+    shown: list[RenderableType] = [
+        table(
+            "Rows",
+            {
+                "in the file": found.rows_in,
+                "would be trained on (with the holdout)": found.rows_for_training,
+                "would be scored": found.rows_to_score,
+                "set aside (see the CSV)": len(found.set_aside),
+            },
+        )
+    ]
+    if len(found.labels_by_year):
+        shown.append(table("Labelled rows per category and financial year", found.labels_by_year.reset_index()))
+    if found.themes_learnable:
+        learnable = ", ".join(f"{theme} ({n})" for theme, n in found.themes_learnable.items())
+        shown.append(f"Themes from {found.themes_from}: {len(found.themes_learnable)} learnable: {learnable}.")
+    sections = Table(title="Report sections", title_justify="left")
+    sections.add_column("section")
+    sections.add_column("would show", overflow="fold")
+    for name, why in found.report_sections.items():
+        sections.add_row(name, "data" if not why else f"[yellow]nothing[/]: {why}")
+    shown.append(sections)
+    style = {"problem": "[bold red]Problem:[/]", "warning": "[yellow]Warning:[/]", "ok": "[green]OK:[/]"}
+    order = {"problem": 0, "warning": 1, "ok": 2}
+    shown += [f"{style[f.level]} {f.message}" for f in sorted(found.findings, key=lambda f: order[f.level])]
+    shown.append(
+        "[green]Train, score and report would run.[/]" if found.runs else "[bold red]Fix the problems above first.[/]"
+    )
+    return shown

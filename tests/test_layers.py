@@ -10,7 +10,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "pipeline"
 # what is below them, except drift's use of the report's statistics, which sits on a lower floor).
 FLOORS = {
     "config": 0,
-    "errors": -1,  # the user-facing errors: imported by every room, importing none
+    "errors": -2,  # the user-facing errors: imported by every room, importing none
+    "defaults": -1,  # where the packaged params.yaml and themes.yaml are
     "privacy": 0,
     "language": 1,
     "data": 2,

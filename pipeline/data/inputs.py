@@ -20,6 +20,7 @@ from pipeline.data import files
 from pipeline.data.prepare import Prepared
 from pipeline.data.schema import SOURCE_ROW, DataContractError, Validated, validate
 from pipeline.data.taxonomy import Taxonomy
+from pipeline.defaults import THEMES_NAME, default_file
 
 PREPARED_TRAIN, PREPARED_HOLDOUT, PREPARED_SUMMARY, DATA_ISSUES = (
     "train.csv",
@@ -62,8 +63,11 @@ def read_years(new_year: Path, history: Sequence[Path], params: Params) -> tuple
 
 
 def read_taxonomy(themes: ThemesConfig) -> Taxonomy | None:
-    """The themes file (themes.taxonomy_file) when themes are on, else None."""
-    return files.read_taxonomy(themes.taxonomy_file) if themes.enabled else None
+    """The themes file when themes are on (themes.taxonomy_file, or the packaged one when that is null),
+    else None. A file that is named but missing is an error, never a quiet fallback to the packaged one."""
+    if not themes.enabled:
+        return None
+    return files.read_taxonomy(themes.taxonomy_file or default_file(THEMES_NAME))
 
 
 def read_report_references(
@@ -74,6 +78,19 @@ def read_report_references(
     return read_taxonomy(themes), files.read_yaml(published_file) if published_file else None
 
 
+def training_file(params: Params, given: Path | None) -> Path:
+    """The export to train on: the one given, else data.train_file, which must then exist."""
+    if given is not None:
+        return given
+    path = Path(params.data.train_file)
+    if not path.is_file():
+        raise files.InputFileError(
+            f"No file to train on: data.train_file is {path}, which is not in {Path.cwd()}. Name your export "
+            "(complaints train --data FILE), or run complaints init FILE, which writes a config that names it."
+        )
+    return path
+
+
 def read_training_input(
     params: Params, data: Path | None, prepared_dir: Path | None
 ) -> tuple[Path, Validated, Prepared | None]:
@@ -81,7 +98,7 @@ def read_training_input(
     wrote in ``prepared_dir``, else ``data`` (default data.train_file), validated and not yet split."""
     if prepared_dir is not None:
         return prepared_dir / PREPARED_TRAIN, *read_prepared(prepared_dir, params)
-    data_file = data or Path(params.data.train_file)
+    data_file = training_file(params, data)
     return data_file, read_training_file(data_file, params), None
 
 

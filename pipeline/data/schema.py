@@ -40,15 +40,22 @@ class Validated:
     def warnings(self) -> list[str]:
         """One plain sentence per column with values that map to nothing, naming each spelling and its count."""
         fixes = {
-            "stage": "data.stage_aliases (their timescales are unknown until then)",
-            "category": "labels.aliases (those rows are not trained on until then)",
+            "stage": "map each spelling to 1, 2 or 3 in data.stage_aliases (their timescales are unknown until then)",
+            "category": "map each spelling in labels.aliases (those rows are not trained on until then)",
+            "date_received": "write them as dates, or set data.date_dayfirst (those rows have no year until then)",
+            "date_responded": "write them as dates, or set data.date_dayfirst (no response time until then)",
+            "team": "they are counted under 'Not recorded' in the report",
         }
-        return [
-            f"{sum(counts.values())} rows have a {column} that is not recognised: "
-            + ", ".join(f"'{spelling}' ({count})" for spelling, count in counts.items())
-            + f"; map each spelling in {fixes.get(column, 'the params file')}."
-            for column, counts in self.unmapped.items()
-        ]
+        lines = []
+        for column, counts in self.unmapped.items():
+            shown = sorted(counts.items(), key=lambda item: -item[1])
+            listing = ", ".join(f"'{spelling}' ({count})" for spelling, count in shown[:10])
+            more = f" and {len(shown) - 10} more spellings" if len(shown) > 10 else ""
+            lines.append(
+                f"{sum(counts.values())} rows have a {column} that is not recognised: {listing}{more}; "
+                f"{fixes.get(column, 'fix them in the file or the params file')}."
+            )
+        return lines
 
     def unknown_labels_hint(self, shown: int = 5) -> str:
         """What to fix when unknown category spellings left too few rows to train: how many rows, the
@@ -161,7 +168,7 @@ def intake_frame(texts: Sequence[str], data: DataConfig, teams: Sequence[str | N
     return frame
 
 
-def _parse_dates(series: pd.Series, dayfirst: bool) -> pd.Series:
+def parse_dates(series: pd.Series, dayfirst: bool) -> pd.Series:
     """Dates as exports hold them: year first (2014-04-03, 2014/4/3), day or month first as configured,
     or an Excel serial number (41732). Anything else becomes NaT."""
     if pd.api.types.is_datetime64_any_dtype(series):
@@ -325,15 +332,21 @@ def validate(
     ):
         frame[column] = _as_text(frame[column])
     frame["complaint_ref"] = frame["complaint_ref"].fillna("row " + frame[SOURCE_ROW].astype("string"))
+    unmapped: dict[str, dict[str, int]] = {}
     for column in ("date_received", "date_responded"):
-        frame[column] = _parse_dates(frame[column], data.date_dayfirst)
+        written = _as_text(frame[column])
+        frame[column] = parse_dates(frame[column], data.date_dayfirst)
+        unmapped[column] = {
+            str(k): int(v) for k, v in written[written.notna() & frame[column].isna()].value_counts().items()
+        }
+    if "team" in data.columns:
+        unmapped["team"] = {"(empty)": int(frame["team"].isna().sum())} if frame["team"].isna().any() else {}
     frame["financial_year"] = frame["financial_year"].fillna(financial_year(frame["date_received"]))
-    frame["stage"], unmapped_stages = parse_stages(frame["stage"], data.stage_aliases)
+    frame["stage"], unmapped["stage"] = parse_stages(frame["stage"], data.stage_aliases)
     frame["extension_agreed"] = _as_text(frame["extension_agreed"]).str.lower().isin(["true", "yes", "y", "1"])
 
     rejected: list[pd.DataFrame] = []
     aliased: dict[str, int] = {}
-    unmapped_labels: dict[str, int] = {}
     keep = pd.Series(True, index=frame.index)
     if data.missing_text_values:
         meaningless = frame["description"].str.casefold().isin([v.casefold() for v in data.missing_text_values])
@@ -364,7 +377,7 @@ def validate(
                 )
             rejected.append(set_aside(frame, unknown, "unknown_category", reason))
             keep &= ~unknown
-            unmapped_labels = {str(k): int(v) for k, v in recorded[unknown].value_counts().items()}
+            unmapped["category"] = {str(k): int(v) for k, v in recorded[unknown].value_counts().items()}
         changed = recorded.notna() & normalised.notna() & (recorded != normalised) & keep
         aliased = {str(k): int(v) for k, v in recorded[changed].value_counts().items()}
         frame["category"] = normalised
@@ -384,7 +397,5 @@ def validate(
         rows_in=len(raw),
         labels_aliased=aliased,
         theme_columns=theme_columns,
-        unmapped={
-            column: counts for column, counts in (("stage", unmapped_stages), ("category", unmapped_labels)) if counts
-        },
+        unmapped={column: counts for column, counts in unmapped.items() if counts},
     )

@@ -354,6 +354,8 @@ def _notes(
             "optimistic.",
         }[records.label_source]
     ]
+    if records.label_source == "both" and records.themes_source == "predicted":
+        notes.append("The file records no themes, so the themes shown are the model's suggestions.")
     excluded = records.excluded
     if len(excluded):
         reasons = excluded["reason_code"].value_counts()

@@ -35,6 +35,7 @@ class ReportRecords:
     label_source: str  # recorded | predicted | both
     unrecognised_outcomes: Mapping[str, int]
     unmapped: Mapping[str, Mapping[str, int]] = field(default_factory=dict)  # Validated.unmapped of the file
+    themes_source: str = "recorded"  # predicted with labels "predicted", or "both" on a file with no theme labels
 
     @property
     def years(self) -> list[str]:
@@ -159,8 +160,11 @@ def report_records(
             _theme_ids(predictions["themes"], ";") if has_themes else pd.Series([()] * len(records), dtype=object)
         )
     use_predicted = source == "predicted"
+    # A file with no theme labels at all (many councils record none): "both" shows the model's themes.
+    no_recorded_themes = not records.loc[keep, "recorded_themes"].map(len).any()
+    themes_source = "predicted" if use_predicted or (source == "both" and no_recorded_themes) else "recorded"
     records["category"] = records["predicted_category" if use_predicted else "recorded_category"]
-    records["theme_ids"] = records["predicted_themes" if use_predicted else "recorded_themes"]
+    records["theme_ids"] = records[f"{themes_source}_themes"]
     kept = records[keep].drop(columns=["themes"]).reset_index(drop=True)
     set_aside_rows = pd.concat(excluded, ignore_index=True).sort_values(SOURCE_ROW, ignore_index=True)
-    return ReportRecords(kept, set_aside_rows, source, unrecognised, dict(unmapped or {}))
+    return ReportRecords(kept, set_aside_rows, source, unrecognised, dict(unmapped or {}), themes_source)
