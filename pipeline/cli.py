@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -62,6 +63,9 @@ def main(
         handlers=[RichHandler(console=console, show_path=False, show_time=False)],
         force=True,
     )
+    # Nothing is written outside the working folder: matplotlib (the confusion-matrix figure) would cache
+    # its fonts under ~/.config or ~/.cache; a temporary folder is used unless the user chose one.
+    os.environ.setdefault("MPLCONFIGDIR", str(Path(tempfile.gettempdir()) / "complaints-matplotlib"))
 
 
 @contextmanager

@@ -1,14 +1,11 @@
 """End to end: the `complaints` command on the bundled sample, in a temporary folder.
 
 The commands run in this process (conftest.run_cli) on a copy of the session's trained workspace (the test
-profile, tests/params_fast.yaml); one smoke test runs the installed `complaints` as a process.
+profile, tests/params_fast.yaml); tests/test_installed_wheel.py runs a built wheel as a process.
 """
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -18,7 +15,6 @@ import yaml
 from tests.conftest import REPO, CliResult, copy_workspace, run_cli
 
 pytestmark = pytest.mark.slow
-COMPLAINTS = Path(sys.executable).with_name("complaints")
 
 
 def run(args: list[str], cwd: Path) -> CliResult:
@@ -264,38 +260,6 @@ def test_drift_writes_a_page_and_says_whether_to_retrain(workdir: Path):
         ["drift", "data/sample/complaints.csv", "data/sample/closed_2015_16.csv", "--old-year", "2019/20"], workdir
     )
     assert missing.returncode == 2 and "has no records in 2019/20" in missing.stderr
-
-
-def test_the_installed_command_runs_as_a_process(workspace: Path, tmp_path: Path):
-    """The one test through the installed entry point in a new process: --help, then a real command."""
-    env = {
-        **os.environ,
-        "MLFLOW_TRACKING_URI": f"sqlite:///{tmp_path / 'mlruns.db'}",
-        "COLUMNS": "200",
-        "PYTHONPATH": os.pathsep.join([str(REPO), *filter(None, [os.environ.get("PYTHONPATH")])]),  # this checkout
-    }
-    command = str(COMPLAINTS) if COMPLAINTS.is_file() else shutil.which("complaints")
-    assert command, "the complaints entry point is not installed (pip install -e .)"
-    shown = subprocess.run([command, "--help"], env=env, capture_output=True, text=True, timeout=120)
-    assert shown.returncode == 0, shown.stderr
-    assert all(name in shown.stdout for name in ("train", "score", "report", "retrain", "drift"))
-    assert (
-        "Exit codes: 0 done; 2 a problem with an input file" in shown.stdout and "--install-completion" in shown.stdout
-    )
-    folder = copy_workspace(workspace, tmp_path / "workspace")
-    models = ["--model", "models/category", "--themes-model", "models/themes"]
-    scored = subprocess.run(
-        [command, "score", "data/sample/new_complaints.csv", *models, "--out", "out/scored.csv", "--no-explain"],
-        cwd=folder,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert scored.returncode == 0, scored.stderr
-    rows = pd.read_csv(folder / "out" / "scored.csv")
-    assert len(rows) == len(pd.read_csv(folder / "data" / "sample" / "new_complaints.csv"))
-    assert rows["predicted_category"].notna().sum() >= len(rows) - 1  # all but the empty description
 
 
 def test_version_is_the_installed_package_version(tmp_path: Path):

@@ -4,6 +4,9 @@ from pathlib import Path
 import pytest
 
 from pipeline.config import ConfigError, load_params
+from pipeline.data import inputs
+from pipeline.defaults import PARAMS_NAME, THEMES_NAME, default_file, params_file
+from pipeline.errors import USER_ERRORS
 from tests.conftest import REPO
 
 
@@ -130,3 +133,36 @@ def test_the_defaults_carry_no_councils_facts(params, sample_params):
     assert "workshop" not in params.report.change_label
     assert sample_params.report.published_file == "data/sample/published_2013_14.yaml"
     assert dataclasses.replace(sample_params, report=params.report) == params  # the sample file adds only those
+
+
+def test_inherit_defaults_means_the_packaged_params_wherever_complaints_is_installed(tmp_path: Path, params):
+    council = tmp_path / "council.yaml"
+    council.write_text("inherit: defaults\nprepare:\n  split: stratified\n", encoding="utf-8")
+    loaded = load_params(council)
+    assert loaded.prepare.split == "stratified"
+    assert dataclasses.replace(loaded, prepare=params.prepare) == params
+
+
+def test_a_section_heading_with_only_comments_under_it_changes_nothing(tmp_path: Path, params):
+    council = tmp_path / "council.yaml"
+    council.write_text("inherit: defaults\nreport:\n  # change_date: 2024-04-01\ntrain:\n", encoding="utf-8")
+    assert load_params(council) == params
+
+
+def test_the_params_file_is_the_one_given_else_the_local_one_else_the_packaged_one(tmp_path: Path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert params_file(None) == default_file(PARAMS_NAME)
+    assert default_file(PARAMS_NAME).is_file() and default_file(THEMES_NAME).is_file()
+    (tmp_path / PARAMS_NAME).write_text("inherit: defaults\n", encoding="utf-8")
+    assert params_file(None) == Path(PARAMS_NAME)
+    assert params_file(tmp_path / "other.yaml") == tmp_path / "other.yaml"
+    assert load_params(None).prepare.split == "time"  # the local file, inheriting the defaults
+
+
+def test_a_themes_file_left_null_is_the_packaged_one_and_a_named_one_must_exist(tmp_path: Path, params):
+    assert params.themes.taxonomy_file is None
+    packaged = inputs.read_taxonomy(params.themes)
+    assert packaged is not None and len(packaged.themes) > 5
+    named = dataclasses.replace(params.themes, taxonomy_file=str(tmp_path / "themes.yaml"))
+    with pytest.raises(USER_ERRORS, match="themes.yaml"):
+        inputs.read_taxonomy(named)

@@ -68,7 +68,8 @@ class Validated:
             f"{sum(counts.values())} of the file's {self.rows_in} rows have a category that is neither a national "
             f"category nor in labels.aliases ({len(counts)} spellings; commonest: "
             + ", ".join(f"'{label}' ({n})" for label, n in common)
-            + "). Map each spelling to its national category in labels.aliases in the params file, then train again."
+            + "). Map each spelling to its national category in labels.aliases in the params file (`complaints init "
+            "EXPORT` proposes them), then train again."
         )
 
     def summary(self) -> dict[str, object]:
