@@ -425,7 +425,7 @@ def report(
             built = build_report_from_records(
                 found.validated.frame, params, settings, suggestions, taxonomy, published, found.validated.unmapped
             )
-    for line in found.validated.warnings():
+    for line in built.warnings:
         log.warning(line)
     stem = f"complaints_report_{built.year.replace('/', '-')}"
     page = files.write_text(render.html(built, generated=provenance.now_utc()), out / f"{stem}.html")

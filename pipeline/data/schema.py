@@ -25,6 +25,34 @@ FIRST_DATA_ROW = 2
 SOURCE_ROW = "source_row"
 
 
+# What a value that maps to nothing costs until it is mapped, and where to map it.
+UNMAPPED_FIXES: Mapping[str, str] = {
+    "stage": "map each spelling to 1, 2 or 3 in data.stage_aliases (their timescales are unknown until then)",
+    "category": "map each spelling in labels.aliases (those rows are not trained on until then)",
+    "outcome": "map each spelling in report.outcome_aliases (counted as 'Other outcome' until then)",
+    "date_received": "write them as dates, or set data.date_dayfirst (those rows have no year until then)",
+    "date_responded": "write them as dates, or set data.date_dayfirst (no response time until then)",
+    "team": "they are counted under 'Not recorded' in the report",
+}
+
+
+def unmapped_warnings(unmapped: Mapping[str, Mapping[str, int]], shown: int = 10) -> list[str]:
+    """One plain sentence per column whose values map to nothing: the spellings (commonest first, at most
+    ``shown``) with their counts, and the fix. Shared by the console and the report's notes."""
+    lines = []
+    for column, counts in unmapped.items():
+        if not counts:
+            continue
+        ordered = sorted(counts.items(), key=lambda item: -item[1])
+        listing = ", ".join(f"'{spelling}' ({count})" for spelling, count in ordered[:shown])
+        more = f" and {len(ordered) - shown} more spellings" if len(ordered) > shown else ""
+        lines.append(
+            f"{sum(counts.values())} rows have a {column} that is not recognised: {listing}{more}; "
+            f"{UNMAPPED_FIXES.get(column, 'fix them in the file or the params file')}."
+        )
+    return lines
+
+
 @dataclass(frozen=True)
 class Validated:
     """Rows fit to use (our column names, clean types) and rows set aside with a reason."""
@@ -39,23 +67,7 @@ class Validated:
 
     def warnings(self) -> list[str]:
         """One plain sentence per column with values that map to nothing, naming each spelling and its count."""
-        fixes = {
-            "stage": "map each spelling to 1, 2 or 3 in data.stage_aliases (their timescales are unknown until then)",
-            "category": "map each spelling in labels.aliases (those rows are not trained on until then)",
-            "date_received": "write them as dates, or set data.date_dayfirst (those rows have no year until then)",
-            "date_responded": "write them as dates, or set data.date_dayfirst (no response time until then)",
-            "team": "they are counted under 'Not recorded' in the report",
-        }
-        lines = []
-        for column, counts in self.unmapped.items():
-            shown = sorted(counts.items(), key=lambda item: -item[1])
-            listing = ", ".join(f"'{spelling}' ({count})" for spelling, count in shown[:10])
-            more = f" and {len(shown) - 10} more spellings" if len(shown) > 10 else ""
-            lines.append(
-                f"{sum(counts.values())} rows have a {column} that is not recognised: {listing}{more}; "
-                f"{fixes.get(column, 'fix them in the file or the params file')}."
-            )
-        return lines
+        return unmapped_warnings(self.unmapped)
 
     def unknown_labels_hint(self, shown: int = 5) -> str:
         """What to fix when unknown category spellings left too few rows to train: how many rows, the

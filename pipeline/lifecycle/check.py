@@ -16,7 +16,7 @@ import pandas as pd
 
 from pipeline.config import Params
 from pipeline.data.prepare import Prepared, prepare, prepare_themes
-from pipeline.data.schema import SOURCE_ROW, Validated, validate
+from pipeline.data.schema import SOURCE_ROW, Validated, unmapped_warnings, validate
 from pipeline.data.taxonomy import Taxonomy, ThemeMatcher
 from pipeline.errors import DataContractError
 from pipeline.report.records import NOT_RECORDED, OPEN, ReportRecords, report_records
@@ -171,14 +171,9 @@ def check_export(raw: pd.DataFrame, params: Params, taxonomy: Taxonomy | None) -
         unmapped=for_report.unmapped,
     )
     if records.unrecognised_outcomes:
-        listing = ", ".join(f"'{k}' ({v})" for k, v in records.unrecognised_outcomes.items())
-        findings.append(
-            Finding(
-                "warning",
-                "values",
-                f"Outcomes not recognised (counted as 'Other outcome'): {listing}; map each in report.outcome_aliases.",
-            )
-        )
+        findings += [
+            Finding("warning", "values", line) for line in unmapped_warnings({"outcome": records.unrecognised_outcomes})
+        ]
     sections = _report_sections(records, params)
     set_aside = [records.excluded.assign(used_by="report")]
     if validated is not None:

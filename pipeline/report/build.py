@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.config import ConfigError, LabelsConfig, Params, ReportConfig
-from pipeline.data.schema import build_label_lookup, normalise_label
+from pipeline.data.schema import build_label_lookup, normalise_label, unmapped_warnings
 from pipeline.data.taxonomy import Taxonomy
 from pipeline.report import tables
 from pipeline.report.clusters import recurring_issues
@@ -51,6 +51,7 @@ class Report:
     headlines: Sequence[str]
     notes: Sequence[str]
     excluded: pd.DataFrame
+    warnings: Sequence[str]  # values the report could not map (also among the notes), for the console
     settings: ReportConfig
     team_order: Sequence[str] = field(default_factory=tuple)
 
@@ -330,9 +331,16 @@ def build_report(
         headlines=headlines,
         notes=notes,
         excluded=records.excluded,
+        warnings=tuple(report_warnings(records)),
         settings=config,
         team_order=tuple(year_rows["team"].value_counts().index),
     )
+
+
+def report_warnings(records: ReportRecords) -> list[str]:
+    """Every value of the file the report could not map (stage, category, outcome, team, dates), named with
+    its count and the fix: printed on the console and kept in the report's notes."""
+    return unmapped_warnings({**records.unmapped, "outcome": records.unrecognised_outcomes})
 
 
 def _notes(
@@ -366,18 +374,7 @@ def _notes(
         )
     else:
         notes.append("Every row of the file is counted.")
-    if records.unmapped.get("stage"):
-        listing = ", ".join(f"'{k}' ({v})" for k, v in records.unmapped["stage"].items())
-        notes.append(
-            f"Stages not recognised, so those complaints have no timescale in 'Responding in time': {listing}; "
-            "map each spelling to 1, 2 or 3 in data.stage_aliases."
-        )
-    if records.unrecognised_outcomes:
-        listing = ", ".join(f"'{k}' ({v})" for k, v in records.unrecognised_outcomes.items())
-        notes.append(
-            f"Outcomes not recognised, shown as '{tables.OUTCOME_ORDER[-1]}': {listing}; add them to "
-            "report.outcome_aliases."
-        )
+    notes += report_warnings(records)
     if "needs_review" in year_rows.columns:
         review = int(year_rows["needs_review"].sum())
         below = f" (confidence under {threshold:.2f}, short or unfamiliar text)" if threshold is not None else ""

@@ -167,4 +167,7 @@ def report_records(
     records["theme_ids"] = records[f"{themes_source}_themes"]
     kept = records[keep].drop(columns=["themes"]).reset_index(drop=True)
     set_aside_rows = pd.concat(excluded, ignore_index=True).sort_values(SOURCE_ROW, ignore_index=True)
-    return ReportRecords(kept, set_aside_rows, source, unrecognised, dict(unmapped or {}), themes_source)
+    unmapped = dict(unmapped or {})
+    if unknown.any():  # validation for scoring keeps categories as written: the spellings are named here
+        unmapped["category"] = {str(k): int(v) for k, v in recorded[unknown].value_counts().items()}
+    return ReportRecords(kept, set_aside_rows, source, unrecognised, unmapped, themes_source)

@@ -4,6 +4,7 @@ import pandas as pd
 import pytest
 
 from pipeline.data import files
+from pipeline.data.schema import validate
 from pipeline.report import ReportError, build_report, render, report_records
 from pipeline.report.build import Suggestions, build_report_from_records, check_published, choose_years
 from tests.conftest import REPO, complaint_records
@@ -120,3 +121,28 @@ def test_a_report_of_validated_records_names_the_themes_and_shows_the_suggestion
     assert built.label_source == "predicted" and "Model: complaints-category v7." in built.notes
     assert any("need review (confidence under 0.60" in note for note in built.notes)
     assert built.categories.set_index("Category").at["Other", "2013/14"] == 12
+
+
+def test_every_value_the_report_cannot_map_is_named_in_its_notes_and_warnings(params):
+    rows = [{"stage": "Informal", "outcome": "Escalated", "date_responded": "next Tuesday"}] * 3
+    rows += [{"category": "Weather", "team": "Fostering"}] * 2 + [{"team": "Fostering"}] * 6
+    raw = pd.DataFrame(
+        [
+            {"complaint_ref": f"R{n}", "description": f"Complaint {n}", "date_received": "2013-06-03", **row}
+            for n, row in enumerate(rows)
+        ]
+    ).astype("string")
+    validated = validate(raw, params.data, params.labels, purpose="score")
+    built = build_report_from_records(
+        validated.frame, params, params.report, Suggestions(), None, None, validated.unmapped
+    )
+    expected = {
+        "stage": "'Informal' (3)",
+        "outcome": "'Escalated' (3)",
+        "date_responded": "'next Tuesday' (3)",
+        "category": "'Weather' (2)",
+        "team": "'(empty)' (3)",
+    }
+    for column, spelling in expected.items():
+        [line] = [line for line in built.warnings if f"a {column} that is not recognised" in line]
+        assert spelling in line and line in built.notes
