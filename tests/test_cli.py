@@ -74,6 +74,8 @@ def test_score_keeps_every_row_and_flags_review(workdir: Path):
     scored = pd.read_excel(workdir / "out" / "scored.xlsx")
     source = pd.read_csv(workdir / "data" / "sample" / "new_complaints.csv")
     assert scored["complaint_ref"].tolist() == source["complaint_ref"].tolist()
+    # The input's columns as they came, then the row number and the suggestions: it joins back on the reference.
+    assert list(scored.columns[: len(source.columns) + 2]) == [*source.columns, "source_row", "predicted_category"]
     empty = scored["review_reason"] == "empty description"
     assert empty.sum() == 1 and scored.loc[empty, "predicted_category"].isna().all()
     assert scored["needs_review"].sum() >= 2  # the empty and the two-word complaint at least

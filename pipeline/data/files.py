@@ -35,6 +35,8 @@ if TYPE_CHECKING:  # spaCy's matcher loads with the taxonomy: only reading a the
 
 TABLE_SUFFIXES = (".csv", ".xlsx", ".parquet")
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# A signed number, thousands grouped or not: "-123", "+44", "-1,234.50", "-.5", "+1e6".
+PLAIN_NUMBER = r"[+-](?:(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+)(?:[eE][+-]?\d+)?"
 CSV_ENCODINGS = ("utf-8-sig", "cp1252")
 
 
@@ -182,6 +184,7 @@ def _xlsx_chunks(path: Path, chunk_rows: int, sheet: str | None) -> Iterator[Chu
             raise InputFileError(f"{path} is empty: it has no header row and no complaints.")
         batch: list[list[str | None]] = []
         numbers: list[int] = []
+        yielded = False
         for number, values in enumerate(rows, start=FIRST_DATA_ROW):
             cells = [_text_cell(value) for value in values[: len(header)]]
             if all(cell is None or not cell.strip() for cell in cells):
@@ -190,8 +193,8 @@ def _xlsx_chunks(path: Path, chunk_rows: int, sheet: str | None) -> Iterator[Chu
             numbers.append(number)
             if len(batch) == chunk_rows:
                 yield _numbered_chunk(pd.DataFrame(batch, columns=header, dtype="string"), numbers)
-                batch, numbers = [], []
-        if batch:
+                batch, numbers, yielded = [], [], True
+        if batch or not yielded:  # a header and no rows: one empty chunk, so the columns are known
             yield _numbered_chunk(pd.DataFrame(batch, columns=header, dtype="string"), numbers)
     finally:
         workbook.close()
@@ -209,6 +212,8 @@ def _parquet_chunks(path: Path, chunk_rows: int) -> Iterator[Chunk]:
         frame = batch.to_pandas()
         yield _numbered_chunk(frame, range(first, first + len(frame)))
         first += len(frame)
+    if first == FIRST_DATA_ROW:  # no rows: one empty chunk, so the columns are known
+        yield _numbered_chunk(parquet.schema_arrow.empty_table().to_pandas(), [])
 
 
 def _numbered_chunk(frame: pd.DataFrame, numbers: Sequence[int]) -> Chunk:
@@ -220,7 +225,8 @@ def iter_table(path: str | Path, chunk_rows: int = 10_000, sheet: str | None = N
     """Read a CSV, XLSX or Parquet file a chunk at a time, so any size of file fits in memory.
 
     CSV rows that cannot be parsed (more fields than the header) do not stop the read: each is
-    reported in its chunk's ``unreadable`` with its row number and the reason.
+    reported in its chunk's ``unreadable`` with its row number and the reason. A file with a header
+    and no rows gives one empty chunk with the file's columns.
     """
     path = Path(path)
     if not path.is_file():
@@ -318,12 +324,17 @@ def read_taxonomy(path: str | Path) -> Taxonomy:
 
 
 def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy where text cells starting with = + - @ get a leading apostrophe, so Excel shows them as text."""
+    """A copy where text cells starting with = + - @ get a leading apostrophe, so Excel shows them as text.
+
+    A plain signed number ("-123", "+44", "-1,234.50") is left as it is: a spreadsheet reads it as a
+    number, never as a formula, and an apostrophe would stop a case reference or amount joining back.
+    """
     safe = frame.copy()
     for column in safe.columns:
         if pd.api.types.is_string_dtype(safe[column]) or safe[column].dtype == object:
             text = safe[column].astype("string")
-            risky = text.str.startswith(FORMULA_PREFIXES).fillna(False).astype(bool)
+            risky = text.str.startswith(FORMULA_PREFIXES) & ~text.str.fullmatch(PLAIN_NUMBER)
+            risky = risky.fillna(False).astype(bool)
             if risky.any():
                 safe[column] = text.where(~risky, "'" + text)
     return safe

@@ -19,6 +19,7 @@ from pipeline.config import CANONICAL_COLUMNS, DataConfig, Params, ThemesConfig
 from pipeline.data import files
 from pipeline.data.prepare import Prepared
 from pipeline.data.schema import SOURCE_ROW, DataContractError, Validated, validate
+from pipeline.data.scored import split_scored
 from pipeline.data.taxonomy import Taxonomy
 from pipeline.defaults import THEMES_NAME, default_file
 
@@ -163,8 +164,8 @@ def read_prepared(folder: Path, params: Params) -> tuple[Validated, Prepared]:
 class RecordsFile:
     """A file of complaint records as a report or drift comparison reads it.
 
-    A file written by ``complaints score`` holds our column names and the model's suggestions but no
-    text or recorded labels: ``predictions`` is then that file, and ``versions`` the models that scored it.
+    For a file written by ``complaints score``, ``predictions`` holds its suggestion columns (one row
+    per record, under their own names) and ``versions`` the models that scored it.
     """
 
     validated: Validated
@@ -177,26 +178,44 @@ class RecordsFile:
         return self.predictions is not None
 
 
-def _split_scored_file(raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame] | None:
-    """A file written by ``complaints score`` -> (its records, with our column names; its predictions).
-
-    A scored file holds our own column names, the model's suggestions and no complaint text, so
-    only the model's labels can be reported from it. None when ``raw`` is not a scored file.
-    """
+def _earlier_scored_file(raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    """A file written by ``complaints score`` before it kept the input's columns -> (its records, with
+    our column names and no text; its predictions). None when ``raw`` is not such a file."""
     if "predicted_category" not in raw.columns:
         return None
     records = raw.drop(columns=[c for c in ("themes", "category", "description") if c in raw.columns])
     return records.assign(description=pd.NA), raw
 
 
+def _scored_records(raw: pd.DataFrame, params: Params) -> tuple[Validated, pd.DataFrame] | None:
+    """A scored file's records and suggestions, one row each; None when ``raw`` is not a scored file.
+
+    A file in the layout of :mod:`pipeline.data.scored` holds the input's own columns, read through the
+    params' columns as any export is (so with its text), numbered by the rows of the file that was
+    scored; an earlier scored file holds our column names and no text.
+    """
+    layout = split_scored(raw)
+    if layout is not None:
+        records, predictions = layout
+        numbers = pd.to_numeric(predictions[SOURCE_ROW], errors="coerce")
+        rows = numbers.astype("int64").to_numpy() if numbers.notna().all() else None
+        return validate(records, params.data, params.labels, purpose="score", source_rows=rows), predictions
+    earlier = _earlier_scored_file(raw)
+    if earlier is None:
+        return None
+    records, predictions = earlier
+    return validate(records, _own_columns(params.data, records), params.labels, purpose="score"), predictions
+
+
 def read_records(path: Path, params: Params, with_themes: bool = False) -> RecordsFile:
-    """Records for a report or a drift period: an export (params' columns) or a scored file (ours).
+    """Records for a report or a drift period: an export or a file from ``complaints score`` (whose
+    suggestions come as ``predictions``).
 
     ``with_themes``: an export's theme labels are read too (as training reads them), with or without
     a recorded category.
     """
     raw = files.read_table(path, params.data.sheet)
-    scored = _split_scored_file(raw)
+    scored = _scored_records(raw, params)
     if scored is None:
         if with_themes:
             validated = validate(
@@ -205,8 +224,7 @@ def read_records(path: Path, params: Params, with_themes: bool = False) -> Recor
         else:
             validated = validate(raw, params.data, params.labels, purpose="score")
         return RecordsFile(validated, len(raw))
-    records, predictions = scored
-    validated = validate(records, _own_columns(params.data, records), params.labels, purpose="score")
+    validated, predictions = scored
     versions = sorted(
         {
             str(value)

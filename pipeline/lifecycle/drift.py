@@ -36,7 +36,7 @@ class Period:
     """One side of the comparison: validated records, and the model's scores when the file was scored."""
 
     name: str
-    records: pd.DataFrame  # description (may be empty for scored files), category, themes, team, outcome
+    records: pd.DataFrame  # description (empty in older scored files), category, themes, team, outcome
     scores: pd.DataFrame | None = None  # probability, needs_review: one row per record
     theme_separator: str = ";"
     rows_in: int = 0  # rows of the file it came from (other years and rows set aside included)
@@ -330,7 +330,7 @@ def measure_drift(old: Period, new: Period, config: DriftConfig) -> DriftReport:
                 f"(median {old_length.median():.0f} -> {new_length.median():.0f} words)."
             )
     else:
-        notes.append("No complaint text on one side (a scored file holds none): text drift is not measured.")
+        notes.append("No complaint text on one side (an older scored file holds none): text drift is not measured.")
     rising, falling = _terms(old_words, new_words, config)
     significant_terms = rising[rising["q"] < config.fdr]["Term"].head(5).tolist()
     if significant_terms:

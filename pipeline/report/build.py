@@ -248,8 +248,8 @@ def report_settings(
 ) -> ReportConfig:
     """The report section of the params with the command line's choices applied and checked.
 
-    A file written by ``complaints score`` holds the model's suggestions but not the recorded labels,
-    so only ``predicted`` can be reported from it.
+    A report on a file written by ``complaints score`` is a report on its suggestions: only
+    ``predicted`` can be chosen for it.
     """
     chosen = labels or config.labels
     if chosen not in LABEL_SOURCES:
@@ -257,7 +257,7 @@ def report_settings(
     if scored_file:
         if labels not in (None, "predicted"):
             raise ConfigError(
-                "This is a scored file: it holds the model's suggestions but not the recorded labels or the text. "
+                "This is a scored file: a report on it shows the model's suggestions it holds. "
                 "Use --labels predicted, or report on the records file (with --labels both to compare)."
             )
         chosen = "predicted"

@@ -1,7 +1,9 @@
 """Score a file of any size a chunk at a time; every input row ends up scored or rejected with a reason.
 
 The caller supplies the chunks (from :func:`pipeline.data.files.iter_table`) and where scored and rejected
-rows go, so this module reads and writes nothing itself; memory holds one chunk at a time.
+rows go, so this module reads and writes nothing itself; memory holds one chunk at a time. Scored rows
+are handed on in the layout of :mod:`pipeline.data.scored`: the input's own columns as read, then
+``source_row`` and the suggestions, so a case system can join them back on its case reference.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ import pandas as pd
 from pipeline.config import Params
 from pipeline.data.files import Chunk
 from pipeline.data.schema import SOURCE_ROW, validate
-from pipeline.serving.score import Scorers, score
+from pipeline.data.scored import scored_rows
+from pipeline.serving.score import PASS_THROUGH, Scorers, score
 
 REJECT_COLUMNS = (SOURCE_ROW, "reason")
 
@@ -56,10 +59,12 @@ def score_chunks(
 ) -> BatchSummary:
     """Validate and score each chunk, hand its scored and rejected rows on, and count everything.
 
-    ``progress(rows)`` is called after each chunk with the rows read so far.
+    ``write_scored`` receives each chunk's scored rows as :func:`pipeline.data.scored.scored_rows` lays
+    them out (input columns, ``source_row``, suggestions). ``progress(rows)`` is called after each chunk
+    with the rows read so far.
     """
     started = time.perf_counter()
-    rows_in = scored_rows = rejected_rows = review = themed = chunks_seen = 0
+    rows_in = rows_scored = rejected_rows = review = themed = chunks_seen = 0
     for chunk in chunks:
         chunks_seen += 1
         validated = validate(chunk.frame, params.data, params.labels, purpose="score", source_rows=chunk.source_rows)
@@ -68,26 +73,26 @@ def score_chunks(
             [chunk.unreadable.loc[:, list(REJECT_COLUMNS)], validated.rejected.loc[:, list(REJECT_COLUMNS)]],
             ignore_index=True,
         ).sort_values(SOURCE_ROW, ignore_index=True)
-        write_scored(scored)
+        write_scored(scored_rows(chunk.frame, chunk.source_rows, scored, left_out=PASS_THROUGH))
         write_rejected(rejected)
         rows_in += len(chunk.frame) + len(chunk.unreadable)
-        scored_rows += len(scored)
+        rows_scored += len(scored)
         rejected_rows += len(rejected)
         review += int(scored["needs_review"].sum())
         themed += int((scored["themes"] != "").sum()) if "themes" in scored else 0
         if progress:
             progress(rows_in)
-    if not chunks_seen:  # a file with a header and no rows: still write the columns, so the output reads back
+    if not chunks_seen:  # no chunk at all (a reader gives header-only files an empty one): still write columns
         empty = pd.DataFrame({params.data.columns["description"]: pd.Series(dtype="string")})
         frame = validate(empty, params.data, params.labels, purpose="score").frame
-        write_scored(score(scorers, frame, params, explain))
+        write_scored(scored_rows(empty, [], score(scorers, frame, params, explain), left_out=PASS_THROUGH))
         write_rejected(pd.DataFrame({column: pd.Series(dtype="object") for column in REJECT_COLUMNS}))
     return BatchSummary(
         rows_in=rows_in,
-        rows_scored=scored_rows,
+        rows_scored=rows_scored,
         rows_rejected=rejected_rows,
         needs_review=review,
-        suggested_with_confidence=scored_rows - review,
+        suggested_with_confidence=rows_scored - review,
         with_a_theme=themed if scorers.themes is not None else None,
         seconds=round(time.perf_counter() - started, 3),
         model_version=scorers.category.version,

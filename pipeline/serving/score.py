@@ -22,6 +22,8 @@ from pipeline.modelling.contract import CATEGORY, THEMES, LoadedModel, ModelCont
 from pipeline.modelling.explain import LinearExplainer, Reading, TextReader, explainer_for, reader_for
 from pipeline.modelling.model import predict_proba
 
+# Copied from the input under our names, so one suggestion (suggest, serve) says what it is about. A scored
+# file leaves them out: it keeps the input's own columns instead (pipeline.data.scored).
 PASS_THROUGH = (SOURCE_ROW, "complaint_ref", "team", "date_received", "financial_year")
 EMPTY_TEXT = "empty description"
 SHORT_TEXT = "very short description (under {n} words)"

@@ -33,11 +33,18 @@ def test_unsupported_file_type_is_explained(tmp_path: Path):
 
 
 def test_formula_cells_are_neutralised(tmp_path: Path):
-    frame = pd.DataFrame({"description": ['=HYPERLINK("http://x")', "+44 7700", "-1", "@SUM(A1)", "fine"]})
+    frame = pd.DataFrame({"description": ['=HYPERLINK("http://x")', "+44 7700", "-1+2", "@SUM(A1)", "fine"]})
     path = files.write_table(frame, tmp_path / "out.csv")
     written = pd.read_csv(path, dtype=str, encoding="utf-8-sig")["description"].tolist()
-    assert written == ['\'=HYPERLINK("http://x")', "'+44 7700", "'-1", "'@SUM(A1)", "fine"]
+    assert written == ['\'=HYPERLINK("http://x")', "'+44 7700", "'-1+2", "'@SUM(A1)", "fine"]
     assert frame["description"].iloc[0].startswith("=")  # the caller's frame is untouched
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_plain_numbers_and_dates_are_written_as_they_came_so_they_join_back(tmp_path: Path, suffix: str):
+    values = ["-123", "+44", "-1,234.50", "-.5", "02/04/2015", "2015-04-02", "CSC-150001", "007"]
+    path = files.write_table(pd.DataFrame({"Case Ref": values}), tmp_path / f"out{suffix}")
+    assert files.read_table(path)["Case Ref"].tolist() == values
 
 
 def test_atomic_write_leaves_no_partial_file(tmp_path: Path):
@@ -179,6 +186,16 @@ def test_a_long_first_row_is_refused_not_truncated(tmp_path: Path):
     path.write_text("ref,description\nA,text,extra\nB,fine\n", encoding="utf-8")
     with pytest.raises(files.InputFileError, match="first complaint row has more fields than the header"):
         chunked(path, 10)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx", ".parquet"])
+def test_a_header_only_file_gives_one_empty_chunk_with_its_columns(tmp_path: Path, suffix: str):
+    path = files.write_table(
+        pd.DataFrame({"Case Ref": pd.Series(dtype="string"), "Details": []}), tmp_path / f"h{suffix}"
+    )
+    chunks = chunked(path, 10)
+    assert len(chunks) == 1 and list(chunks[0].frame.columns) == ["Case Ref", "Details"]
+    assert chunks[0].frame.empty and len(chunks[0].source_rows) == 0 and chunks[0].unreadable.empty
 
 
 def test_unreadable_rows_alone_in_the_last_chunk_keep_the_columns(tmp_path: Path):
