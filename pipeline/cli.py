@@ -144,7 +144,7 @@ def check(
     with user_errors():
         params = load_params(params_file)
         taxonomy = inputs.read_taxonomy(params.themes)
-        found = check_export(files.read_table(export, params.data.sheet), params, taxonomy)
+        found = check_export(files.read_table(export, params.data.sheet, params.data.header_row), params, taxonomy)
     for view in views.check_result(found):
         console.print(view)
     console.print(f"Rows set aside: {files.write_table(found.set_aside, out)}")
@@ -323,7 +323,7 @@ def score(
         params = load_params(params_file)
         scorers = load_scorers(params, model, themes_model)
         target = Path(out or params.output.scored_file)
-        chunks = files.iter_table(data, params.score.chunk_rows, params.data.sheet)
+        chunks = files.iter_table(data, params.score.chunk_rows, params.data.sheet, params.data.header_row)
         explained = params.score.explain if explain is None else explain
         with (
             files.TableWriter(target) as scored_out,

@@ -44,7 +44,8 @@ class DataConfig:
     train_file: str
     score_file: str
     columns: Mapping[str, str]
-    sheet: str | None = None
+    sheet: str | None = None  # XLSX: the sheet to read; None: the one that looks most like a table
+    header_row: int | None = None  # the row of the column names (1 = the first); None: found
     date_dayfirst: bool = True
     missing_text_values: tuple[str, ...] = ()  # descriptions that mean "no text", e.g. "Did not answer"
     stage_aliases: Mapping[str, int] = field(default_factory=dict)  # a council's stage spelling -> 1, 2 or 3
@@ -384,6 +385,8 @@ def _coerce(section: str, key: str, value: Any) -> Any:
         return _outcome_aliases(value)
     if key == "stage_aliases":
         return _stage_aliases(value)
+    if (section, key) == ("data", "header_row") and value is not None:
+        return _header_row(value)
     if key in ("year", "compare_to") and value is not None:
         return str(value)
     if key == "change_date" and value is not None:
@@ -438,6 +441,16 @@ def _stage_aliases(value: Any) -> Mapping[str, int]:
             f"data.stage_aliases must map each spelling to 1, 2 or 3 (the statutory stage): {'; '.join(wrong)}."
         )
     return MappingProxyType({str(k): int(v) for k, v in aliases.items()})
+
+
+def _header_row(value: Any) -> int:
+    """data.header_row: a row number as a spreadsheet shows it, 1 or more."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigError(
+            f"data.header_row is {value!r}; give the row number of the column names as your spreadsheet shows "
+            "it (1 for the first row), or null to find it automatically."
+        )
+    return value
 
 
 def _date_text(section: str, key: str, value: Any) -> str:

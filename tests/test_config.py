@@ -52,6 +52,8 @@ def test_cfpb_config_maps_its_columns():
         ("report:\n  labels: guessed\n", "report.labels is 'guessed'; choose one of: both, predicted, recorded"),
         ("report:\n  timescales: {1: [10, -2]}\n", "report.timescales is"),
         ("report:\n  change_date: 21/05/2014\n", "report.change_date is '21/05/2014'; write the date as YYYY-MM-DD"),
+        ("data:\n  header_row: 0\n", "data.header_row is 0; give the row number of the column names"),
+        ("data:\n  header_row: three\n", "data.header_row is 'three'"),
     ],
 )
 def test_bad_params_say_what_is_wrong(tmp_path: Path, extra: str, message: str):
@@ -59,6 +61,13 @@ def test_bad_params_say_what_is_wrong(tmp_path: Path, extra: str, message: str):
     path.write_text(f"inherit: {REPO / 'params.yaml'}\n{extra}", encoding="utf-8")
     with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)")):
         load_params(path)
+
+
+def test_the_header_row_is_found_unless_given(params, tmp_path: Path):
+    assert params.data.header_row is None
+    path = tmp_path / "council.yaml"
+    path.write_text(f"inherit: {REPO / 'params.yaml'}\ndata:\n  header_row: 3\n", encoding="utf-8")
+    assert load_params(path).data.header_row == 3
 
 
 def test_missing_keys_and_sections_are_named(tmp_path: Path):

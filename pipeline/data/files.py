@@ -1,4 +1,5 @@
-"""Every file read and write: tables in three formats and three encodings, JSON, figures, models.
+"""Every file read and write: tables in three formats (CSV in four encodings and three delimiters, found wherever
+the table starts), JSON, figures, models.
 
 Writes are atomic (a temporary file in the same folder, then a rename), so an interrupted run
 never leaves half a file. Text cells that a spreadsheet would run as a formula are neutralised.
@@ -7,27 +8,31 @@ never leaves half a file. Text cells that a spreadsheet would run as a formula a
 from __future__ import annotations
 
 import codecs
+import csv
+import gzip
 import hashlib
 import hmac
 import json
 import os
 import re
+import statistics
 import tempfile
 import warnings
 import zipfile
+from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from io import BytesIO
+from io import BytesIO, TextIOWrapper
+from itertools import islice
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import joblib
 import numpy as np
 import pandas as pd
 import yaml
 
-from pipeline.data.schema import FIRST_DATA_ROW
 from pipeline.errors import InputFileError, ModelIntegrityError
 
 if TYPE_CHECKING:  # spaCy's matcher loads with the taxonomy: only reading a themes file needs it
@@ -37,7 +42,12 @@ TABLE_SUFFIXES = (".csv", ".xlsx", ".parquet")
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 # A signed number, thousands grouped or not: "-123", "+44", "-1,234.50", "-.5", "+1e6".
 PLAIN_NUMBER = r"[+-](?:(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+)(?:[eE][+-]?\d+)?"
-CSV_ENCODINGS = ("utf-8-sig", "cp1252")
+# Rows read from the top of a table to find its header: a title block above the header is a few rows.
+SAMPLE_ROWS = 30
+DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab"}  # in order of preference when two fit equally
+ENCODING_NAMES = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 with BOM", "utf-16": "UTF-16", "cp1252": "Windows-1252"}
+BYTE_ORDER_MARKS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+NOT_TEXT = "not UTF-8, UTF-16 or Windows-1252 text. Save it from Excel as 'CSV UTF-8'."
 
 
 def _suffix(path: Path) -> str:
@@ -47,80 +57,376 @@ def _suffix(path: Path) -> str:
     return suffix
 
 
-def read_table(path: str | Path, sheet: str | None = None) -> pd.DataFrame:
-    """Read CSV (UTF-8, UTF-8 with BOM or Windows-1252), XLSX or Parquet, every column as text."""
+def _table_format(path: Path) -> str:
+    """csv, xlsx or parquet. A gzipped CSV (as public datasets ship) is a CSV, read as it is."""
+    return "csv" if path.name.lower().endswith(".csv.gz") else _suffix(path).lstrip(".")
+
+
+def _existing(path: str | Path) -> Path:
     path = Path(path)
     if not path.is_file():
         raise InputFileError(f"File not found: {path}")
-    # A gzipped CSV (as public datasets ship) is read as it is; pandas decompresses it by its name.
-    suffix = ".csv" if path.name.lower().endswith(".csv.gz") else _suffix(path)
-    if suffix == ".parquet":
-        return pd.read_parquet(path)
-    if suffix == ".xlsx":
-        return pd.read_excel(path, sheet_name=sheet or 0, dtype=str, engine="openpyxl")
-    for encoding in CSV_ENCODINGS:
+    return path
+
+
+@dataclass(frozen=True)
+class TableLayout:
+    """Where the table sits in its file: the format, how a CSV is encoded and delimited, which sheet of a
+    workbook, and the row holding the column names (numbered from 1, as a spreadsheet or text editor shows)."""
+
+    format: str  # csv | xlsx | parquet
+    encoding: str | None = None  # CSV: a codec of ENCODING_NAMES
+    delimiter: str | None = None  # CSV: one of DELIMITERS
+    sheets: tuple[str, ...] = ()  # XLSX: every worksheet, in order
+    sheet: str | None = None  # XLSX: the sheet read
+    header_row: int = 1
+    columns: tuple[str, ...] = ()
+
+    @property
+    def rows_above_header(self) -> int:
+        return self.header_row - 1
+
+    @property
+    def first_data_row(self) -> int:
+        return self.header_row + 1
+
+    def summary(self) -> str:
+        """One line for an analyst, e.g. "CSV, Windows-1252, semicolon-delimited, column names in row 1"."""
+        if self.format == "parquet":
+            return "Parquet, column names in the file"
+        parts = [self.format.upper()]
+        if self.format == "csv":
+            parts += [ENCODING_NAMES.get(str(self.encoding), str(self.encoding))]
+            parts += [f"{DELIMITERS.get(str(self.delimiter), repr(self.delimiter))}-delimited"]
+        else:
+            among = f" (of {', '.join(self.sheets)})" if len(self.sheets) > 1 else ""
+            parts.append(f"sheet '{self.sheet}'{among}")
+        return ", ".join([*parts, f"column names in row {self.header_row}"])
+
+    def config_values(self) -> dict[str, object]:
+        """The data.sheet and data.header_row worth writing into a config: those a reader of the file would
+        not assume (a sheet other than the first, column names below row 1), so the config pins them."""
+        values: dict[str, object] = {}
+        if len(self.sheets) > 1 and self.sheet != self.sheets[0]:
+            values["sheet"] = self.sheet
+        if self.header_row != 1:
+            values["header_row"] = self.header_row
+        return values
+
+
+def describe_table(path: str | Path, sheet: str | None = None, header_row: int | None = None) -> TableLayout:
+    """Find where the table in a CSV, XLSX or Parquet file is, from its first rows.
+
+    A CSV's encoding (UTF-8 with or without BOM, UTF-16 with BOM, Windows-1252) and delimiter (comma,
+    semicolon or tab); a workbook's sheet (the one that looks most like a table: most column names with
+    rows below); the row of column names (title rows and blank rows above it are passed over).
+    ``sheet`` and ``header_row`` (data.sheet, data.header_row) override what would be found.
+    """
+    path = _existing(path)
+    if header_row is not None and header_row < 1:
+        raise InputFileError(
+            f"data.header_row is {header_row}: give the row of the column names as a spreadsheet numbers it "
+            "(1 is the first row), or leave it empty to find it."
+        )
+    kind = _table_format(path)
+    if kind == "parquet":
+        return TableLayout("parquet", columns=_parquet_columns(path))
+    if kind == "xlsx":
+        return _describe_xlsx(path, sheet or None, header_row)
+    return _describe_csv(path, header_row)
+
+
+def _cell_text(cell: Any) -> str:
+    return "" if cell is None else str(cell).strip()
+
+
+def _filled(row: Sequence[Any]) -> int:
+    """How many cells of a row hold something other than spaces."""
+    return sum(1 for cell in row if _cell_text(cell))
+
+
+def _is_word(cell: Any) -> bool:
+    """Text with a letter in it, as column names are (numbers and dates are data)."""
+    return isinstance(cell, str) and any(character.isalpha() for character in cell)
+
+
+def _span(row: Sequence[Any]) -> int:
+    """How far along a row its filled cells reach: the position of the last one (0 for a blank row)."""
+    return next((len(row) - index for index, cell in enumerate(reversed(row)) if _cell_text(cell)), 0)
+
+
+def _find_header(rows: Sequence[Sequence[Any]]) -> int | None:
+    """The index of the first row that reaches as far across as most rows below it, and is mostly words.
+
+    A title (one cell, or one cell and the empty ones Excel pads a CSV row with), a line such as "Run on
+    01/04/2015" and blank rows above the table fall short and are passed over; a header that leaves a
+    column unnamed still reaches across. Failing that, the first of the widest rows; None when all are blank.
+    """
+    spans = [_span(row) for row in rows]
+    for index, span in enumerate(spans):
+        below = [width for width in spans[index + 1 :] if width]
+        words = sum(_is_word(cell) for cell in rows[index])
+        if span and below and span >= statistics.median_low(below) and 2 * words >= _filled(rows[index]):
+            return index
+    widest = max(spans, default=0)
+    return spans.index(widest) if widest else None
+
+
+def _header_index(rows: Sequence[Sequence[Any]], header_row: int | None, where: str) -> int:
+    """The index among ``rows`` of the column names: ``header_row`` when given (checked), else found."""
+    if header_row is None:
+        found = _find_header(rows)
+        if found is None:
+            raise InputFileError(f"{where} is empty: it has no header row and no complaints.")
+        return found
+    if header_row > len(rows):
+        raise InputFileError(
+            f"data.header_row is {header_row}, but {where} has only {len(rows)} rows: give the row of the "
+            "column names, or leave data.header_row empty to find it."
+        )
+    if not _filled(rows[header_row - 1]):
+        raise InputFileError(
+            f"data.header_row is {header_row}, but that row of {where} is blank: give the row of the column "
+            "names, or leave data.header_row empty to find it."
+        )
+    return header_row - 1
+
+
+def _column_names(cells: Sequence[Any]) -> tuple[str, ...]:
+    """The header's cells as column names: an empty one is "column N", a repeat gets ".1", ".2" (as pandas does)."""
+    names: list[str] = []
+    for number, cell in enumerate(cells, start=1):
+        base = str(cell) if _cell_text(cell) else f"column {number}"
+        name, copy = base, 0
+        while name in names:
+            copy += 1
+            name = f"{base}.{copy}"
+        names.append(name)
+    return tuple(names)
+
+
+def _open_bytes(path: Path) -> IO[bytes]:
+    return gzip.open(path, "rb") if path.name.lower().endswith(".gz") else path.open("rb")  # type: ignore[return-value]
+
+
+def _decodes(path: Path, encoding: str) -> bool:
+    """Whether the whole file is text in ``encoding`` (read in blocks, so any size fits in memory)."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    try:
+        with _open_bytes(path) as handle:
+            while block := handle.read(1 << 20):
+                decoder.decode(block)
+            decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    except (OSError, EOFError) as error:  # a damaged .gz
+        raise InputFileError(f"{path} could not be read ({error}).") from error
+    return True
+
+
+def _csv_encoding(path: Path) -> str:
+    """UTF-8 or UTF-16 by the byte-order mark; without one, UTF-8 when every byte reads as UTF-8, else
+    Windows-1252 (what Excel's plain 'Save as CSV' writes in the UK)."""
+    with _open_bytes(path) as handle:
+        start = handle.read(4)
+    marked = [encoding for mark, encoding in BYTE_ORDER_MARKS if start.startswith(mark)]
+    if not marked and b"\x00" in start:
+        raise InputFileError(
+            f"{path} looks like UTF-16 text without a byte-order mark, which cannot be read reliably. "
+            "Save it from Excel as 'CSV UTF-8'."
+        )
+    for encoding in marked or ["utf-8", "cp1252"]:
+        if _decodes(path, encoding):
+            return encoding
+    raise InputFileError(f"{path}: {NOT_TEXT}")
+
+
+def _csv_rows(path: Path, encoding: str, delimiter: str, limit: int) -> list[list[str]]:
+    """The first ``limit`` rows as the csv module splits them (quoted text may hold delimiters and line breaks)."""
+    rows: list[list[str]] = []
+    with _open_bytes(path) as handle, TextIOWrapper(handle, encoding=encoding, newline="") as text:
         try:
-            # A row with more fields than the header must fail, not shift into an index or be cut short.
-            with warnings.catch_warnings():
-                warnings.simplefilter("error", pd.errors.ParserWarning)
-                return pd.read_csv(
-                    path, dtype=str, encoding=encoding, keep_default_na=False, na_values=[""], index_col=False
-                )
-        except UnicodeDecodeError:
-            continue
-        except pd.errors.EmptyDataError as error:
-            raise InputFileError(f"{path} is empty: it has no header row and no complaints.") from error
-        except (pd.errors.ParserError, pd.errors.ParserWarning) as error:
-            raise InputFileError(
-                f"{path} is not a well-formed CSV file ({error}). A row probably has more commas than the header: "
-                "put text that contains commas in double quotes (Excel's 'Save as CSV' does this)."
-            ) from error
-    raise InputFileError(f"{path}: not UTF-8 or Windows-1252 text. Save it from Excel as 'CSV UTF-8'.")
+            for row in islice(csv.reader(text, delimiter=delimiter), limit):
+                rows.append(row)
+        except csv.Error:
+            pass  # e.g. a quote left open under a delimiter that does not fit: the rows so far decide
+    return rows
+
+
+def _fit(rows: Sequence[Sequence[str]]) -> tuple[int, int]:
+    """How well a delimiter splits rows into a table: how many rows share the commonest number of fields
+    (more than one), then that number. Text that holds the wrong delimiter splits unevenly."""
+    widths = Counter(len(row) for row in rows if len(row) > 1 and _filled(row))
+    width, rows_of_width = max(widths.items(), key=lambda item: (item[1], item[0]), default=(0, 0))
+    return rows_of_width, width
+
+
+def _describe_csv(path: Path, header_row: int | None) -> TableLayout:
+    encoding = _csv_encoding(path)
+    delimiter = max(DELIMITERS, key=lambda candidate: _fit(_csv_rows(path, encoding, candidate, SAMPLE_ROWS)))
+    rows = _csv_rows(path, encoding, delimiter, SAMPLE_ROWS + (header_row or 0))
+    index = _header_index(rows, header_row, str(path))
+    return TableLayout("csv", encoding, delimiter, header_row=index + 1, columns=_column_names(rows[index]))
+
+
+@contextmanager
+def _workbook(path: Path) -> Iterator[Any]:
+    """An openpyxl workbook, read-only (rows stream from the file), closed after use."""
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile) as error:
+        raise InputFileError(f"{path} is not a readable Excel workbook ({error}). Save it again from Excel.") from error
+    try:
+        yield workbook
+    finally:
+        workbook.close()
+
+
+def _table_score(rows: Sequence[Sequence[Any]], header_row: int | None) -> tuple[bool, int]:
+    """How much a sheet looks like a table of records: rows below its header, then how many distinct names
+    the header has (a notes sheet has one or two)."""
+    index = _find_header(rows) if header_row is None else header_row - 1
+    if index is None or index >= len(rows):
+        return False, 0
+    names = {cell.strip() for cell in rows[index] if _is_word(cell)}
+    return any(_filled(row) for row in rows[index + 1 :]), len(names)
+
+
+def _describe_xlsx(path: Path, sheet: str | None, header_row: int | None) -> TableLayout:
+    with _workbook(path) as workbook:
+        sheets = tuple(worksheet.title for worksheet in workbook.worksheets)
+        if sheet is not None and sheet not in sheets:
+            raise InputFileError(f"{path} has no sheet '{sheet}' (data.sheet); its sheets: {', '.join(sheets)}.")
+        limit = SAMPLE_ROWS + (header_row or 0)
+        tops = {
+            name: list(islice(workbook[name].iter_rows(values_only=True), limit))
+            for name in ([sheet] if sheet else sheets)
+        }
+    # With header_row given, the sheet whose row it is looks most like a table; equals are told apart as if it
+    # were not given, then the first is taken.
+    chosen = sheet or max(tops, key=lambda name: (_table_score(tops[name], header_row), _table_score(tops[name], None)))
+    index = _header_index(tops[chosen], header_row, f"sheet '{chosen}' of {path}")
+    columns = _column_names(tops[chosen][index])
+    return TableLayout("xlsx", sheets=sheets, sheet=chosen, header_row=index + 1, columns=columns)
+
+
+def _parquet_file(path: Path) -> Any:
+    import pyarrow.parquet as pq
+
+    try:
+        return pq.ParquetFile(path)
+    except (OSError, ValueError) as error:  # pyarrow's ArrowInvalid is a ValueError
+        raise InputFileError(f"{path} is not a readable Parquet file ({error}).") from error
+
+
+def _parquet_columns(path: Path) -> tuple[str, ...]:
+    names = _parquet_file(path).schema_arrow.names
+    return tuple(name for name in names if not name.startswith("__index_level_"))  # a saved pandas index
+
+
+def read_table(path: str | Path, sheet: str | None = None, header_row: int | None = None) -> pd.DataFrame:
+    """Read CSV, XLSX or Parquet wherever its table starts (see :func:`describe_table`), every column
+    of a CSV or XLSX as text. A CSV row with more fields than the header is an error.
+
+    ``frame.attrs["first_data_row"]`` is the file's row number of the first record, for numbering rows.
+    """
+    layout = describe_table(path, sheet, header_row)
+    path = Path(path)
+    if layout.format == "parquet":
+        frame = pd.read_parquet(path)
+    else:
+        frame = _read_xlsx(path, layout) if layout.format == "xlsx" else _read_csv(path, layout)
+        frame = _without_trailing_blank_rows(frame)
+    frame.attrs["first_data_row"] = layout.first_data_row
+    return frame
+
+
+def _without_trailing_blank_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """Blank rows inside the table stay (the rows below keep their numbers); those after it (formatted but
+    empty rows, which Excel keeps many of) go."""
+    filled = np.flatnonzero(frame.notna().to_numpy().any(axis=1))
+    return frame.iloc[: filled[-1] + 1 if len(filled) else 0]
+
+
+def _csv_options(layout: TableLayout) -> dict[str, Any]:
+    """pandas' read_csv settings for a CSV's layout: every column text, named from the header row, and
+    blank lines kept as rows so that row numbers stay the file's."""
+    return {
+        "encoding": layout.encoding,
+        "sep": layout.delimiter,
+        "skiprows": layout.header_row,
+        "header": None,
+        "names": list(layout.columns),
+        "dtype": str,
+        "keep_default_na": False,
+        "na_values": [""],
+        "index_col": False,  # a row with more fields than the header must fail, not shift into an index
+        "skip_blank_lines": False,
+    }
+
+
+def _delimiters(layout: TableLayout) -> str:
+    """The delimiter's plural in an analyst's words: commas, semicolons, tabs."""
+    return f"{DELIMITERS.get(str(layout.delimiter), 'delimiter')}s"
+
+
+def _read_csv(path: Path, layout: TableLayout) -> pd.DataFrame:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            return pd.read_csv(path, **_csv_options(layout))
+    except UnicodeDecodeError as error:
+        raise InputFileError(f"{path}: {NOT_TEXT}") from error
+    except (pd.errors.ParserError, pd.errors.ParserWarning) as error:
+        raise InputFileError(
+            f"{path} is not a well-formed CSV file ({error}). A row probably has more {_delimiters(layout)} than "
+            f"the header: put text that contains {_delimiters(layout)} in double quotes (Excel's 'Save as CSV' does this)."
+        ) from error
+
+
+def _read_xlsx(path: Path, layout: TableLayout) -> pd.DataFrame:
+    rows = [cells for _, cells in _xlsx_rows(path, layout)]
+    return pd.DataFrame(rows, columns=list(layout.columns), dtype=str)
 
 
 @dataclass(frozen=True)
 class Chunk:
     """Part of a table: its rows (every column text), their row numbers as a spreadsheet shows them
-    (header = row 1), and the rows of this part that could not be read, with the reason."""
+    (the header's row and any title rows above it counted), and the rows of this part that could not be
+    read, with the reason."""
 
     frame: pd.DataFrame
     source_rows: np.ndarray
     unreadable: pd.DataFrame  # columns source_row, reason
 
 
-def _csv_encoding(path: Path) -> str:
-    """UTF-8 (with or without BOM) or Windows-1252, decided by reading the file once in blocks."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    with path.open("rb") as handle:
-        try:
-            while block := handle.read(1 << 20):
-                decoder.decode(block)
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            return "cp1252"
-    return "utf-8-sig"
-
-
 _BAD_LINE = re.compile(r"Skipping line (\d+): expected (\d+) fields?, saw (\d+)")
 
 
-def _csv_chunks(path: Path, chunk_rows: int) -> Iterator[Chunk]:
-    encoding = _csv_encoding(path)
-    try:
-        reader = pd.read_csv(
-            path,
-            dtype=str,
-            encoding=encoding,
-            keep_default_na=False,
-            na_values=[""],
-            index_col=False,
-            chunksize=chunk_rows,
-            on_bad_lines="warn",
-            skip_blank_lines=False,  # a blank line is a row too, so row numbers match the file's
-        )
-    except pd.errors.EmptyDataError as error:
-        raise InputFileError(f"{path} is empty: it has no header row and no complaints.") from error
-    next_row, columns = FIRST_DATA_ROW, None
+def _unreadable_rows(caught: Sequence[warnings.WarningMessage], path: Path, layout: TableLayout) -> dict[int, str]:
+    """The rows pandas skipped, by their row number in the file (pandas counts from the file's first row)."""
+    bad = {}
+    for warning in caught:
+        if not issubclass(warning.category, pd.errors.ParserWarning):
+            continue
+        found = _BAD_LINE.findall(str(warning.message))
+        if not found:  # e.g. the first row is longer than the header: pandas would drop fields
+            raise InputFileError(
+                f"{path}: the first complaint row has more fields than the header ({warning.message}). "
+                f"Put text that contains {_delimiters(layout)} in double quotes (Excel's 'Save as CSV' does this)."
+            )
+        for line, expected, saw in found:
+            bad[int(line)] = (
+                f"unreadable: {saw} fields where the header has {expected} (unquoted {_delimiters(layout)}?)"
+            )
+    return bad
+
+
+def _csv_chunks(path: Path, chunk_rows: int, layout: TableLayout) -> Iterator[Chunk]:
+    reader = pd.read_csv(path, **_csv_options(layout), chunksize=chunk_rows, on_bad_lines="warn")
+    next_row, columns = layout.first_data_row, list(layout.columns)
     with reader:
         while True:
             with warnings.catch_warnings(record=True) as caught:
@@ -131,23 +437,13 @@ def _csv_chunks(path: Path, chunk_rows: int) -> Iterator[Chunk]:
                     frame = None
                 except pd.errors.ParserError as error:
                     raise InputFileError(f"{path} is not a well-formed CSV file ({error}).") from error
-            bad = {}
-            for warning in caught:
-                if not issubclass(warning.category, pd.errors.ParserWarning):
-                    continue
-                found = _BAD_LINE.findall(str(warning.message))
-                if not found:  # e.g. the first row is longer than the header: pandas would drop fields
-                    raise InputFileError(
-                        f"{path}: the first complaint row has more fields than the header ({warning.message}). "
-                        "Put text that contains commas in double quotes (Excel's 'Save as CSV' does this)."
-                    )
-                for line, expected, saw in found:
-                    bad[int(line)] = f"unreadable: {saw} fields where the header has {expected} (unquoted commas?)"
+                except UnicodeDecodeError as error:
+                    raise InputFileError(f"{path}: {NOT_TEXT}") from error
+            bad = _unreadable_rows(caught, path, layout)
             if frame is None and not bad:
                 return
             # Only unreadable rows left: an empty chunk that still has the file's columns.
             frame = frame if frame is not None else pd.DataFrame(columns=columns, dtype="string")
-            columns = list(frame.columns)
             rows = []
             while len(rows) < len(frame):
                 if next_row not in bad:
@@ -162,57 +458,41 @@ def _csv_chunks(path: Path, chunk_rows: int) -> Iterator[Chunk]:
 def _text_cell(value: Any) -> str | None:
     if value is None:
         return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # 2.0 stored for a whole number reads "2", as pandas reads Excel
     return value.isoformat(sep=" ") if hasattr(value, "isoformat") else str(value)
 
 
-def _xlsx_chunks(path: Path, chunk_rows: int, sheet: str | None) -> Iterator[Chunk]:
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except (OSError, ValueError, KeyError, zipfile.BadZipFile) as error:
-        raise InputFileError(f"{path} is not a readable Excel workbook ({error}). Save it again from Excel.") from error
-    try:
-        if sheet and sheet not in workbook.sheetnames:
-            raise InputFileError(
-                f"{path} has no sheet '{sheet}' (data.sheet); its sheets: {', '.join(workbook.sheetnames)}."
-            )
-        worksheet = workbook[sheet] if sheet else workbook.worksheets[0]
-        rows = worksheet.iter_rows(values_only=True)
-        header = [str(cell) if cell is not None else f"column {i + 1}" for i, cell in enumerate(next(rows, ()))]
-        if not header:
-            raise InputFileError(f"{path} is empty: it has no header row and no complaints.")
-        batch: list[list[str | None]] = []
-        numbers: list[int] = []
-        yielded = False
-        for number, values in enumerate(rows, start=FIRST_DATA_ROW):
-            cells = [_text_cell(value) for value in values[: len(header)]]
-            if all(cell is None or not cell.strip() for cell in cells):
-                continue  # formatted but empty rows (Excel keeps many) are not complaints
-            batch.append(cells + [None] * (len(header) - len(cells)))
-            numbers.append(number)
-            if len(batch) == chunk_rows:
-                yield _numbered_chunk(pd.DataFrame(batch, columns=header, dtype="string"), numbers)
-                batch, numbers, yielded = [], [], True
-        if batch or not yielded:  # a header and no rows: one empty chunk, so the columns are known
-            yield _numbered_chunk(pd.DataFrame(batch, columns=header, dtype="string"), numbers)
-    finally:
-        workbook.close()
+def _xlsx_rows(path: Path, layout: TableLayout) -> Iterator[tuple[int, list[str | None]]]:
+    """Every row below the header (blank ones too) with its row number, cells as text, header-wide."""
+    width = len(layout.columns)
+    with _workbook(path) as workbook:
+        rows = workbook[layout.sheet].iter_rows(min_row=layout.first_data_row, values_only=True)
+        for number, values in enumerate(rows, start=layout.first_data_row):
+            cells = [_text_cell(value) for value in values[:width]]
+            yield number, cells + [None] * (width - len(cells))
 
 
-def _parquet_chunks(path: Path, chunk_rows: int) -> Iterator[Chunk]:
-    import pyarrow.parquet as pq
+def _xlsx_chunks(path: Path, chunk_rows: int, layout: TableLayout) -> Iterator[Chunk]:
+    # Formatted but empty rows (Excel keeps many) are not complaints; the rest keep their row numbers.
+    filled = ((number, cells) for number, cells in _xlsx_rows(path, layout) if _filled(cells))
+    yielded = False
+    while batch := list(islice(filled, chunk_rows)):
+        numbers, rows = zip(*batch, strict=True)
+        yield _numbered_chunk(pd.DataFrame(list(rows), columns=list(layout.columns), dtype="string"), numbers)
+        yielded = True
+    if not yielded:  # a header and no rows: one empty chunk, so the columns are known
+        yield _numbered_chunk(pd.DataFrame(columns=list(layout.columns), dtype="string"), [])
 
-    first = FIRST_DATA_ROW
-    try:
-        parquet = pq.ParquetFile(path)
-    except (OSError, ValueError) as error:  # pyarrow's ArrowInvalid is a ValueError
-        raise InputFileError(f"{path} is not a readable Parquet file ({error}).") from error
+
+def _parquet_chunks(path: Path, chunk_rows: int, layout: TableLayout) -> Iterator[Chunk]:
+    first = layout.first_data_row
+    parquet = _parquet_file(path)
     for batch in parquet.iter_batches(batch_size=chunk_rows):
         frame = batch.to_pandas()
         yield _numbered_chunk(frame, range(first, first + len(frame)))
         first += len(frame)
-    if first == FIRST_DATA_ROW:  # no rows: one empty chunk, so the columns are known
+    if first == layout.first_data_row:  # no rows: one empty chunk, so the columns are known
         yield _numbered_chunk(parquet.schema_arrow.empty_table().to_pandas(), [])
 
 
@@ -221,22 +501,23 @@ def _numbered_chunk(frame: pd.DataFrame, numbers: Sequence[int]) -> Chunk:
     return Chunk(frame, np.asarray(numbers, dtype=np.int64), nothing_unreadable)
 
 
-def iter_table(path: str | Path, chunk_rows: int = 10_000, sheet: str | None = None) -> Iterator[Chunk]:
-    """Read a CSV, XLSX or Parquet file a chunk at a time, so any size of file fits in memory.
+def iter_table(
+    path: str | Path, chunk_rows: int = 10_000, sheet: str | None = None, header_row: int | None = None
+) -> Iterator[Chunk]:
+    """Read a CSV, XLSX or Parquet file a chunk at a time, so any size of file fits in memory, wherever
+    its table starts (see :func:`describe_table`; ``sheet`` and ``header_row`` override what is found).
 
     CSV rows that cannot be parsed (more fields than the header) do not stop the read: each is
     reported in its chunk's ``unreadable`` with its row number and the reason. A file with a header
     and no rows gives one empty chunk with the file's columns.
     """
+    layout = describe_table(path, sheet, header_row)
     path = Path(path)
-    if not path.is_file():
-        raise InputFileError(f"File not found: {path}")
-    suffix = _suffix(path)
-    if suffix == ".parquet":
-        return _parquet_chunks(path, chunk_rows)
-    if suffix == ".xlsx":
-        return _xlsx_chunks(path, chunk_rows, sheet)
-    return _csv_chunks(path, chunk_rows)
+    if layout.format == "parquet":
+        return _parquet_chunks(path, chunk_rows, layout)
+    if layout.format == "xlsx":
+        return _xlsx_chunks(path, chunk_rows, layout)
+    return _csv_chunks(path, chunk_rows, layout)
 
 
 class TableWriter:

@@ -43,7 +43,7 @@ def read_training_file(path: Path, params: Params) -> Validated:
     """
     try:
         return validate(
-            files.read_table(path, params.data.sheet),
+            files.read_table(path, params.data.sheet, params.data.header_row),
             params.data,
             params.labels,
             purpose="train",
@@ -111,7 +111,7 @@ def _own_columns(data: DataConfig, frame: pd.DataFrame) -> DataConfig:
 def read_labelled(path: Path, params: Params) -> Validated:
     """Labelled records from an export (the params' column names), or from ``complaints prepare``
     (ours), keeping the prepared file's original row numbers."""
-    raw = files.read_table(path, params.data.sheet)
+    raw = files.read_table(path, params.data.sheet, params.data.header_row)
     if SOURCE_ROW not in raw.columns:
         return validate(raw, params.data, params.labels, purpose="train")
     themes = replace(params.themes, labels="column") if params.themes.labels == "one_hot" else params.themes
@@ -214,7 +214,7 @@ def read_records(path: Path, params: Params, with_themes: bool = False) -> Recor
     ``with_themes``: an export's theme labels are read too (as training reads them), with or without
     a recorded category.
     """
-    raw = files.read_table(path, params.data.sheet)
+    raw = files.read_table(path, params.data.sheet, params.data.header_row)
     scored = _scored_records(raw, params)
     if scored is None:
         if with_themes:

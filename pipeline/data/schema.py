@@ -20,7 +20,7 @@ from pipeline.errors import DataContractError
 
 Purpose = Literal["train", "score"]
 
-# Spreadsheet row numbers: the header is row 1, so the first record is row 2.
+# Spreadsheet row numbers: the header is row 1, so the first record is row 2 (unless the table starts lower).
 FIRST_DATA_ROW = 2
 SOURCE_ROW = "source_row"
 
@@ -51,6 +51,12 @@ def unmapped_warnings(unmapped: Mapping[str, Mapping[str, int]], shown: int = 10
             f"{UNMAPPED_FIXES.get(column, 'fix them in the file or the params file')}."
         )
     return lines
+
+
+def first_data_row(frame: pd.DataFrame) -> int:
+    """The file's row number of a frame's first record: as the reader recorded it (a title above the header
+    moves it down), else row 2."""
+    return int(frame.attrs.get("first_data_row", FIRST_DATA_ROW))
 
 
 @dataclass(frozen=True)
@@ -318,8 +324,9 @@ def validate(
     ``purpose="score"`` needs text only (rows with empty text are kept, so the scorer can account
     for them). With ``themes`` configured for one-hot labels, the 0/1 columns become one ``themes``
     column of ids joined by the separator. ``source_rows`` numbers the rows of one chunk of a larger
-    file (default 2, 3, ... as a spreadsheet shows them, the header being row 1).
+    file (default: from :func:`first_data_row` on, as a spreadsheet shows them).
     """
+    first = first_data_row(raw)
     theme_columns: dict[str, str] = {}
     if themes is not None and themes.enabled and themes.labels == "one_hot" and purpose == "train":
         theme_columns = one_hot_theme_columns(raw, data, themes)
@@ -329,7 +336,7 @@ def validate(
     if not require_category:
         required = tuple(column for column in required if column != "category")
     frame = _rename(raw, data.columns, required)
-    numbers = pd.RangeIndex(FIRST_DATA_ROW, FIRST_DATA_ROW + len(frame)) if source_rows is None else source_rows
+    numbers = pd.RangeIndex(first, first + len(frame)) if source_rows is None else source_rows
     frame.insert(0, SOURCE_ROW, numbers)
     frame = frame.reset_index(drop=True)
 

@@ -248,3 +248,197 @@ def test_a_missing_sheet_is_named(tmp_path: Path):
 def test_rejected_rows_go_beside_the_output_whatever_its_type():
     assert files.rejects_path(Path("out/scored.xlsx")) == Path("out/scored_rejects.csv")
     assert files.rejects_path("label_issues.csv") == Path("label_issues_rejects.csv")
+
+
+def workbook(path: Path, sheets: dict[str, list[list]]) -> Path:
+    """An XLSX file with these sheets, each given as its rows from row 1 (None: an empty cell)."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.remove(book.active)
+    for name, rows in sheets.items():
+        sheet = book.create_sheet(name)
+        for row in rows:
+            sheet.append(row)
+    book.save(path)
+    return path
+
+
+TITLED = [
+    ["Complaints export – Anytown Council"],
+    [None, None, None],
+    ["ref", "description", "category"],
+    ["A", "The bin was not collected.", "Delay/Failed Service"],
+    ["B", None, "Other"],
+    ["C", "Rude on the phone.", "Staff Attitude/Conduct"],
+]
+NOTES = [["About this file"], ["Exported from the case system."], ["Do not edit the Complaints sheet."]]
+
+
+def test_a_title_and_a_blank_row_above_the_header_are_found_and_rows_keep_their_numbers(tmp_path: Path, params):
+    from pipeline.data.schema import validate
+
+    path = workbook(tmp_path / "export.xlsx", {"Complaints": TITLED})
+    layout = files.describe_table(path)
+    assert (layout.header_row, layout.rows_above_header, layout.first_data_row) == (3, 2, 4)
+    assert layout.columns == ("ref", "description", "category")
+    [chunk] = chunked(path, 10)
+    assert chunk.frame["ref"].tolist() == ["A", "B", "C"] and chunk.source_rows.tolist() == [4, 5, 6]
+    frame = files.read_table(path)
+    assert frame["ref"].tolist() == ["A", "B", "C"] and frame.attrs["first_data_row"] == 4
+    rejected = validate(frame, params.data, params.labels).rejected
+    assert rejected["source_row"].tolist() == [5]  # B, with no description, as the spreadsheet numbers it
+
+
+def test_the_data_sheet_is_chosen_over_a_notes_sheet_before_it(tmp_path: Path):
+    path = workbook(tmp_path / "export.xlsx", {"Notes": NOTES, "Complaints": TITLED})
+    layout = files.describe_table(path)
+    assert layout.sheets == ("Notes", "Complaints") and layout.sheet == "Complaints" and layout.header_row == 3
+    assert files.read_table(path)["category"].tolist()[0] == "Delay/Failed Service"
+
+
+def test_a_given_sheet_and_header_row_override_what_is_found(tmp_path: Path):
+    path = workbook(tmp_path / "export.xlsx", {"Notes": NOTES, "Complaints": TITLED})
+    notes = files.describe_table(path, sheet="Notes")
+    assert (notes.sheet, notes.header_row, notes.columns) == ("Notes", 1, ("About this file",))
+    frame = files.read_table(path, sheet="Complaints", header_row=4)
+    assert list(frame.columns) == ["A", "The bin was not collected.", "Delay/Failed Service"]
+    [chunk] = chunked(path, 10, sheet="Complaints", header_row=4)
+    assert frame.attrs["first_data_row"] == 5 and chunk.source_rows.tolist() == [5, 6]
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        ({"header_row": 40}, r"data\.header_row is 40, but sheet 'Complaints' of .* has only 6 rows"),
+        (
+            {"sheet": "Complaints", "header_row": 2},
+            r"data\.header_row is 2, but that row of sheet 'Complaints' .* is blank",
+        ),
+        ({"header_row": 0}, r"data\.header_row is 0: give the row of the column names"),
+        ({"sheet": "Data"}, r"has no sheet 'Data' \(data\.sheet\); its sheets: Notes, Complaints\."),
+    ],
+)
+def test_a_header_row_or_sheet_that_is_not_there_is_named(tmp_path: Path, option: dict, message: str):
+    path = workbook(tmp_path / "export.xlsx", {"Notes": NOTES, "Complaints": TITLED})
+    for read in (files.describe_table, files.read_table, files.iter_table):
+        with pytest.raises(files.InputFileError, match=message):
+            read(path, **option)
+
+
+def test_a_header_row_past_the_end_of_a_csv_is_named(tmp_path: Path):
+    path = tmp_path / "export.csv"
+    path.write_text("ref,description\nA,one\n", encoding="utf-8")
+    with pytest.raises(files.InputFileError, match=r"data\.header_row is 5, but .*export\.csv has only 2 rows"):
+        files.read_table(path, header_row=5)
+
+
+def write_csv(path: Path, lines: list[str], encoding: str = "utf-8") -> Path:
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode(encoding))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("lines", "encoding", "delimiter"),
+    [
+        (["ref;description;category", "A;Late, again;Other", "B;Rude;Other"], "utf-8-sig", ";"),
+        (["ref\tdescription\tcategory", "A\tLate, again; twice\tOther", "B\tRude\tOther"], "utf-8", "\t"),
+        (["ref,description,category", 'A,"Late; again; twice",Other', 'B,"Rude; loud",Other'], "utf-8", ","),
+        (["ref,description,category", f"A,{TEXT.replace(',', '')},Other", "B,Rude,Other"], "utf-16", ","),
+        (["ref,description,category", "A,The officer’s “advice” cost me £40.,Other", "B,Rude,Other"], "cp1252", ","),
+    ],
+    ids=["semicolons with a BOM", "tabs", "commas around quoted semicolons", "UTF-16 with a BOM", "Windows-1252"],
+)
+def test_each_encoding_and_delimiter_is_found(tmp_path: Path, lines: list[str], encoding: str, delimiter: str):
+    path = write_csv(tmp_path / "export.csv", lines, encoding)
+    layout = files.describe_table(path)
+    assert (layout.encoding, layout.delimiter, layout.header_row) == (encoding, delimiter, 1)
+    frame = files.read_table(path)
+    assert list(frame.columns) == ["ref", "description", "category"] == list(layout.columns)
+    assert frame["category"].tolist() == ["Other", "Other"]
+    assert frame.loc[0, "description"] == lines[1].split(delimiter, 1)[1].rsplit(delimiter, 1)[0].strip('"')
+    assert [n for chunk in chunked(path, 1) for n in chunk.source_rows] == [2, 3]
+
+
+def test_a_title_line_above_a_csv_header_is_passed_over(tmp_path: Path):
+    lines = [
+        "Complaints export – Anytown Council,,",
+        "",
+        "ref,description,category",
+        "A,one,Other",
+        "B,two,x,y",
+        "C,three,Other",
+    ]
+    path = write_csv(tmp_path / "export.csv", lines)
+    layout = files.describe_table(path)
+    assert layout.header_row == 3 and layout.columns == ("ref", "description", "category")
+    chunks = chunked(path, 10)
+    assert chunks[0].frame["ref"].tolist() == ["A", "C"] and chunks[0].source_rows.tolist() == [4, 6]
+    assert chunks[0].unreadable["source_row"].tolist() == [5]
+    with pytest.raises(files.InputFileError, match="more commas than the header"):
+        files.read_table(path)
+
+
+@pytest.mark.parametrize(
+    ("lines", "header_row"),
+    [
+        (["Complaints,,", "Run on,01/04/2015,", "ref,date,description", "A,1,x", "B,2,y", "C,3,z"], 3),
+        (["ref,,description", "A,1,x", "B,2,y"], 1),  # a column left unnamed is still the header
+        ([",,Complaints report,,", "ref,a,b,c,d", "1,2,3,4,5"], 2),  # a title centred over the table
+        (["description", "late", "rude"], 1),
+    ],
+    ids=["a run-date line", "an unnamed column", "a centred title", "one column"],
+)
+def test_the_header_is_the_first_row_reaching_across_the_table(tmp_path: Path, lines: list[str], header_row: int):
+    assert files.describe_table(write_csv(tmp_path / "export.csv", lines)).header_row == header_row
+
+
+def test_the_summary_says_where_the_table_was_found(tmp_path: Path):
+    book = workbook(tmp_path / "export.xlsx", {"Notes": NOTES, "Complaints": TITLED})
+    summary = files.describe_table(book).summary()
+    assert summary == "XLSX, sheet 'Complaints' (of Notes, Complaints), column names in row 3"
+    text = write_csv(tmp_path / "export.csv", ["ref;description", "A;£5 fee"], "cp1252")
+    assert files.describe_table(text).summary() == "CSV, Windows-1252, semicolon-delimited, column names in row 1"
+
+
+def test_a_config_records_only_the_layout_a_reader_would_not_assume(tmp_path: Path):
+    titled = files.describe_table(workbook(tmp_path / "a.xlsx", {"Notes": NOTES, "Complaints": TITLED}))
+    assert titled.config_values() == {"sheet": "Complaints", "header_row": 3}
+    first = files.describe_table(workbook(tmp_path / "b.xlsx", {"Complaints": TITLED[2:], "Notes": NOTES}))
+    assert first.config_values() == {}
+
+
+def test_a_blank_row_inside_a_read_table_keeps_the_rows_below_numbered(tmp_path: Path, params):
+    from pipeline.data.schema import validate
+
+    rows = [*TITLED[2:4], [None, None, None], TITLED[5], [None, None, None], [None, None, None]]
+    frame = files.read_table(workbook(tmp_path / "export.xlsx", {"Complaints": rows}))
+    assert len(frame) == 3  # the blank rows after the table are not complaints
+    validated = validate(frame, params.data, params.labels)
+    assert validated.frame["source_row"].tolist() == [2, 4] and validated.rejected["source_row"].tolist() == [3]
+
+
+@pytest.mark.parametrize(
+    ("name", "summary", "columns"),
+    [
+        ("anytown.csv", "CSV, Windows-1252, comma-delimited, column names in row 1", ("Case Ref", "Ward")),
+        ("borough.csv", "CSV, UTF-8 with BOM, semicolon-delimited, column names in row 1", ("Reference", "Extension")),
+        (
+            "county.xlsx",
+            "XLSX, sheet 'Complaints' (of Notes, Complaints), column names in row 3",
+            ("ID", "Complainant"),
+        ),
+        ("city.csv", "CSV, UTF-8, tab-delimited, column names in row 1", ("Complaint No", "Outcome")),
+        ("district.xlsx", "XLSX, sheet 'Export', column names in row 1", ("Ref", "Date of response")),
+    ],
+)
+def test_each_council_export_is_read_from_where_its_table_starts(tmp_path: Path, name, summary, columns):
+    from tests.council_exports import write_export
+
+    path = write_export(name, tmp_path)
+    layout = files.describe_table(path)
+    assert layout.summary() == summary
+    frame = files.read_table(path)
+    assert (frame.columns[0], frame.columns[-1]) == columns and tuple(frame.columns) == layout.columns
+    assert len(frame) == 482 and frame.iloc[:, 0].notna().all()
+    assert frame.attrs["first_data_row"] == layout.first_data_row
