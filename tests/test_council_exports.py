@@ -18,9 +18,13 @@ from tests.network_guard import NetworkGuard
 
 pytestmark = pytest.mark.slow
 
-# What each export lacks, so the report section that needs it is rightly empty (the rest must be filled).
-CANNOT_FILL = {"city.csv": {"Responding in time"}}  # city's export has no dates
-NOT_ASKED_FOR = {"Before and after a change", "Reconciliation with published tables"}
+# What the page says when a section has no data, and the exports that rightly have none for it: city's
+# export has no dates, so response times cannot be measured. Every other section must be filled.
+EMPTY_SECTIONS = {
+    "Root-cause themes": ("No themes in this year's complaints", ()),
+    "Trends": ("No comparison year in the file", ()),
+    "Responding in time": ("times cannot be measured", ("city.csv",)),
+}
 
 
 def _test_profile(council: Path) -> Path:
@@ -59,5 +63,9 @@ def test_an_export_goes_from_init_to_report_with_only_inits_proposal(name: str, 
 
     page = next((tmp_path / "report").glob("*.html")).read_text(encoding="utf-8")
     assert "workshop" not in page and "published" not in page.lower()  # no borrowed facts
+    assert "Before and after" not in page
+    for section, (says_empty, rightly_empty) in EMPTY_SECTIONS.items():
+        assert (says_empty in page) == (name in rightly_empty), section
+    assert "not recognised" not in page  # every value of the export was mapped by init's proposal
     rows = len(pd.read_csv(tmp_path / "scored.csv")) + len(pd.read_csv(tmp_path / "scored_rejects.csv"))
     assert rows == 482

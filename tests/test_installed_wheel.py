@@ -110,6 +110,14 @@ def test_the_built_wheel_runs_init_train_score_and_report_outside_the_repository
         check=True,
     )
     assert where.stdout.startswith(str(tmp_path / "venv")), where.stdout  # the wheel, not the checkout
+    probe = subprocess.run(
+        [bin_dir / "python", "-c", "import urllib.request; urllib.request.urlopen('http://example.com', timeout=5)"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert probe.returncode != 0 and "Outbound network is blocked" in probe.stderr  # the guard is on
+    network_log.unlink()
 
     shown = complaints("--help")
     assert "Exit codes: 0 done; 2 a problem with an input file" in shown.stdout

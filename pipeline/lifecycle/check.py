@@ -8,6 +8,7 @@ that would run but quietly lose information unless the config is changed.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
@@ -163,10 +164,11 @@ def check_export(raw: pd.DataFrame, params: Params, taxonomy: Taxonomy | None) -
             {},
             (*findings, Finding("problem", "score", str(error))),
         )
+    # The recorded labels only: a dry run has no model to suggest any (report.labels is judged below).
     records = report_records(
         for_report.frame,
         params.labels,
-        params.report,
+        dataclasses.replace(params.report, labels="recorded"),
         theme_separator=params.themes.separator,
         unmapped=for_report.unmapped,
     )

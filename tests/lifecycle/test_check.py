@@ -68,3 +68,9 @@ def test_a_missing_text_column_is_a_problem_not_a_crash(sample_raw, params, taxo
     found = check_export(sample_raw.drop(columns="description"), params, taxonomy)
     assert not found.runs and found.rows_for_training == 0
     assert any("description" in finding.message for finding in found.findings if finding.level == "problem")
+
+
+def test_a_config_that_shows_the_models_labels_is_checked_without_a_model(sample_raw, params, taxonomy):
+    both = dataclasses.replace(params, report=dataclasses.replace(params.report, labels="both"))
+    found = check_export(sample_raw.assign(themes=""), both, taxonomy)
+    assert found.report_sections["Themes"] == ""  # the trained model's themes will be shown
