@@ -95,7 +95,9 @@ def init(
     out: Path = typer.Option(Path("council.yaml"), "--out", help="The config to write."),
     sheet: str | None = typer.Option(None, "--sheet", help="XLSX: the sheet to read; default the first with a table."),
     header_row: int | None = typer.Option(None, "--header-row", help="Row of the column names; default found."),
-    force: bool = typer.Option(False, "--force", help="Overwrite the config and themes file if they exist."),
+    force: bool = typer.Option(
+        False, "--force", help="Replace the config, and the themes file beside it, if they exist."
+    ),
 ) -> None:
     """Read your export and write a config for it: which column is which, how your categories, outcomes and
     stages map to the national lists, and an editable copy of the themes. Nothing is guessed silently."""
@@ -103,20 +105,25 @@ def init(
 
     from pipeline.data import files
     from pipeline.data.proposal import propose_config
-    from pipeline.defaults import THEMES_NAME, default_file
+    from pipeline.defaults import PARAMS_NAME, THEMES_NAME, default_file
 
     with user_errors():
-        themes_copy = out.with_name(THEMES_NAME)
-        existing = [path for path in (out, themes_copy) if path.exists()]
-        if existing and not force:
-            raise files.InputFileError(f"{', '.join(map(str, existing))} already exists: add --force to replace it.")
+        if out.exists() and not force:
+            raise files.InputFileError(f"{out} already exists: add --force to replace it, or --out another name.")
         layout = files.describe_table(export, sheet, header_row)
         frame = files.read_table(export, layout.sheet, layout.header_row)
-        found = propose_config(frame, load_params(None), export.as_posix(), layout.config_values())
+        # Proposed against the packaged defaults, which the config inherits (not a local params.yaml).
+        defaults = load_params(default_file(PARAMS_NAME))
+        found = propose_config(frame, defaults, export.as_posix(), layout.config_values())
+    console.print(f"Read as: {layout.summary()}")
     for view in views.proposal(found):
         console.print(view)
+    # One editable themes file beside the configs: a second export's config shares it, edits and all.
+    themes_copy = out.with_name(THEMES_NAME)
+    keep_themes = themes_copy.exists() and not force
+    if not keep_themes:
+        files.write_text(default_file(THEMES_NAME).read_text(encoding="utf-8"), themes_copy)
     themes_name = Path(os.path.relpath(themes_copy)).as_posix()
-    files.write_text(default_file(THEMES_NAME).read_text(encoding="utf-8"), themes_copy)
     files.write_text(found.config_text(date.today(), themes_name), out)
     for value in found.unmatched():
         log.warning(
@@ -126,7 +133,8 @@ def init(
             value.count,
             out,
         )
-    console.print(f"Config: {out}\nThemes: {themes_copy}\nNext:   complaints check {export} --params {out}")
+    kept = " (yours, kept: --force replaces it with the packaged one)" if keep_themes else ""
+    console.print(f"Config: {out}\nThemes: {themes_copy}{kept}\nNext:   complaints check {export} --params {out}")
 
 
 @app.command()

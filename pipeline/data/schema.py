@@ -155,12 +155,13 @@ def _rename(raw: pd.DataFrame, columns: Mapping[str, str], required: tuple[str, 
     if missing:
         found = ", ".join(f"'{name}'" for name in stripped) or "(none)"
         lines = [
-            f"The file has no column '{columns.get(ours, ours)}' (needed for {ours}; set in params.yaml under data.columns.{ours})."
+            f"The file has no column '{columns.get(ours, ours)}' (needed for {ours}; set in the params file under data.columns.{ours})."
             for ours in missing
         ]
         raise DataContractError(
             "\n".join(lines)
-            + f"\nColumns found: {found}.\nRename the column in the file, or point data.columns at the right name. Nothing was written."
+            + f"\nColumns found: {found}.\nPoint data.columns at the right name (`complaints init FILE` proposes the "
+            "whole mapping from your export), or rename the column in the file. Nothing was written."
         )
     frame = pd.DataFrame(index=raw.index)
     for ours in CANONICAL_COLUMNS:
