@@ -18,7 +18,7 @@ import pandas as pd
 from pipeline.config import CANONICAL_COLUMNS, DataConfig, Params, ThemesConfig
 from pipeline.data import files
 from pipeline.data.prepare import Prepared
-from pipeline.data.schema import SOURCE_ROW, DataContractError, Validated, validate
+from pipeline.data.schema import SOURCE_ROW, DataContractError, Validated, validate, validate_for_training
 from pipeline.data.scored import split_scored
 from pipeline.data.taxonomy import Taxonomy
 from pipeline.defaults import THEMES_NAME, default_file
@@ -42,15 +42,7 @@ def read_training_file(path: Path, params: Params) -> Validated:
     An error names the file, so a retrain over several years says which one is wrong.
     """
     try:
-        return validate(
-            files.read_table(path, params.data.sheet, params.data.header_row),
-            params.data,
-            params.labels,
-            purpose="train",
-            need_dates=params.prepare.split == "time",
-            require_category=params.train.enabled,
-            themes=params.themes,
-        )
+        return validate_for_training(files.read_table(path, params.data.sheet, params.data.header_row), params)
     except DataContractError as error:
         raise DataContractError(f"{Path(path).name}: {error}") from error
 

@@ -15,7 +15,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from pipeline.config import CANONICAL_COLUMNS, DataConfig, LabelsConfig, ThemesConfig
+from pipeline.config import CANONICAL_COLUMNS, DataConfig, LabelsConfig, Params, ThemesConfig
 from pipeline.errors import DataContractError
 
 Purpose = Literal["train", "score"]
@@ -419,4 +419,18 @@ def validate(
         labels_aliased=aliased,
         theme_columns=theme_columns,
         unmapped={column: counts for column, counts in unmapped.items() if counts},
+    )
+
+
+def validate_for_training(raw: pd.DataFrame, params: Params) -> Validated:
+    """:func:`validate` as training runs it: dates needed when the split is by time, a category needed
+    when the category model is trained, theme labels read as the themes section says."""
+    return validate(
+        raw,
+        params.data,
+        params.labels,
+        purpose="train",
+        need_dates=params.prepare.split == "time",
+        require_category=params.train.enabled,
+        themes=params.themes,
     )

@@ -17,7 +17,7 @@ import pandas as pd
 
 from pipeline.config import Params
 from pipeline.data.prepare import Prepared, prepare, prepare_themes
-from pipeline.data.schema import SOURCE_ROW, Validated, unmapped_warnings, validate
+from pipeline.data.schema import SOURCE_ROW, Validated, unmapped_warnings, validate, validate_for_training
 from pipeline.data.taxonomy import Taxonomy, ThemeMatcher
 from pipeline.errors import DataContractError
 from pipeline.report.records import NOT_RECORDED, OPEN, ReportRecords, report_records
@@ -56,15 +56,7 @@ class CheckResult:
 def _training(raw: pd.DataFrame, params: Params) -> tuple[Validated | None, Prepared | None, list[Finding]]:
     findings: list[Finding] = []
     try:
-        validated = validate(
-            raw,
-            params.data,
-            params.labels,
-            purpose="train",
-            need_dates=params.prepare.split == "time",
-            require_category=params.train.enabled,
-            themes=params.themes,
-        )
+        validated = validate_for_training(raw, params)
     except DataContractError as error:
         return None, None, [Finding("problem", "train", str(error))]
     findings += [Finding("warning", "values", line) for line in validated.warnings()]
