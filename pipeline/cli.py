@@ -96,7 +96,7 @@ def init(
     sheet: str | None = typer.Option(None, "--sheet", help="XLSX: the sheet to read; default the first with a table."),
     header_row: int | None = typer.Option(None, "--header-row", help="Row of the column names; default found."),
     force: bool = typer.Option(
-        False, "--force", help="Replace the config, and the themes file beside it, if they exist."
+        False, "--force", help="Replace the config if it exists (an existing themes file is always kept)."
     ),
 ) -> None:
     """Read your export and write a config for it: which column is which, how your categories, outcomes and
@@ -118,13 +118,16 @@ def init(
     console.print(f"Read as: {layout.summary()}")
     for view in views.proposal(found):
         console.print(view)
-    # One editable themes file beside the configs: a second export's config shares it, edits and all.
+    # One editable themes file beside the configs: a second export's config shares it, edits and all, so
+    # it is never replaced (delete it for a fresh copy of the packaged themes).
     themes_copy = out.with_name(THEMES_NAME)
-    keep_themes = themes_copy.exists() and not force
+    keep_themes = themes_copy.exists()
     if not keep_themes:
         files.write_text(default_file(THEMES_NAME).read_text(encoding="utf-8"), themes_copy)
     themes_name = Path(os.path.relpath(themes_copy)).as_posix()
     files.write_text(found.config_text(date.today(), themes_name), out)
+    for ours, candidates in found.missing().items():
+        log.warning("No column found for %s; name it under data.columns in %s (unused: %s).", ours, out, candidates)
     for value in found.unmatched():
         log.warning(
             "%s '%s' (%d rows) matches nothing we know: decide it in %s.",
@@ -133,7 +136,7 @@ def init(
             value.count,
             out,
         )
-    kept = " (yours, kept: --force replaces it with the packaged one)" if keep_themes else ""
+    kept = " (yours, kept: delete it for a fresh copy of the packaged themes)" if keep_themes else ""
     console.print(f"Config: {out}\nThemes: {themes_copy}{kept}\nNext:   complaints check {export} --params {out}")
 
 
@@ -155,7 +158,8 @@ def check(
         found = check_export(files.read_table(export, params.data.sheet, params.data.header_row), params, taxonomy)
     for view in views.check_result(found):
         console.print(view)
-    console.print(f"Rows set aside: {files.write_table(found.set_aside, out)}")
+    if len(found.set_aside):  # nothing to list when the file could not be read as complaints at all
+        console.print(f"Rows set aside: {files.write_table(found.set_aside, out)}")
     if not found.runs:
         raise typer.Exit(EXIT_USER_ERROR)
 

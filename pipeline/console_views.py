@@ -165,6 +165,8 @@ def proposal(found: Proposal) -> list[RenderableType]:
 
 def check_result(found: CheckResult) -> list[RenderableType]:
     """What a dry run of train, score and report found, problems first."""
+    from pipeline.data.schema import SOURCE_ROW
+
     shown: list[RenderableType] = [
         table(
             "Rows",
@@ -172,7 +174,9 @@ def check_result(found: CheckResult) -> list[RenderableType]:
                 "in the file": found.rows_in,
                 "would be trained on (with the holdout)": found.rows_for_training,
                 "would be scored": found.rows_to_score,
-                "set aside (see the CSV)": len(found.set_aside),
+                "set aside (by row and reason in the CSV)": found.set_aside[SOURCE_ROW].nunique()
+                if len(found.set_aside)
+                else 0,
             },
         )
     ]

@@ -16,7 +16,7 @@ def folder(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def test_init_writes_a_config_and_themes_and_never_overwrites_the_config_without_force(folder: Path):
+def test_init_never_overwrites_a_config_without_force_nor_an_edited_themes_file(folder: Path):
     first = run_cli(["init", "anytown.csv"], folder)
     assert first.returncode == 0, first.stderr
     assert "Read as: CSV, Windows-1252, comma-delimited, column names in row 1" in first.stderr
@@ -35,7 +35,7 @@ def test_init_writes_a_config_and_themes_and_never_overwrites_the_config_without
     forced = run_cli(["init", "anytown.csv", "--force"], folder)
     assert forced.returncode == 0
     assert "inherit: defaults" in (folder / "council.yaml").read_text(encoding="utf-8")
-    assert (folder / THEMES_NAME).read_text(encoding="utf-8") != "# edited themes\n"
+    assert (folder / THEMES_NAME).read_text(encoding="utf-8") == "# edited themes\n"  # never replaced
 
 
 def test_init_proposes_against_the_packaged_defaults_not_a_local_params_file(folder: Path):

@@ -23,6 +23,7 @@ from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime, time
 from io import BytesIO, TextIOWrapper
 from itertools import islice
 from pathlib import Path
@@ -460,6 +461,8 @@ def _text_cell(value: Any) -> str | None:
         return None
     if isinstance(value, float) and value.is_integer():
         return str(int(value))  # 2.0 stored for a whole number reads "2", as pandas reads Excel
+    if isinstance(value, datetime) and value.time() == time(0):
+        return value.date().isoformat()  # an Excel date (stored as midnight) reads as the date it shows
     return value.isoformat(sep=" ") if hasattr(value, "isoformat") else str(value)
 
 
@@ -598,7 +601,11 @@ def _yaml_file(path: Path, not_found: str) -> Any:
 def read_taxonomy(path: str | Path) -> Taxonomy:
     """Read and check the themes file (YAML)."""
     path = Path(path)
-    raw = _yaml_file(path, f"Themes file not found: {path} (themes.taxonomy_file in params.yaml).")
+    raw = _yaml_file(
+        path,
+        f"Themes file not found: {Path(path).resolve()} (themes.taxonomy_file in your params file, "
+        "read from the folder you run complaints in). Correct the path, or set it to null for the packaged themes.",
+    )
     from pipeline.data.taxonomy import taxonomy_from_dict
 
     return taxonomy_from_dict(raw, str(path))

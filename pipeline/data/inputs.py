@@ -77,9 +77,12 @@ def training_file(params: Params, given: Path | None) -> Path:
         return given
     path = Path(params.data.train_file)
     if not path.is_file():
+        configs = sorted(str(found) for found in Path.cwd().glob("*.yaml") if found.name != "themes.yaml")
+        hint = f" (here: {', '.join(configs)})" if configs else ""
         raise files.InputFileError(
-            f"No file to train on: data.train_file is {path}, which is not in {Path.cwd()}. Name your export "
-            "(complaints train --data FILE), or run complaints init FILE, which writes a config that names it."
+            f"No file to train on: data.train_file is {path}, which is not in {Path.cwd()}. Give your config with "
+            f"--params{hint}, or name your export with --data FILE; complaints init FILE writes a config that "
+            "names it."
         )
     return path
 

@@ -28,7 +28,19 @@ NAME_HINTS: Mapping[str, tuple[str, ...]] = {
     "team": ("team", "service", "service area", "department", "directorate", "unit"),
     "complainant_type": ("complainant", "complainant type", "relationship", "who complained", "complainant role"),
     "description": ("description", "summary", "complaint", "details", "narrative", "complaint summary", "text"),
-    "category": ("category", "complaint category", "type", "complaint type", "nature", "subject"),
+    "category": (
+        "category",
+        "complaint category",
+        "category of complaint",
+        "type",
+        "complaint type",
+        "nature",
+        "nature of complaint",
+        "subject",
+        "reason",
+        "complaint reason",
+        "reason for complaint",
+    ),
     "themes": ("themes", "theme", "root cause", "root causes", "learning themes"),
     "outcome": ("outcome", "result", "finding", "decision", "upheld"),
     "date_responded": ("date responded", "responded", "response date", "date closed", "closed", "date of response"),
@@ -55,6 +67,11 @@ OUTCOME_KEYWORDS: Mapping[str, tuple[str, ...]] = {
     "No Finding": ("no finding", "inconclusive", "unable to determine", "not determined"),
     "Withdrawn": ("withdrawn", "withdrew", "closed by complainant"),
     "Upheld": ("upheld", "justified", "fully upheld", "founded"),
+}
+# Without these a command cannot run: the text to score, and the category to train on.
+REQUIRED = {
+    "description": "the complaint's text (needed to score)",
+    "category": "the recorded category (needed to train)",
 }
 MIN_TEXT_CHARS = 40  # a column whose values average fewer characters is not the complaint text
 DATE_SHARE = 0.8  # the share of a column's values that must read as dates for it to be a date column
@@ -104,6 +121,15 @@ class Proposal:
 
     def mapping(self) -> dict[str, str]:
         return {match.ours: match.theirs for match in self.columns}
+
+    def missing(self) -> dict[str, str]:
+        """Each needed column of ours that no column of the export was matched to, with the export's unused
+        columns that could be it (for the analyst to choose: never guessed)."""
+        return {
+            ours: ", ".join(f"'{column}'" for column in self.unused) or "none left"
+            for ours in REQUIRED
+            if ours not in self.mapping()
+        }
 
     def unmatched(self) -> list[ValueMatch]:
         """Spellings that map to nothing: named in the config and on screen, for the analyst to decide."""
@@ -377,9 +403,11 @@ def _config_text(proposal: Proposal, today: date, themes_file: str) -> str:
     lines.append("  columns:   # our name: the column in your export (examples from it)")
     for match in proposal.columns:
         lines.append(f"    {match.ours}: {_quoted(match.theirs)}   # {match.basis}; e.g. {', '.join(match.examples)}")
-    missing = [ours for ours in RECORD_COLUMNS if ours not in proposal.mapping()]
+    for ours, candidates in proposal.missing().items():
+        lines.append(f"    # {ours}: ?   # {REQUIRED[ours]}: not found; which column is it? Unused: {candidates}")
+    missing = [ours for ours in RECORD_COLUMNS if ours not in proposal.mapping() and ours not in REQUIRED]
     if missing:
-        lines.append(f"    # not found in the export: {', '.join(missing)}")
+        lines.append(f"    # not found in the export (optional): {', '.join(missing)}")
     if proposal.unused:
         lines.append(f"    # columns of the export not used: {', '.join(proposal.unused)}")
 

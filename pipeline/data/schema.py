@@ -7,6 +7,7 @@ and types, plus every row it could not use with the reason. It raises :class:`Da
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -75,19 +76,22 @@ class Validated:
         """One plain sentence per column with values that map to nothing, naming each spelling and its count."""
         return unmapped_warnings(self.unmapped)
 
-    def unknown_labels_hint(self, shown: int = 5) -> str:
-        """What to fix when unknown category spellings left too few rows to train: how many rows, the
-        commonest spellings, and where to map them ("" when every label was known)."""
+    def too_few_rows(self, error: DataContractError, categories: Sequence[str] | None, shown: int = 5) -> str:
+        """Why too few rows were left to train, real cause first: when category spellings that map to nothing
+        were set aside, how many rows, the commonest spellings and the national categories to map them to,
+        then the error itself; else the error as it is."""
         counts = self.unmapped.get("category", {})
         if not counts:
-            return ""
+            return str(error)
         common = sorted(counts.items(), key=lambda item: -item[1])[:shown]
+        national = f" The national categories: {'; '.join(categories)}." if categories else ""
         return (
             f"{sum(counts.values())} of the file's {self.rows_in} rows have a category that is neither a national "
             f"category nor in labels.aliases ({len(counts)} spellings; commonest: "
             + ", ".join(f"'{label}' ({n})" for label, n in common)
-            + "). Map each spelling to its national category in labels.aliases in the params file (`complaints init "
-            "EXPORT` proposes them), then train again."
+            + "). Map each spelling to its national category in labels.aliases in your params file (`complaints "
+            f"init EXPORT` proposes them when data.columns.category names the column), then run this again.{national}"
+            f" ({error})"
         )
 
     def summary(self) -> dict[str, object]:
@@ -154,14 +158,20 @@ def _rename(raw: pd.DataFrame, columns: Mapping[str, str], required: tuple[str, 
     missing = [ours for ours in required if columns.get(ours, ours) not in stripped]
     if missing:
         found = ", ".join(f"'{name}'" for name in stripped) or "(none)"
-        lines = [
-            f"The file has no column '{columns.get(ours, ours)}' (needed for {ours}; set in the params file under data.columns.{ours})."
-            for ours in missing
-        ]
+        lines = []
+        for ours in missing:
+            wanted = columns.get(ours, ours)
+            close = difflib.get_close_matches(wanted, list(stripped), n=1, cutoff=0.6)
+            lines.append(
+                f"The file has no column '{wanted}' (needed for {ours}; data.columns.{ours} in the params file)."
+                + (f" Did you mean '{close[0]}'?" if close else "")
+            )
+        header = first_data_row(raw) - 1
         raise DataContractError(
             "\n".join(lines)
-            + f"\nColumns found: {found}.\nPoint data.columns at the right name (`complaints init FILE` proposes the "
-            "whole mapping from your export), or rename the column in the file. Nothing was written."
+            + f"\nColumns found (the names in row {header} of the file): {found}.\nPoint data.columns at the right "
+            "name (`complaints init FILE` proposes the whole mapping from your export); if those are not the column "
+            "names, set data.header_row to the row that holds them. Nothing was written."
         )
     frame = pd.DataFrame(index=raw.index)
     for ours in CANONICAL_COLUMNS:
@@ -228,8 +238,9 @@ def parse_stages(values: pd.Series, aliases: Mapping[str, int]) -> tuple[pd.Seri
         key = spelling_key(spelling)
         if key in lookup:
             return lookup[key]
-        number = re.fullmatch(r"(?:stage\s*)?(\d+|one|two|three)(?:\.0)?", key) or re.match(
-            r"stage\s*(\d|one|two|three)\b", key
+        # "Stage 1 - Local Resolution", "Formal stage 1": the number after the word stage, anywhere.
+        number = re.fullmatch(r"(?:stage\s*)?(\d+|one|two|three)(?:\.0)?", key) or re.search(
+            r"\bstage\s*(\d|one|two|three)\b", key
         )
         if number and number.group(1) in STAGE_WORDS:
             return STAGE_WORDS[number.group(1)]

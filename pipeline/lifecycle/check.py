@@ -9,7 +9,7 @@ that would run but quietly lose information unless the config is changed.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -63,9 +63,11 @@ def _training(raw: pd.DataFrame, params: Params) -> tuple[Validated | None, Prep
     try:
         prepared = prepare(validated.frame, params.prepare, min_train_rows=params.train.calibration_folds)
     except DataContractError as error:
-        hint = validated.unknown_labels_hint()
-        fix = hint or "Check the category column (data.columns.category) and labels.aliases, or run complaints init."
-        return validated, None, [*findings, Finding("problem", "train", f"{error} {fix}")]
+        return (
+            validated,
+            None,
+            [*findings, Finding("problem", "train", validated.too_few_rows(error, params.labels.categories))],
+        )
     return validated, prepared, findings
 
 
@@ -134,6 +136,17 @@ def _labels_by_year(prepared: Prepared | None) -> pd.DataFrame:
     )
 
 
+def _once(findings: Sequence[Finding]) -> tuple[Finding, ...]:
+    """Each message once: a missing column stops training and scoring with the same words."""
+    seen: set[str] = set()
+    kept = []
+    for finding in findings:
+        if finding.message not in seen:
+            seen.add(finding.message)
+            kept.append(finding)
+    return tuple(kept)
+
+
 def check_export(raw: pd.DataFrame, params: Params, taxonomy: Taxonomy | None) -> CheckResult:
     """Dry-run train, score and report on an export as read (``raw``: the file's own columns)."""
     validated, prepared, findings = _training(raw, params)
@@ -154,7 +167,7 @@ def check_export(raw: pd.DataFrame, params: Params, taxonomy: Taxonomy | None) -
             params.themes.labels,
             {},
             {},
-            (*findings, Finding("problem", "score", str(error))),
+            _once((*findings, Finding("problem", "score", str(error)))),
         )
     # The recorded labels only: a dry run has no model to suggest any (report.labels is judged below).
     records = report_records(
@@ -209,5 +222,5 @@ def check_export(raw: pd.DataFrame, params: Params, taxonomy: Taxonomy | None) -
         themes_from=params.themes.labels,
         themes_learnable=themes_learnable,
         report_sections=sections,
-        findings=tuple(findings),
+        findings=_once(findings),
     )

@@ -73,8 +73,7 @@ def train_and_evaluate(
             prepared = prepare(validated.frame, params.prepare, min_train_rows=params.train.calibration_folds)
         except DataContractError as error:
             # Too few rows is often the labels' fault: say so first, with the spellings to map.
-            hint = validated.unknown_labels_hint()
-            raise DataContractError(f"{hint} ({error})" if hint else str(error)) from error
+            raise DataContractError(validated.too_few_rows(error, params.labels.categories)) from error
     category = None
     if params.train.enabled:
         trained = train(prepared.train, params, progress)

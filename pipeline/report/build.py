@@ -36,6 +36,7 @@ class Report:
     year: str
     compare_to: str | None
     label_source: str
+    labels_shown: str  # the label source in words, for the page's header
     complaints: int
     categories: pd.DataFrame
     team_outcomes: Mapping[str, pd.DataFrame]
@@ -316,6 +317,7 @@ def build_report(
         year=year,
         compare_to=compare_to,
         label_source=records.label_source,
+        labels_shown=_labels_shown(records),
         complaints=len(year_rows),
         categories=categories,
         team_outcomes=team_outcomes,
@@ -343,6 +345,15 @@ def report_warnings(records: ReportRecords) -> list[str]:
     return unmapped_warnings({**records.unmapped, "outcome": records.unrecognised_outcomes})
 
 
+def _labels_shown(records: ReportRecords) -> str:
+    themes = "the model's suggested themes" if records.themes_source == "predicted" else "recorded themes"
+    return {
+        "recorded": "recorded categories and themes",
+        "predicted": "the model's suggested categories and themes",
+        "both": f"recorded categories, {themes}, and the model's suggestions beside them",
+    }[records.label_source]
+
+
 def _notes(
     records: ReportRecords,
     config: ReportConfig,
@@ -364,6 +375,13 @@ def _notes(
     ]
     if records.label_source == "both" and records.themes_source == "predicted":
         notes.append("The file records no themes, so the themes shown are the model's suggestions.")
+    if records.themes_source == "predicted":
+        notes.append(
+            "Theme trends compare the model's suggestions between years. A model follows its training labels "
+            "more closely on the years it was trained on than on later ones, so a theme that rises or falls "
+            "into a year the model did not learn from may be the model, not the service: read its complaints "
+            "before acting on the change."
+        )
     excluded = records.excluded
     if len(excluded):
         reasons = excluded["reason_code"].value_counts()

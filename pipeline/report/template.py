@@ -54,7 +54,7 @@ PAGE = (
 <header>
   <h1>{{ report.title }}</h1>
   <p class="meta">Financial year {{ report.year }}{% if report.compare_to %}, compared with {{ report.compare_to }}{% endif %}.
-    {{ report.complaints }} complaints. Labels: {{ report.label_source }}.{% if generated %} Produced {{ generated }}.{% endif %}</p>
+    {{ report.complaints }} complaints. Labels: {{ report.labels_shown }}.{% if generated %} Produced {{ generated }}.{% endif %}</p>
 </header>
 
 <section>

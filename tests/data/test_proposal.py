@@ -153,3 +153,16 @@ def test_spellings_holding_quotes_colons_and_hashes_survive_the_config(export, p
     (tmp_path / "odd.yaml").write_text(text, encoding="utf-8")
     aliases = load_params(tmp_path / "odd.yaml").labels.aliases
     assert aliases["Service: quality #1"] == "Not to Standard"
+
+
+def test_a_category_column_under_another_name_is_found_or_left_for_the_analyst(export, params):
+    assert (
+        propose_config(export.rename(columns={"Category": "Complaint Reason"}), params, "x.csv").mapping()["category"]
+        == "Complaint Reason"
+    )
+    own_words = export.assign(Category=["Rude staff", "Too slow", "Lost paperwork"] * 2)
+    found = propose_config(own_words.rename(columns={"Category": "Classification"}), params, "x.csv")
+    assert "category" not in found.mapping()
+    assert found.missing() == {"category": "'Classification', 'Ward'"}
+    text = found.config_text(date(2026, 12, 3))
+    assert "    # category: ?   # the recorded category (needed to train): not found" in text
