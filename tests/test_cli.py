@@ -136,7 +136,10 @@ def test_missing_column_exits_2_and_writes_nothing(workdir: Path, tmp_path: Path
     shutil.copy(workdir / "themes.yaml", tmp_path / "themes.yaml")
     result = run(["train", "--data", "bad.csv"], tmp_path)
     assert result.returncode == 2
-    assert "no column 'description'" in result.stderr and "Columns found (the names in row 1 of the file):" in result.stderr
+    assert (
+        "no column 'description'" in result.stderr
+        and "Columns found (the names in row 1 of the file):" in result.stderr
+    )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.csv", "params.yaml", "themes.yaml"]
     models = ["--model", str(workdir / "models" / "category"), "--themes-model", str(workdir / "models" / "themes")]
     result = run(["score", "bad.csv", "--out", "never.csv", *models], tmp_path)

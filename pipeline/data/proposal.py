@@ -55,7 +55,19 @@ CATEGORY_KEYWORDS: Mapping[str, tuple[str, ...]] = {
     "Breach of Confidentiality": ("confidentiality", "confidential", "privacy", "data breach", "data protection"),
     "Broken Promise/Appointment": ("promise", "appointment", "missed visit", "undertaking"),
     "Delay/Failed Service": ("delay", "delayed", "failed", "failure", "late", "slow", "timeliness"),
-    "Denial/Withdrawal/Change Service": ("denial", "denied", "refused", "refusal", "withdrawal", "withdrawn", "change"),
+    "Denial/Withdrawal/Change Service": (
+        "denial",
+        "denied",
+        "refused",
+        "refusal",
+        "withdrawal",
+        "withdrawn",
+        "change",
+        "changed",
+        "stopped",
+        "ended",
+        "reduced",
+    ),
     "Lack of /Incorrect Information": ("information", "info", "incorrect", "inaccurate", "communication"),
     "Not to Standard": ("standard", "quality", "poor service"),
     "Staff Attitude/Conduct": ("attitude", "conduct", "behaviour", "behavior", "rude", "manner"),
@@ -63,7 +75,7 @@ CATEGORY_KEYWORDS: Mapping[str, tuple[str, ...]] = {
 }
 OUTCOME_KEYWORDS: Mapping[str, tuple[str, ...]] = {
     "Partially Upheld": ("partial", "partially", "partly", "part upheld", "in part"),
-    "Not Upheld": ("not upheld", "rejected", "no fault", "unfounded", "not justified"),
+    "Not Upheld": ("not upheld", "rejected", "no fault", "unfounded", "not justified", "no case to answer"),
     "No Finding": ("no finding", "inconclusive", "unable to determine", "not determined"),
     "Withdrawn": ("withdrawn", "withdrew", "closed by complainant"),
     "Upheld": ("upheld", "justified", "fully upheld", "founded"),
@@ -285,19 +297,30 @@ def _outcome_match(spelling: str, params: Params) -> tuple[str | None, str]:
     return _by_keyword(spelling, OUTCOME_KEYWORDS)
 
 
+def _spellings(values: pd.Series) -> pd.Series:
+    """Distinct spellings with their counts, commonest first; spellings that differ only in case or spaces
+    are one (labels are matched that way), shown in their commonest form."""
+    text = values.dropna().astype(str).str.strip()
+    text = text[text != ""]
+    counts = text.value_counts()
+    keys = pd.Series(counts.index.map(lambda spelling: " ".join(spelling.casefold().split())), index=counts.index)
+    grouped = counts.groupby(keys.to_numpy(), sort=False).sum()
+    shown = counts.groupby(keys.to_numpy(), sort=False).apply(lambda group: group.index[0])
+    return pd.Series(grouped.to_numpy(), index=shown.loc[grouped.index].to_numpy()).sort_values(
+        ascending=False, kind="stable"
+    )
+
+
 def propose_values(frame: pd.DataFrame, mapping: Mapping[str, str], params: Params) -> list[ValueMatch]:
     """Every distinct category, outcome and stage spelling, its count, and the value it is proposed to mean."""
     found: list[ValueMatch] = []
     for ours, match in (("category", _category_match), ("outcome", _outcome_match)):
         if ours in mapping:
-            counts = frame[mapping[ours]].dropna().astype(str).str.strip().value_counts()
-            for spelling, count in counts.items():
-                if spelling:
-                    proposed, basis = match(str(spelling), params)
-                    found.append(ValueMatch(ours, str(spelling), int(count), proposed, basis))
+            for spelling, count in _spellings(frame[mapping[ours]]).items():
+                proposed, basis = match(str(spelling), params)
+                found.append(ValueMatch(ours, str(spelling), int(count), proposed, basis))
     if "stage" in mapping:
-        counts = frame[mapping["stage"]].dropna().astype(str).str.strip().value_counts()
-        counts = counts[counts.index != ""]
+        counts = _spellings(frame[mapping["stage"]])
         stages, _ = parse_stages(pd.Series(counts.index, dtype="string"), params.data.stage_aliases)
         for (spelling, count), stage in zip(counts.items(), stages, strict=True):
             proposed = None if pd.isna(stage) else str(int(stage))
@@ -319,6 +342,13 @@ def _day_first(frame: pd.DataFrame, mapping: Mapping[str, str], default: bool) -
             return True, f"'{text[first > 12].iloc[0]}' can only be day first"
         if (second > 12).any():
             return False, f"'{text[second > 12].iloc[0]}' can only be month first"
+    dated = [
+        frame[mapping[ours]].dropna().astype(str).str.strip()
+        for ours in ("date_received", "date_responded")
+        if ours in mapping
+    ]
+    if dated and all(text.str.match(r"^\d{4}-\d{2}-\d{2}").all() for text in dated):
+        return default, "the dates are written year first (2014-04-07), so day and month cannot be confused"
     return default, "no date settles it; the default (day first, as UK exports write dates)"
 
 

@@ -84,9 +84,12 @@ def test_every_category_spelling_is_placed_with_its_reason_or_named_as_unmatched
         "Staff Attitude": "Staff Attitude/Conduct",  # an alias in the defaults
         "Delay/Failed Service": "Delay/Failed Service",
         "Weather": None,
-        "Not to Standard": "Not to Standard",
-        "NOT TO STANDARD": "Not to Standard",
+        "Not to Standard": "Not to Standard",  # with "NOT TO STANDARD": spellings differing in case are one
     }
+    [standard] = [
+        value for value in proposal.values if value.proposed == "Not to Standard" and value.basis != "keyword 'quality'"
+    ]
+    assert standard.count == 2
     assert [(value.spelling, value.count) for value in proposal.unmatched()] == [
         ("Weather", 1),
         ("Escalated", 1),
@@ -166,3 +169,15 @@ def test_a_category_column_under_another_name_is_found_or_left_for_the_analyst(e
     assert found.missing() == {"category": "'Classification', 'Ward'"}
     text = found.config_text(date(2026, 12, 3))
     assert "    # category: ?   # the recorded category (needed to train): not found" in text
+
+
+def test_common_council_wordings_are_placed_and_iso_dates_need_no_day_first_guess(export, params):
+    worded = export.assign(
+        Category=["Service stopped or changed"] * 6,
+        Outcome=["No case to answer"] * 6,
+        Logged=["2019-04-03", "2019-05-25", "2019-06-01", "2020-07-14", "2020-02-02", "2020-11-11"],
+    )
+    found = propose_config(worded, params, "x.csv")
+    assert _proposed(found, "category") == {"Service stopped or changed": "Denial/Withdrawal/Change Service"}
+    assert _proposed(found, "outcome") == {"No case to answer": "Not Upheld"}
+    assert "year first" in found.date_basis
