@@ -877,14 +877,14 @@ def check_model_bytes(data: bytes, sha256: Any, signature: Any, model: str, reco
             f"{recorded_in} records no SHA-256 for {model}, so it cannot be checked and was not loaded. "
             "Retrain (complaints train) to save a model with its hash."
         )
-    if not hmac.compare_digest(actual, str(sha256)):
+    if not hmac.compare_digest(actual.encode(), str(sha256).encode()):
         raise ModelIntegrityError(
             f"{model} does not match the SHA-256 in {recorded_in} (file {actual[:12]}…, recorded "
             f"{str(sha256)[:12]}…). It was changed or replaced after training, and loading it "
             "could run untrusted code, so it was not loaded. Retrain, or restore the original file."
         )
     expected_signature = _signature(data)
-    if expected_signature and not hmac.compare_digest(expected_signature, str(signature)):
+    if expected_signature and not hmac.compare_digest(expected_signature.encode(), str(signature).encode()):
         raise ModelIntegrityError(
             f"{model} is not signed with the key in {SIGNING_KEY_VARIABLE}, so it was not loaded. "
             "Retrain with the key set, or unset the variable to rely on the recorded SHA-256 alone."
