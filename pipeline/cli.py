@@ -6,7 +6,9 @@ from __future__ import annotations
 import json
 import logging
 import os
+import signal
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -63,9 +65,24 @@ def main(
         handlers=[RichHandler(console=console, show_path=False, show_time=False)],
         force=True,
     )
+    _end_cleanly_when_stopped()
     # Nothing is written outside the working folder: matplotlib (the confusion-matrix figure) would cache
     # its fonts under ~/.config or ~/.cache; a temporary folder is used unless the user chose one.
     os.environ.setdefault("MPLCONFIGDIR", str(Path(tempfile.gettempdir()) / "complaints-matplotlib"))
+
+
+def _stopped(number: int, frame: object) -> None:
+    raise SystemExit(128 + number)
+
+
+def _end_cleanly_when_stopped() -> None:
+    """A command told to stop (kill, a closed terminal) ends as an error would: files half written are
+    removed and an MLflow run under way is marked FAILED, instead of the process vanishing mid-way."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), _stopped)
 
 
 @contextmanager
@@ -175,8 +192,7 @@ def train(
 ) -> None:
     """Validate, split, train the category and theme models, evaluate on the holdout, save, and track."""
     from pipeline.data import inputs
-    from pipeline.lifecycle import promotion
-    from pipeline.lifecycle.saving import save_models
+    from pipeline.lifecycle import promotion, saving, tracking
     from pipeline.modelling.training_job import summary_tables, train_and_evaluate
 
     with user_errors():
@@ -185,15 +201,29 @@ def train(
         data_file, validated, prepared = inputs.read_training_input(params, data, prepared_dir)
         for line in validated.warnings():
             log.warning(line)
+        for line in tracking.close_interrupted_runs(params.tracking) if track else ():
+            log.warning(line)
         with progress_bar("Cross-validated search, then final fit") as update:
             result = train_and_evaluate(validated, params, taxonomy, update, prepared)
-    saved = save_models(params, data_file, validated, result, taxonomy)
+    saved = saving.save_models(params, data_file, validated, result, taxonomy)
     for title, rows in summary_tables(validated, result, params.evaluate.top_k).items():
         console.print(views.table(title, rows))
     for head, model in saved.items():
+        promoted = True  # untracked: nothing to compare with, the new model is the folder's
         if track:
-            console.print(views.registration(params, head, *promotion.register_trained(params, head, result, model)))
+            run, decision = promotion.register_trained(params, head, result, model)
+            console.print(views.registration(params, head, run, decision))
+            promoted = decision.promote
+        model = saving.install_champion(params, head, model) if promoted else model
+        console.print(_model_folder(params, head, promoted))
         console.print(views.artefacts(model.artefacts))
+
+
+def _model_folder(params, head: str, promoted: bool) -> str:
+    from pipeline.lifecycle import saving
+
+    champion = saving.champion_folder(params, head)
+    return views.model_folder(champion if promoted else saving.challenger_folder(params, head), champion, promoted)
 
 
 @app.command("prepare")
@@ -229,9 +259,8 @@ def retrain(
     """Add a new year to the history, train a challenger, compare it with the champion on the new year,
     and promote it only if it is better by tracking.promotion_margin."""
     from pipeline.data import files, inputs
-    from pipeline.lifecycle import promotion, tracking
+    from pipeline.lifecycle import promotion, saving, tracking
     from pipeline.lifecycle import retrain as stage
-    from pipeline.lifecycle.saving import save_models
     from pipeline.modelling.training_job import train_and_evaluate
 
     with user_errors():
@@ -241,9 +270,11 @@ def retrain(
         latest, earlier = inputs.read_years(new_year, history_files, params)
         validated, combined = stage.combine_years(latest, earlier, new_year.name)
         champions = tracking.load_champions(params)
+        for line in tracking.close_interrupted_runs(params.tracking):
+            log.warning(line)
         with progress_bar(f"Training the challenger on years up to {combined.new_year}") as update:
             result = train_and_evaluate(validated, params, taxonomy, update)
-    saved = save_models(params, new_year, validated, result, taxonomy, history_files)
+    saved = saving.save_models(params, new_year, validated, result, taxonomy, history_files)
     decided = promotion.decide_each(params, result, saved, champions)
     summary = stage.retrain_summary(result, champions, params, combined.new_year, latest.labels_aliased, decided)
     for line in summary.messages:
@@ -258,6 +289,9 @@ def retrain(
     runs = promotion.record_retrain(params, result, saved, champions, decided, summary, written, combined.new_year)
     for head, (run, decision) in runs.items():
         console.print(views.registration(params, head, run, decision))
+        if decision.promote:
+            saving.install_champion(params, head, saved[head])
+        console.print(_model_folder(params, head, decision.promote))
     console.print("\n".join(f"Comparison:    {path}" for path in written))
 
 

@@ -225,9 +225,10 @@ class DriftConfig:
 
 @dataclass(frozen=True)
 class OutputConfig:
-    model_dir: str
-    themes_model_dir: str
+    model_dir: str  # the category champion (a challenger that is not promoted never lands here)
+    themes_model_dir: str  # the theme champion
     scored_file: str
+    challenger_dir: str = "models/challenger"  # each new model first, one folder a head; moved when it is promoted
 
 
 @dataclass(frozen=True)

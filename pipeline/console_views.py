@@ -65,6 +65,13 @@ def artefacts(saved: Mapping[str, Path]) -> str:
     return "\n".join(f"{name + ':':<14} {path}" for name, path in saved.items())
 
 
+def model_folder(folder: Path, champion_folder: Path, promoted: bool) -> str:
+    """Where a new model's folder is: the champion's, or its challenger folder beside the champion's."""
+    if promoted:
+        return f"Folder:  {folder} (the champion's)"
+    return f"Folder:  {folder} (challenger; {champion_folder} still holds the champion)"
+
+
 def evaluation(file_name: str, metrics: Mapping[str, Any], not_usable: int) -> Table:
     """A saved model's headline metrics on a labelled file, to 3 places."""
     shown = ("accuracy", "macro_f1", "ece", "selective_accuracy", "coverage")

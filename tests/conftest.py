@@ -9,6 +9,7 @@ import logging
 import os
 import re
 import shutil
+import signal
 import sqlite3
 import sys
 import traceback
@@ -321,16 +322,21 @@ class CliResult:
     stderr: str
 
 
+_STOP_SIGNALS = [getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)]
+
+
 @contextmanager
 def _process_state_kept() -> Iterator[None]:
     """Whatever a command changes in this process is put back: the environment (MLflow writes
     MLFLOW_TRACKING_URI and MLFLOW_EXPERIMENT_ID into it), MLflow's tracking URI, experiment and active run,
-    the root logger (the CLI's callback calls logging.basicConfig(force=True)) and the loggers it quietens."""
+    the root logger (the CLI's callback calls logging.basicConfig(force=True)) and the loggers it quietens, and
+    the handlers of the signals that stop a command (the CLI's callback sets them)."""
     root = logging.getLogger()
     handlers, level = root.handlers[:], root.level
     named = {name: logging.getLogger(name).level for name in ("complaints", "mlflow", "alembic")}
     environ = dict(os.environ)
     mlflow_state = _mlflow_globals()
+    stops = {number: signal.getsignal(number) for number in _STOP_SIGNALS}
     root.handlers[:] = []  # so basicConfig(force=True) closes none of pytest's capturing handlers
     try:
         yield
@@ -347,6 +353,8 @@ def _process_state_kept() -> Iterator[None]:
         os.environ.clear()
         os.environ.update(environ)
         _restore_mlflow_globals(mlflow_state)
+        for number, handler in stops.items():
+            signal.signal(number, handler)
 
 
 def _mlflow_globals() -> tuple[object, object] | None:

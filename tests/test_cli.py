@@ -62,10 +62,23 @@ def test_train_writes_model_card_metrics_and_an_mlflow_run(trained_workspace):
 
 
 def test_retraining_the_same_model_does_not_displace_the_champion(workdir: Path):
+    import mlflow
+
+    mlflow.set_tracking_uri(f"sqlite:///{workdir / 'mlruns.db'}")
+    client = mlflow.MlflowClient()
+    experiment = client.get_experiment_by_name("complaints-category").experiment_id
+    killed = client.create_run(experiment, tags={"head": "category"}).info.run_id  # a training that was killed
+    champion_card = (workdir / "models" / "category" / "model_card.json").read_text(encoding="utf-8")
     result = run(["train"], workdir)
     assert result.returncode == 0, result.stderr
+    assert f"MLflow run {killed} was left running by a command that stopped: marked FAILED" in result.stderr
+    assert client.get_run(killed).info.status == "FAILED"
     assert "complaints-category v2 is now 'challenger'" in result.stderr
     assert "complaints-themes v2 is now 'challenger'" in result.stderr
+    # The challenger has its own folder; the champion's is untouched.
+    assert "models/challenger/category (challenger; models/category still holds the champion)" in result.stderr
+    assert (workdir / "models" / "challenger" / "category" / "model_card.json").is_file()
+    assert (workdir / "models" / "category" / "model_card.json").read_text(encoding="utf-8") == champion_card
 
 
 def test_score_keeps_every_row_and_flags_review(workdir: Path):

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import codecs
 import csv
+import glob
 import gzip
 import hashlib
 import hmac
 import json
 import os
 import re
+import shutil
 import statistics
 import tempfile
 import warnings
@@ -634,20 +636,102 @@ def _current_umask() -> int:
     return mask
 
 
+# mkstemp's temporary beside a target: ".NAME." + eight random characters + ".part".
+PARTIAL_NAME = re.compile(r"\.(?P<target>.+)\.[a-z0-9_]{8}\.part")
+
+
+def _hold(handle: int) -> bool:
+    """Hold a lock on an open temporary for as long as it is open, so another run can tell it is in use; the
+    system lets it go when the process ends, however it ends. False when another process holds it."""
+    if os.name != "posix":  # Windows: a file open in another process cannot be removed, which is enough
+        return True
+    import fcntl
+
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return False
+    return True
+
+
+def remove_stale_partials(path: str | Path) -> list[Path]:
+    """Remove the temporaries an interrupted write of ``path`` left beside it (a run killed mid-way): those no
+    running process holds. Returns what was removed."""
+    path = Path(path)
+    removed = []
+    for candidate in path.parent.glob(f".{glob.escape(path.name)}.*.part"):
+        found = PARTIAL_NAME.fullmatch(candidate.name)
+        if not found or found["target"] != path.name or not candidate.is_file():
+            continue
+        try:
+            handle = os.open(candidate, os.O_RDWR)
+        except OSError:
+            continue
+        try:
+            if not _hold(handle):
+                continue
+            os.remove(candidate)  # on Windows this fails while a live writer has it open
+            removed.append(candidate)
+        except OSError:
+            continue
+        finally:
+            os.close(handle)
+    return removed
+
+
+def glob_escape(name: str) -> str:
+    """``name`` with the characters a glob pattern treats specially made literal."""
+    return re.sub(r"([*?\[])", r"[\1]", name)
+
+
 @contextmanager
 def atomic_path(path: str | Path) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; rename it over ``path`` only if the block succeeds."""
+    """Yield a temporary path beside ``path``; rename it over ``path`` only if the block succeeds.
+
+    The temporary is named after the target (``.NAME.xxxxxxxx.part``) and locked while the block runs, so
+    the next write of the same target removes one a killed run left behind (:func:`remove_stale_partials`).
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_partials(path)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    os.close(handle)
-    os.chmod(temporary, 0o666 & ~_current_umask())  # mkstemp makes 0600; give the usual permissions
+    held = True
     try:
+        _hold(handle)
+        os.chmod(temporary, 0o666 & ~_current_umask())  # mkstemp makes 0600; give the usual permissions
         yield Path(temporary)
+        os.close(handle)  # before the rename: Windows renames no file that is open
+        held = False
         os.replace(temporary, path)
     finally:
+        if held:
+            os.close(handle)
         if os.path.exists(temporary):
             os.remove(temporary)
+
+
+def replace_folder(source: str | Path, target: str | Path) -> Path:
+    """Put the folder ``source`` where ``target`` is (a model promoted from its challenger folder): the old
+    folder is moved aside, the new one renamed into place, then the old one removed."""
+    source, target = Path(source), Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    aside = target.with_name(f".{target.name}.replaced")
+    if aside.exists():
+        shutil.rmtree(aside)
+    if target.exists():
+        os.replace(target, aside)
+    os.replace(source, target)
+    shutil.rmtree(aside, ignore_errors=True)
+    return target
+
+
+def clear_folder(folder: str | Path) -> Path:
+    """Empty ``folder`` (created if missing): a challenger folder before a new challenger is saved in it."""
+    folder = Path(folder)
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    return folder
 
 
 def rejects_path(out: str | Path) -> Path:
@@ -779,17 +863,36 @@ def load_model(model_dir: str | Path) -> tuple[Any, dict[str, Any]]:
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise InputFileError(f"{card_path} is not a readable model card ({error}). Retrain the model.") from error
     data = model_path.read_bytes()
+    check_model_bytes(data, card.get("model_sha256"), card.get("model_hmac_sha256"), str(model_path), str(card_path))
+    return joblib.load(BytesIO(data)), card
+
+
+def model_digests(data: bytes) -> dict[str, str]:
+    """What is recorded of a model file so that it can be checked before it is loaded: its SHA-256 and, when
+    COMPLAINTS_MODEL_KEY is set, its HMAC-SHA256 signature with that key."""
+    signature = _signature(data)
+    return {"sha256": hashlib.sha256(data).hexdigest(), **({"hmac_sha256": signature} if signature else {})}
+
+
+def check_model_bytes(data: bytes, sha256: Any, signature: Any, model: str, recorded_in: str) -> None:
+    """Refuse (ModelIntegrityError) a model file's bytes unless they match the SHA-256 recorded in
+    ``recorded_in`` and, when COMPLAINTS_MODEL_KEY is set, the signature made with that key. Nothing is
+    deserialised before this passes."""
     actual = hashlib.sha256(data).hexdigest()
-    if actual != card.get("model_sha256"):
+    if not sha256:
         raise ModelIntegrityError(
-            f"{model_path} does not match the SHA-256 in {card_path} (file {actual[:12]}…, card "
-            f"{str(card.get('model_sha256'))[:12]}…). It was changed or replaced after training, and loading it "
+            f"{recorded_in} records no SHA-256 for {model}, so it cannot be checked and was not loaded. "
+            "Retrain (complaints train) to save a model with its hash."
+        )
+    if not hmac.compare_digest(actual.encode(), str(sha256).encode()):
+        raise ModelIntegrityError(
+            f"{model} does not match the SHA-256 in {recorded_in} (file {actual[:12]}…, recorded "
+            f"{str(sha256)[:12]}…). It was changed or replaced after training, and loading it "
             "could run untrusted code, so it was not loaded. Retrain, or restore the original file."
         )
     expected_signature = _signature(data)
-    if expected_signature and not hmac.compare_digest(expected_signature, str(card.get("model_hmac_sha256"))):
+    if expected_signature and not hmac.compare_digest(expected_signature.encode(), str(signature).encode()):
         raise ModelIntegrityError(
-            f"{model_path} is not signed with the key in {SIGNING_KEY_VARIABLE}, so it was not loaded. "
-            "Retrain with the key set, or unset the variable to rely on the card's SHA-256 alone."
+            f"{model} is not signed with the key in {SIGNING_KEY_VARIABLE}, so it was not loaded. "
+            "Retrain with the key set, or unset the variable to rely on the recorded SHA-256 alone."
         )
-    return joblib.load(BytesIO(data)), card

@@ -2,6 +2,10 @@
 
 The training job (:mod:`pipeline.modelling.training_job`) returns values; this is where they become
 files, through :mod:`pipeline.data.files`, so train and retrain save models the same way.
+
+A new model is saved in its challenger folder (``output.challenger_dir``/category, /themes) and moved to
+the champion's folder (``output.model_dir``, ``output.themes_model_dir``) only when it is promoted (or when
+nothing is tracked), so the champion's folder never holds a model the registry did not make champion.
 """
 
 from __future__ import annotations
@@ -29,6 +33,29 @@ class SavedModel:
     artefacts: dict[str, Path]
 
 
+def champion_folder(params: Params, head: str) -> Path:
+    """Where the champion of ``head`` ("category" or "themes") is kept."""
+    return Path(params.output.model_dir if head == "category" else params.output.themes_model_dir)
+
+
+def challenger_folder(params: Params, head: str) -> Path:
+    """Where a new model of ``head`` is saved until it is promoted."""
+    return Path(params.output.challenger_dir) / head
+
+
+def install_champion(params: Params, head: str, saved: SavedModel) -> SavedModel:
+    """Move a promoted model's folder from its challenger folder to the champion's; the files it lists follow."""
+    source, target = challenger_folder(params, head), champion_folder(params, head)
+    if source.resolve() == target.resolve():
+        return saved
+    files.replace_folder(source, target)
+    moved = {
+        name: target / path.relative_to(source) if path.is_relative_to(source) else path
+        for name, path in saved.artefacts.items()
+    }
+    return SavedModel(saved.card, moved)
+
+
 def save_models(
     params: Params,
     data_file: Path,
@@ -37,8 +64,8 @@ def save_models(
     taxonomy: Taxonomy | None,
     history: Sequence[Path] = (),
 ) -> dict[str, SavedModel]:
-    """Save each trained model ("category", "themes") in its folder; ``history``: the earlier years'
-    files of a retrain, named with their hashes in the card too."""
+    """Save each trained model ("category", "themes") in its challenger folder (emptied first); ``history``:
+    the earlier years' files of a retrain, named with their hashes in the card too."""
     prepared = result.prepared
     summary = {
         "file": data_file.name,
@@ -53,7 +80,12 @@ def save_models(
     issues = data_issues(validated, prepared)
     saved = {}
     if result.category is not None:
-        out, trained, evaluation = Path(params.output.model_dir), result.category.trained, result.category.evaluation
+        out, trained, evaluation = (
+            challenger_folder(params, "category"),
+            result.category.trained,
+            result.category.evaluation,
+        )
+        files.clear_folder(out)
         card = model_card.build_model_card(params, trained, evaluation, prepared, summary, *context, benchmarks)
         card = files.save_model(trained.model, card, out)
         metrics = {"holdout": evaluation.metrics, "cross_validation": trained.cv_metrics}
@@ -71,7 +103,8 @@ def save_models(
             },
         )
     if result.themes is not None:
-        out, themes = Path(params.output.themes_model_dir), result.themes
+        out, themes = challenger_folder(params, "themes"), result.themes
+        files.clear_folder(out)
         source = {
             **themes.data.source,
             "too_rare_to_learn": themes.data.too_rare,

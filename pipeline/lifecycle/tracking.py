@@ -6,22 +6,31 @@ import json
 import logging
 import os
 import re
+import socket
 import tempfile
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import yaml
 
 from pipeline.config import TrackingConfig
 from pipeline.data import files
-from pipeline.errors import RegistryError
+from pipeline.errors import ModelIntegrityError, RegistryError
 from pipeline.modelling.contract import LoadedModel
 
 log = logging.getLogger(__name__)
 
 CHAMPION, CHALLENGER = "champion", "challenger"
+# The registered model's file, and the version tags that record its SHA-256 and (with COMPLAINTS_MODEL_KEY set)
+# its signature at registration: checked before a registry model is loaded, as a folder's card is.
+SKOPS_FILE = "model.skops"
+SHA256_TAG, SIGNATURE_TAG = "skops_sha256", "skops_hmac_sha256"
+# Which process a run belongs to (host:pid), so that a later start can close the runs of a process that died.
+PROCESS_TAG = "complaints.process"
 NOT_FOUND_CODES = ("RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE")  # no registered model; no such alias
 # MLflow 3 stores scikit-learn models with skops, which loads only types it is told to trust.
 TRUSTED_TYPES = [
@@ -151,7 +160,7 @@ def log_training_run(
     mlflow.set_experiment(config.experiment)
     flat_params = {key: str(value)[:500] for key, value in _flatten(params).items()}
     with mlflow.start_run() as run:
-        mlflow.set_tags(dict(tags))
+        mlflow.set_tags({**tags, PROCESS_TAG: _this_process()})
         mlflow.log_params(flat_params)
         mlflow.log_metrics({key: float(value) for key, value in metrics.items() if value == value})
         for path in artefacts.values():
@@ -166,13 +175,33 @@ def log_training_run(
             skops_trusted_types=TRUSTED_TYPES,
             pip_requirements=model_requirements(model),
         )
+        version = str(info.registered_model_version)
+        recorded = _record_digests(mlflow, config.registered_model, version)
+        mlflow.set_tags(recorded)
     return LoggedRun(
         tracking_uri=mlflow.get_tracking_uri(),
         experiment_id=run.info.experiment_id,
         run_id=run.info.run_id,
         model_name=config.registered_model,
-        model_version=str(info.registered_model_version),
+        model_version=version,
     )
+
+
+def _record_digests(mlflow: Any, name: str, version: str) -> dict[str, str]:
+    """Read the registered model file back and record its SHA-256 (and signature, with the key set) as tags of
+    the model version: what every later load checks the file against."""
+    with tempfile.TemporaryDirectory() as folder:
+        local = mlflow.artifacts.download_artifacts(
+            artifact_uri=f"models:/{name}/{version}/{SKOPS_FILE}", dst_path=folder
+        )
+        digests = files.model_digests(Path(local).read_bytes())
+    recorded = {SHA256_TAG: digests["sha256"]} | (
+        {SIGNATURE_TAG: digests["hmac_sha256"]} if "hmac_sha256" in digests else {}
+    )
+    client = mlflow.MlflowClient()
+    for key, value in recorded.items():
+        client.set_model_version_tag(name, version, key, value)
+    return recorded
 
 
 @dataclass(frozen=True)
@@ -236,7 +265,7 @@ def log_comparison_run(
     mlflow = _mlflow(config)
     mlflow.set_experiment(config.experiment)
     with mlflow.start_run(run_name=name) as run:
-        mlflow.set_tags(dict(tags))
+        mlflow.set_tags({**tags, PROCESS_TAG: _this_process()})
         mlflow.log_metrics({key: float(value) for key, value in metrics.items() if value == value})
         for path in artefacts:
             mlflow.log_artifact(str(path))
@@ -250,30 +279,88 @@ def tag_run(config: TrackingConfig, run_id: str, tags: Mapping[str, str]) -> Non
         client.set_tag(run_id, key, value)
 
 
-REGISTRY_URI = re.compile(r"^models:/(?P<name>[^/@]+)(?:@(?P<alias>[\w-]+)|/(?P<version>\d+))$")
+REGISTRY_URI = re.compile(
+    r"^(?:models:/(?P<name>[^/@]+)(?:@(?P<alias>[\w-]+)|/(?P<version>\d+))|runs:/(?P<run>[0-9a-f]+)/model)$"
+)
+
+
+def _model_version(mlflow: Any, uri: str, match: re.Match[str], config: TrackingConfig) -> Any:
+    """The registered version a registry or run address names (a run's model is the version it registered)."""
+    client = mlflow.MlflowClient()
+    if match["run"]:
+        found = client.search_model_versions(f"run_id = '{match['run']}'")
+        if not found:
+            raise RegistryError(f"Run {match['run']} registered no model in {mlflow.get_tracking_uri()}.")
+        return found[0]
+    if match["alias"]:
+        return client.get_model_version_by_alias(match["name"], match["alias"])
+    return client.get_model_version(match["name"], match["version"])
+
+
+def _skops_file(mlmodel: Path, uri: str) -> str:
+    """The model file named by a registered model's MLmodel, which must store it with skops (the format that
+    loads only the types it is told to trust); any other format could run code when loaded."""
+    try:
+        flavour = (yaml.safe_load(mlmodel.read_text(encoding="utf-8")) or {}).get("flavors", {}).get("sklearn") or {}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, AttributeError) as error:
+        raise ModelIntegrityError(f"{uri} has no readable MLmodel file ({error}), so it was not loaded.") from error
+    stored_as, name = flavour.get("serialization_format"), flavour.get("pickled_model")
+    if stored_as != "skops" or name != SKOPS_FILE:
+        raise ModelIntegrityError(
+            f"{uri} is stored as {stored_as or 'an unknown format'} ({name}), not as {SKOPS_FILE}: only skops "
+            "models are loaded from the registry, because other formats can run any code when loaded. It was "
+            "not loaded; retrain (complaints train) to register a model this pipeline made."
+        )
+    return name
+
+
+def _verified_estimator(mlflow: Any, name: str, version: Any, uri: str) -> Any:
+    """The registered model's estimator, read from its files by this module: the MLmodel must say skops, the
+    file must match the SHA-256 (and the signature, with COMPLAINTS_MODEL_KEY set) recorded at registration,
+    and it is then loaded with the skops loader and this package's trusted types only, never MLflow's loaders
+    (which would follow the MLmodel to pickle or cloudpickle, and trust the types it lists)."""
+    import skops.io
+
+    where = f"models:/{name}/{version.version}"
+    with tempfile.TemporaryDirectory() as folder:
+        try:
+            mlmodel = mlflow.artifacts.download_artifacts(artifact_uri=f"{where}/MLmodel", dst_path=folder)
+            model_file = _skops_file(Path(mlmodel), uri)
+            local = mlflow.artifacts.download_artifacts(artifact_uri=f"{where}/{model_file}", dst_path=folder)
+            data = Path(local).read_bytes()
+        except (OSError, mlflow.exceptions.MlflowException) as error:
+            raise RegistryError(f"The files of {uri} cannot be read from the registry ({error}).") from error
+    tags = version.tags or {}
+    recorded_in = f"the registry's tags of {name} v{version.version}"
+    files.check_model_bytes(data, tags.get(SHA256_TAG), tags.get(SIGNATURE_TAG), f"{uri} ({SKOPS_FILE})", recorded_in)
+    try:
+        return skops.io.loads(data, trusted=TRUSTED_TYPES)
+    except Exception as error:  # noqa: BLE001 - skops raises many kinds; any of them means "not loaded"
+        raise ModelIntegrityError(
+            f"{uri} matches its recorded hash but holds types this version does not trust or cannot read "
+            f"({type(error).__name__}: {str(error)[:200]}), so it was not loaded. Retrain with this version."
+        ) from error
 
 
 def load_registered(config: TrackingConfig, uri: str) -> tuple[Any, dict[str, Any], str]:
-    """The model at ``models:/name@alias`` or ``models:/name/version``, its model card, and a label
-    such as ``complaints-category v3 (champion)`` to stamp on every scored row."""
+    """The model at ``models:/name@alias``, ``models:/name/version`` or ``runs:/RUN_ID/model``, checked
+    before it is deserialised, its model card, and a label such as ``complaints-category v3 (champion)``
+    to stamp on every scored row."""
     match = REGISTRY_URI.match(uri)
     if not match:
-        raise RegistryError(f"'{uri}' is not a registry address: use models:/NAME@ALIAS or models:/NAME/VERSION.")
-    mlflow = _mlflow(config)
-    client = mlflow.MlflowClient()
-    name, alias = match["name"], match["alias"]
-    try:
-        version = (
-            client.get_model_version_by_alias(name, alias)
-            if alias
-            else client.get_model_version(name, match["version"])
+        raise RegistryError(
+            f"'{uri}' is not a registry address: use models:/NAME@ALIAS, models:/NAME/VERSION or runs:/RUN_ID/model."
         )
+    mlflow = _mlflow(config)
+    try:
+        version = _model_version(mlflow, uri, match, config)
     except mlflow.exceptions.MlflowException as error:
         raise RegistryError(
             f"No model at {uri} in {mlflow.get_tracking_uri()}: train one first (complaints train), "
             "or pass a model folder instead (--model models/category)."
         ) from error
-    model = mlflow.sklearn.load_model(f"models:/{name}/{version.version}")
+    name, alias = version.name, match["alias"]
+    model = _verified_estimator(mlflow, name, version, uri)
     try:
         card = _download_card(mlflow, version.run_id)
     except (OSError, mlflow.exceptions.MlflowException, json.JSONDecodeError) as error:
@@ -283,12 +370,124 @@ def load_registered(config: TrackingConfig, uri: str) -> tuple[Any, dict[str, An
 
 
 def load_model(config: TrackingConfig, reference: str) -> LoadedModel:
-    """The model at a registry address (``models:/NAME@ALIAS``, ``models:/NAME/VERSION``) or in a
-    model folder, with its card: what every command that scores or compares receives."""
-    if reference.startswith("models:/"):
+    """The model at a registry address (``models:/NAME@ALIAS``, ``models:/NAME/VERSION``, ``runs:/RUN_ID/model``)
+    or in a model folder, with its card: what every command that scores or compares receives. Every path
+    checks the model file's hash (and signature, with COMPLAINTS_MODEL_KEY set) before loading it; a folder
+    whose model is not the registry's champion is named in a warning."""
+    if reference.startswith(("models:/", "runs:/")):
         return LoadedModel(*load_registered(config, reference))
     estimator, card = files.load_model(reference)
+    warn_unless_champion(config, reference, card)
     return LoadedModel(estimator, card, f"{card.get('model', 'model')}@{str(card.get('model_sha256'))[:12]}")
+
+
+def _registry_exists(config: TrackingConfig) -> bool:
+    """Whether there is a registry to ask: a SQLite file that does not exist is not created by asking."""
+    uri = tracking_uri(config)
+    if uri.startswith("sqlite:///"):
+        return Path(uri.removeprefix("sqlite:///")).is_file()
+    return uri.startswith(("http://", "https://", "databricks"))
+
+
+def warn_unless_champion(config: TrackingConfig, folder: str, card: Mapping[str, Any]) -> None:
+    """Warn when the model in ``folder`` is not the registry's champion of its name (another version, or
+    one never registered), so that scoring with a folder never differs from the champion unsaid."""
+    name, sha256 = card.get("model"), card.get("model_sha256")
+    if not name or not _registry_exists(config):
+        return
+    mlflow = _mlflow(config)
+    client = mlflow.MlflowClient()
+    try:
+        champion = client.get_model_version_by_alias(name, CHAMPION)
+        champion_sha = client.get_run(champion.run_id).data.tags.get("model_sha256") if champion.run_id else None
+        if champion_sha == sha256:
+            return
+        runs = mlflow.search_runs(
+            search_all_experiments=True, filter_string=f"tags.model_sha256 = '{sha256}'", output_format="list"
+        )
+        versions = [v for run in runs for v in client.search_model_versions(f"run_id = '{run.info.run_id}'")]
+    except mlflow.exceptions.MlflowException as error:
+        if error.error_code not in NOT_FOUND_CODES:
+            log.warning("Could not compare %s with the registry's champion: %s", folder, error)
+        return
+    this = f"{name} v{versions[0].version}" if versions else "a model that was never registered"
+    log.warning(
+        "%s holds %s, not the champion (%s v%s): scoring with the folder's model. Pass --model "
+        "models:/%s@champion to score with the champion.",
+        folder,
+        this,
+        name,
+        champion.version,
+        name,
+    )
+
+
+def _this_process() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _process_alive(pid: int) -> bool:
+    if os.name == "nt":  # os.kill(pid, 0) would end the process on Windows: ask the system instead
+        import ctypes
+
+        kernel = ctypes.windll.kernel32  # type: ignore[attr-defined]
+        handle = kernel.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
+        if not handle:
+            return False
+        code = ctypes.c_ulong()
+        kernel.GetExitCodeProcess(handle, ctypes.byref(code))
+        kernel.CloseHandle(handle)
+        return code.value == 259  # STILL_ACTIVE
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process, alive
+        return True
+    return True
+
+
+def _interrupted(mlflow: Any, run: Any, started_ms: int) -> bool:
+    """Whether a RUNNING run's process has gone: its process on this machine is not running (or is this one,
+    which has no run open), or, for a run that does not say whose it is, it began before this command."""
+    owner = run.data.tags.get(PROCESS_TAG)
+    if owner is None:
+        return run.info.start_time < started_ms
+    host, _, pid = owner.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False  # another machine's run: it may still be going
+    if int(pid) == os.getpid():
+        return mlflow.active_run() is None
+    return not _process_alive(int(pid))
+
+
+def close_interrupted_runs(config: TrackingConfig, started_ms: int | None = None) -> list[str]:
+    """Mark FAILED the runs of ``config``'s experiment left RUNNING by a command that was killed (a stopped
+    ``train`` never ends its run), and tag any version such a run registered without an alias, so that the
+    registry never shows an interrupted training as under way. Returns what was done, one line a run."""
+    if not _registry_exists(config):
+        return []
+    mlflow = _mlflow(config)
+    client = mlflow.MlflowClient()
+    experiment = client.get_experiment_by_name(config.experiment)
+    if experiment is None:
+        return []
+    started_ms = int(time.time() * 1000) if started_ms is None else started_ms
+    closed = []
+    for run in client.search_runs([experiment.experiment_id], filter_string="attributes.status = 'RUNNING'"):
+        if not _interrupted(mlflow, run, started_ms):
+            continue
+        run_id = run.info.run_id
+        client.set_terminated(run_id, status="FAILED")
+        client.set_tag(run_id, "interrupted", "the command stopped before the run ended; marked FAILED later")
+        left = [v for v in client.search_model_versions(f"run_id = '{run_id}'") if not v.aliases]
+        for version in left:
+            client.set_model_version_tag(
+                version.name, version.version, "interrupted", "registered by a training that stopped before a decision"
+            )
+        versions = "".join(f"; {v.name} v{v.version} it registered has no alias and never will" for v in left)
+        closed.append(f"MLflow run {run_id} was left running by a command that stopped: marked FAILED{versions}.")
+    return closed
 
 
 def set_alias(config: TrackingConfig, version: str, alias: str, run_id: str, note: str) -> None:

@@ -1,3 +1,7 @@
+import os
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import joblib
@@ -5,6 +9,7 @@ import pandas as pd
 import pytest
 
 from pipeline.data import files
+from tests.conftest import REPO
 
 TEXT = "Mum says the social worker’s visit – due 3 March – never happened. Café meeting £5."
 
@@ -53,6 +58,40 @@ def test_atomic_write_leaves_no_partial_file(tmp_path: Path):
         temporary.write_text("half")
         raise RuntimeError("interrupted")
     assert not target.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_a_partial_file_a_killed_write_left_is_removed_by_the_next_write_of_its_target(tmp_path: Path):
+    leftover, other = tmp_path / ".out.csv.k1ll3d_x.part", tmp_path / ".other.csv.k1ll3d_x.part"
+    leftover.write_text("half of an earlier run")
+    other.write_text("another target's")
+    files.write_table(pd.DataFrame({"a": [1]}), tmp_path / "out.csv")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [other.name, "out.csv"]
+
+
+def test_a_partial_file_a_write_under_way_holds_is_kept(tmp_path: Path):
+    with files.atomic_path(tmp_path / "out.csv") as temporary:
+        temporary.write_text("being written")
+        assert files.remove_stale_partials(tmp_path / "out.csv") == [] and temporary.is_file()
+    assert list(tmp_path.iterdir()) == [tmp_path / "out.csv"]
+
+
+@pytest.mark.skipif(os.name != "posix", reason="the write is killed with SIGKILL")
+def test_a_write_killed_mid_way_leaves_only_a_partial_that_the_rerun_removes(tmp_path: Path):
+    killed = (
+        "import os, signal, pandas as pd\n"
+        "from pipeline.data import files\n"
+        "with files.TableWriter('scored.csv') as out:\n"
+        "    out.write(pd.DataFrame({'a': range(1000)}))\n"
+        "    os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    environment = {**os.environ, "PYTHONPATH": str(REPO)}
+    process = subprocess.run([sys.executable, "-c", killed], cwd=tmp_path, env=environment, check=False)
+    assert process.returncode == -signal.SIGKILL
+    [partial] = tmp_path.iterdir()
+    assert partial.name.startswith(".scored.csv.") and partial.suffix == ".part"
+    with files.TableWriter(tmp_path / "scored.csv") as out:
+        out.write(pd.DataFrame({"a": [1, 2]}))
+    assert list(tmp_path.iterdir()) == [tmp_path / "scored.csv"]
 
 
 def test_model_is_refused_when_its_file_changes(tmp_path: Path):

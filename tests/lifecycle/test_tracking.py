@@ -1,11 +1,17 @@
 """MLflow: a run with params, metrics, artefacts and a registered model that loads back through skops."""
 
 import json
+import os
+import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from pipeline.data import files
 from pipeline.lifecycle import tracking
 
 pytestmark = pytest.mark.slow
@@ -50,3 +56,54 @@ def test_logged_model_round_trips_and_aliases_move(tmp_path: Path, monkeypatch, 
     }
     assert {"complaints-pipeline", "scikit-learn", "spacy", "spacy-lookups-data", "skops"} <= pinned
     assert "pytest" not in pinned
+
+
+def a_finished_process_id() -> int:
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    return process.pid
+
+
+def test_runs_a_stopped_command_left_running_are_marked_failed_and_others_left(tmp_path: Path, monkeypatch, params):
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlruns.db'}")
+    import mlflow
+
+    client = mlflow.MlflowClient()
+    experiment = client.create_experiment(params.tracking.experiment)
+    host = socket.gethostname()
+    owners = {
+        "stopped": {tracking.PROCESS_TAG: f"{host}:{a_finished_process_id()}"},
+        "alive": {tracking.PROCESS_TAG: f"{host}:{os.getppid()}"},
+        "another machine": {tracking.PROCESS_TAG: f"not-{host}:1"},
+        "an older version's": {},
+    }
+    runs = {name: client.create_run(experiment, tags=tags).info.run_id for name, tags in owners.items()}
+    closed = tracking.close_interrupted_runs(params.tracking, started_ms=int(time.time() * 1000) + 1000)
+    status = {name: client.get_run(run_id).info.status for name, run_id in runs.items()}
+    assert status == {
+        "stopped": "FAILED",
+        "alive": "RUNNING",
+        "another machine": "RUNNING",
+        "an older version's": "FAILED",
+    }
+    assert len(closed) == 2 and all("marked FAILED" in line for line in closed)
+
+
+def test_a_model_registered_with_the_key_set_loads_only_with_that_key(
+    tmp_path: Path, monkeypatch, tiny_category_model, params
+):
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlruns.db'}")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "model_card.json").write_text(json.dumps({"labels": list(tiny_category_model.classes_)}))
+    monkeypatch.setenv(files.SIGNING_KEY_VARIABLE, "secret")
+    run = tracking.log_training_run(
+        params.tracking, tiny_category_model, {}, {}, {"card": tmp_path / "model_card.json"}, tags={}
+    )
+    import mlflow
+
+    version = mlflow.MlflowClient().get_model_version(run.model_name, run.model_version)
+    assert {tracking.SHA256_TAG, tracking.SIGNATURE_TAG} <= set(version.tags)
+    assert list(tracking.load_model(params.tracking, run.model_uri).labels) == list(tiny_category_model.classes_)
+    monkeypatch.setenv(files.SIGNING_KEY_VARIABLE, "another")
+    with pytest.raises(files.ModelIntegrityError, match="not signed with the key"):
+        tracking.load_model(params.tracking, run.model_uri)
