@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from typing import Generic, TypeVar
 
+RATE_WINDOW = 10.0  # seconds of finished batches that estimate the scoring rate, for Retry-After
 Item = TypeVar("Item")
 Result = TypeVar("Result")
 
@@ -41,7 +42,7 @@ class ScoringQueue(Generic[Item, Result]):
         self._lock = threading.Condition()
         self._pending: deque[tuple[Sequence[Item], Future[list[Result]]]] = deque()
         self._waiting = 0  # items queued or being scored
-        self._seconds_per_item = 0.01  # a running mean, for Retry-After
+        self._done: deque[tuple[float, int]] = deque()  # (when, items) of the batches of the last RATE_WINDOW s
         self._thread: threading.Thread | None = None
         self._closed = False
 
@@ -62,8 +63,7 @@ class ScoringQueue(Generic[Item, Result]):
             if self._closed:
                 raise RuntimeError("the scoring queue is closed")
             if self._waiting + len(items) > self.max_waiting:
-                retry = max(1, math.ceil(self._waiting * self._seconds_per_item))
-                raise Busy(self._waiting, retry)
+                raise Busy(self._waiting, self._retry_after())
             self._pending.append((items, future))
             self._waiting += len(items)
             if self._thread is None:
@@ -80,6 +80,16 @@ class ScoringQueue(Generic[Item, Result]):
             self._lock.notify()
         if thread is not None:
             thread.join(timeout)
+
+    def _retry_after(self) -> int:
+        """Seconds until what is waiting now is scored, at the rate of the last RATE_WINDOW seconds (at least 1)."""
+        now = time.monotonic()
+        while self._done and self._done[0][0] < now - RATE_WINDOW:
+            self._done.popleft()
+        if not self._done:
+            return 1
+        rate = sum(items for _, items in self._done) / max(now - self._done[0][0], 1.0)
+        return max(1, math.ceil(self._waiting / rate))
 
     def _take(self) -> list[tuple[Sequence[Item], Future[list[Result]]]] | None:
         """The next requests to score together (at least one, at most max_batch items unless one is larger)."""
@@ -100,7 +110,6 @@ class ScoringQueue(Generic[Item, Result]):
             # A request whose client went away is dropped; the rest can no longer be cancelled.
             live = [(request, future) for request, future in taken if future.set_running_or_notify_cancel()]
             items = [item for request, _ in live for item in request]
-            started = time.perf_counter()
             try:
                 results = self.score_many(items) if items else []
             except Exception as error:  # each waiting request gets the error; the thread carries on
@@ -113,6 +122,4 @@ class ScoringQueue(Generic[Item, Result]):
                     start += len(request)
             with self._lock:
                 self._waiting -= sum(len(request) for request, _ in taken)
-                if items:
-                    per_item = (time.perf_counter() - started) / len(items)
-                    self._seconds_per_item = 0.8 * self._seconds_per_item + 0.2 * per_item
+                self._done.append((time.monotonic(), len(items)))
