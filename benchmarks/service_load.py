@@ -290,7 +290,7 @@ def main() -> None:
         server = Server(args.workers, Path(folder) / "serve.log")
         try:
             report["startup_seconds"] = round(server.wait_until_up(), 1)
-            asyncio.run(load(server.port, bodies[:100], 10))  # warm-up: first-call imports and caches
+            asyncio.run(load(server.port, bodies[:300], args.concurrency))  # warm-up: every worker's first calls
             report["memory_after_warm_up"] = server.memory_mb()
             report["rounds"] = []
             for n in range(args.rounds):

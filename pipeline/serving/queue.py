@@ -42,7 +42,8 @@ class ScoringQueue(Generic[Item, Result]):
         self._lock = threading.Condition()
         self._pending: deque[tuple[Sequence[Item], Future[list[Result]]]] = deque()
         self._waiting = 0  # items queued or being scored
-        self._done: deque[tuple[float, int]] = deque()  # (when, items) of the batches of the last RATE_WINDOW s
+        # (finished when, items, seconds scoring) of the batches of the last RATE_WINDOW seconds
+        self._done: deque[tuple[float, int, float]] = deque()
         self._thread: threading.Thread | None = None
         self._closed = False
 
@@ -82,14 +83,15 @@ class ScoringQueue(Generic[Item, Result]):
             thread.join(timeout)
 
     def _retry_after(self) -> int:
-        """Seconds until what is waiting now is scored, at the rate of the last RATE_WINDOW seconds (at least 1)."""
+        """Seconds until what is waiting now is scored, at the speed of the last RATE_WINDOW seconds' batches (1 to 60)."""
         now = time.monotonic()
         while self._done and self._done[0][0] < now - RATE_WINDOW:
             self._done.popleft()
-        if not self._done:
+        items = sum(done[1] for done in self._done)
+        if not items:
             return 1
-        rate = sum(items for _, items in self._done) / max(now - self._done[0][0], 1.0)
-        return max(1, math.ceil(self._waiting / rate))
+        seconds_per_item = sum(done[2] for done in self._done) / items
+        return min(60, max(1, math.ceil(self._waiting * seconds_per_item)))
 
     def _take(self) -> list[tuple[Sequence[Item], Future[list[Result]]]] | None:
         """The next requests to score together (at least one, at most max_batch items unless one is larger)."""
@@ -110,16 +112,19 @@ class ScoringQueue(Generic[Item, Result]):
             # A request whose client went away is dropped; the rest can no longer be cancelled.
             live = [(request, future) for request, future in taken if future.set_running_or_notify_cancel()]
             items = [item for request, _ in live for item in request]
+            started = time.monotonic()
+            error: Exception | None = None
             try:
                 results = self.score_many(items) if items else []
-            except Exception as error:  # each waiting request gets the error; the thread carries on
-                for _, future in live:
+            except Exception as raised:  # each waiting request gets the error; the thread carries on
+                error = raised
+            with self._lock:  # counted out before the answers go, so a client answered may queue again at once
+                self._waiting -= sum(len(request) for request, _ in taken)
+                self._done.append((time.monotonic(), len(items), time.monotonic() - started))
+            start = 0
+            for request, future in live:
+                if error is not None:
                     future.set_exception(error)
-            else:
-                start = 0
-                for request, future in live:
+                else:
                     future.set_result(results[start : start + len(request)])
                     start += len(request)
-            with self._lock:
-                self._waiting -= sum(len(request) for request, _ in taken)
-                self._done.append((time.monotonic(), len(items)))

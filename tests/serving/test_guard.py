@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+import time
 
 import pytest
 
@@ -167,3 +168,21 @@ def test_a_request_cancelled_while_waiting_is_not_scored():
     assert first.result(5) == [10]
     queue.close()
     assert sum(batches, []) == [1] and queue.waiting == 0
+
+
+def test_retry_after_follows_how_long_the_last_batches_took_per_complaint():
+    release = threading.Event()
+
+    def score_many(items):
+        release.wait(10) if items[0] == "wait" else time.sleep(0.1)  # 0.05 s a complaint for the first batch
+        return items
+
+    queue = ScoringQueue(score_many, max_waiting=41, max_batch=41)
+    queue.submit(["a", "b"]).result(5)
+    held = queue.submit(["wait"] * 41)
+    with pytest.raises(Busy) as busy:
+        queue.submit(["c"])
+    assert 2 <= busy.value.retry_after <= 60  # 41 waiting at >= 0.05 s each
+    release.set()
+    held.result(5)
+    queue.close()
