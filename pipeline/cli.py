@@ -420,23 +420,45 @@ def serve(
     themes_model: str | None = ThemesModelOption,
     host: str | None = typer.Option(None, "--host", help="Address to listen on; default service.host (127.0.0.1)."),
     port: int | None = typer.Option(None, "--port", help="Port; default service.port (8000)."),
+    workers: int | None = typer.Option(
+        None,
+        "--workers",
+        min=1,
+        help="Server processes, each with its own copy of the models; default service.workers.",
+    ),
 ) -> None:
     """Serve the intake page (GET /) and the JSON API (POST /suggest, POST /score, GET /health, /docs)."""
+    import dataclasses
+
     import uvicorn
 
     from pipeline.serving.models import load_scorers
-    from pipeline.serving.service import create_app
+    from pipeline.serving.service import SERVE_ARGUMENTS, create_app
 
     with user_errors():
         params = load_params(params_file)
-        scorers = load_scorers(params, model, themes_model)
+        scorers = load_scorers(params, model, themes_model)  # in this process too, so a bad model is reported here
     token = os.environ.get(params.service.token_variable) or None
     host, port = host or params.service.host, port or params.service.port
+    workers = workers or params.service.workers
     if not token and host not in ("127.0.0.1", "localhost", "::1"):
         log.warning("Listening beyond this machine without a token: set %s.", params.service.token_variable)
+    # The address given is a name clients may use; a wildcard address is not.
+    named = () if host in ("0.0.0.0", "::", "") else (host.strip("[]").lower(),)
+    allowed = tuple(dict.fromkeys(params.service.allowed_hosts + named))
+    params = dataclasses.replace(params, service=dataclasses.replace(params.service, allowed_hosts=allowed))
     where = f"http://{host}:{port}/"
-    console.print(f"Intake page: {where}  (API docs: {where}docs; bearer token {'required' if token else 'off'})")
-    uvicorn.run(create_app(scorers, params, token), host=host, port=port)
+    console.print(
+        f"Intake page: {where}  (API docs: {where}docs; bearer token {'required' if token else 'off'}; "
+        f"{workers} worker{'s' if workers > 1 else ''})"
+    )
+    if workers == 1:
+        uvicorn.run(create_app(scorers, params, token), host=host, port=port)
+        return
+    del scorers  # each worker process loads its own
+    arguments = {"params": params.source, "model": model, "themes_model": themes_model, "allowed_hosts": allowed}
+    os.environ[SERVE_ARGUMENTS] = json.dumps(arguments)
+    uvicorn.run("pipeline.serving.service:app_from_environment", factory=True, workers=workers, host=host, port=port)
 
 
 @app.command()

@@ -178,9 +178,13 @@ class ServiceConfig:
 
     host: str = "127.0.0.1"
     port: int = 8000
-    max_text_chars: int = 20_000  # longer texts get 422: a complaint, not a case file
+    max_text_chars: int = 20_000  # longer texts get 413: a complaint, not a case file
     max_batch: int = 100  # complaints per POST /score
     token_variable: str = "COMPLAINTS_API_TOKEN"  # when this variable is set, requests need the bearer token
+    workers: int = 2  # server processes; each loads its own copy of the models
+    max_queue: int = 200  # complaints waiting to be scored, per process; beyond it 429 with Retry-After
+    # Host header values answered (against DNS rebinding); "*" answers any. Add the name a proxy forwards.
+    allowed_hosts: tuple[str, ...] = ("localhost", "127.0.0.1", "::1")
 
 
 @dataclass(frozen=True)
@@ -301,6 +305,8 @@ _RANGES = {
     ("service", "port"): (1, 65535),
     ("service", "max_text_chars"): (1, 10**7),
     ("service", "max_batch"): (1, 10**6),
+    ("service", "workers"): (1, 64),
+    ("service", "max_queue"): (1, 10**7),
     ("tracking", "promotion_margin"): (0.0, 1.0),
     ("features", "word_min_df"): (1, 10**9),
     ("features", "char_min_df"): (1, 10**9),
@@ -380,6 +386,8 @@ def _coerce(section: str, key: str, value: Any) -> Any:
         return tuple(str(v) for v in value)
     if key in ("one_hot_exclude", "missing_text_values"):
         return tuple(str(v) for v in value or ())
+    if (section, key) == ("service", "allowed_hosts"):
+        return _allowed_hosts(value)
     if key == "timescales":
         return _timescales(value)
     if key == "outcome_aliases":
@@ -400,6 +408,18 @@ def _coerce(section: str, key: str, value: Any) -> Any:
         if not all(isinstance(n, int | float) and low <= n <= high for n in numbers):
             raise ConfigError(f"{section}.{key} is {value!r}; it must be a number from {low} to {high}.")
     return value
+
+
+def _allowed_hosts(value: Any) -> tuple[str, ...]:
+    """service.allowed_hosts: host names or addresses without a port (one colon is a port), any case."""
+    listed = [value] if isinstance(value, str) else value or []
+    hosts = [h.strip().strip("[]").lower() if isinstance(h, str) else h for h in listed]
+    if not hosts or not all(isinstance(h, str) and h and h.count(":") != 1 and " " not in h for h in hosts):
+        raise ConfigError(
+            f"service.allowed_hosts is {value!r}; list host names or addresses without a port, "
+            'e.g. [localhost, 127.0.0.1, complaints.example.gov.uk], or ["*"] for any.'
+        )
+    return tuple(hosts)
 
 
 def _timescales(value: Any) -> Mapping[int, tuple[int, int]]:
@@ -493,6 +513,11 @@ def params_from_dict(raw: Mapping[str, Any], source: str = "<dict>") -> Params:
         )
     if "description" not in params.data.columns:
         raise ConfigError("data.columns must say which column holds the complaint text (description).")
+    if params.service.max_queue < params.service.max_batch:
+        raise ConfigError(
+            f"service.max_queue ({params.service.max_queue}) is less than service.max_batch "
+            f"({params.service.max_batch}): a full POST /score could never be queued."
+        )
     return params
 
 

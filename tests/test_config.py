@@ -54,6 +54,12 @@ def test_cfpb_config_maps_its_columns():
         ("report:\n  change_date: 21/05/2014\n", "report.change_date is '21/05/2014'; write the date as YYYY-MM-DD"),
         ("data:\n  header_row: 0\n", "data.header_row is 0; give the row number of the column names"),
         ("data:\n  header_row: three\n", "data.header_row is 'three'"),
+        (
+            "service:\n  allowed_hosts: [localhost:8000]\n",
+            "service.allowed_hosts is .*; list host names or addresses without a port",
+        ),
+        ("service:\n  max_queue: 10\n", "service.max_queue (10) is less than service.max_batch (100)"),
+        ("service:\n  workers: 0\n", "service.workers is 0"),
     ],
 )
 def test_bad_params_say_what_is_wrong(tmp_path: Path, extra: str, message: str):
@@ -61,6 +67,15 @@ def test_bad_params_say_what_is_wrong(tmp_path: Path, extra: str, message: str):
     path.write_text(f"inherit: {REPO / 'params.yaml'}\n{extra}", encoding="utf-8")
     with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)")):
         load_params(path)
+
+
+def test_allowed_hosts_are_compared_without_case_brackets_or_spaces(tmp_path: Path, params):
+    assert params.service.allowed_hosts == ("localhost", "127.0.0.1", "::1")
+    path = tmp_path / "proxy.yaml"
+    path.write_text(
+        f"inherit: {REPO / 'params.yaml'}\nservice:\n  allowed_hosts: [' Complaints.Example.gov.uk', '[::1]']\n"
+    )
+    assert load_params(path).service.allowed_hosts == ("complaints.example.gov.uk", "::1")
 
 
 def test_the_header_row_is_found_unless_given(params, tmp_path: Path):

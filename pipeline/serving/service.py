@@ -2,26 +2,63 @@
 
 ``create_app`` takes loaded models and config and returns a FastAPI app; its only file is the
 intake page, read once from the package when the app is built, and it keeps no module globals, so
-tests build it in memory. Complaint text is never logged: request logs carry the
-path and status only, and validation errors are returned without the input that caused them.
+tests build it in memory. ``app_from_environment`` builds the same app in each server process when
+``service.workers`` is more than one. Complaint text is never logged: request logs carry the path
+and status only, and errors are returned without the input that caused them.
+
+In front of the app, ``guard.Guard`` checks the Host header, the bearer token and the body size
+before the body is read; behind it, ``queue.ScoringQueue`` scores waiting complaints in batches on
+one thread and refuses more than ``service.max_queue`` of them with 429.
 """
 
-import hmac
+import base64
+import dataclasses
+import hashlib
+import json
 import logging
+import os
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from importlib import resources
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel, ConfigDict, Field, StrictStr, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictStr
+from starlette.exceptions import HTTPException
 
-from pipeline.config import Params
+from pipeline.config import Params, ServiceConfig, load_params
 from pipeline.data.schema import intake_frame
+from pipeline.serving.guard import Guard, error_body, token_matches
+from pipeline.serving.queue import Busy, ScoringQueue
 from pipeline.serving.score import Scorers, score, suggestion
 
 log = logging.getLogger(__name__)
+
+# `complaints serve` with several workers passes its arguments to each worker process in this variable.
+SERVE_ARGUMENTS = "COMPLAINTS_SERVE_ARGUMENTS"
+MAX_DETAILS = 10  # validation problems listed in one error
+MAX_WHERE = 60  # characters of a field's path shown (a field name may be anything the client sent)
+
+
+def _unicode(value: str) -> str:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("it holds a lone surrogate (\\ud800 to \\udfff), which is not text") from None
+    return value
+
+
+def _has_words(text: str) -> str:
+    if not any(character.isalnum() for character in text):
+        raise ValueError("the complaint text is empty (it has no letters or digits)")
+    return text
+
+
+Text = Annotated[StrictStr, AfterValidator(_unicode)]
 
 
 class Complaint(BaseModel):
@@ -29,16 +66,11 @@ class Complaint(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    text: StrictStr = Field(description="The complaint, in the complainant's or officer's words.")
-    team: StrictStr | None = Field(default=None, description="The team the complaint is about, if known.")
-    complaint_ref: StrictStr | None = Field(default=None, description="Your reference, returned unchanged.")
-
-    @field_validator("text")
-    @classmethod
-    def _has_words(cls, text: str) -> str:
-        if not text.strip():
-            raise ValueError("the complaint text is empty")
-        return text
+    text: Annotated[Text, AfterValidator(_has_words)] = Field(
+        description="The complaint, in the complainant's or officer's words."
+    )
+    team: Text | None = Field(default=None, description="The team the complaint is about, if known.")
+    complaint_ref: Text | None = Field(default=None, description="Your reference, returned unchanged.")
 
 
 class Batch(BaseModel):
@@ -49,50 +81,99 @@ class Batch(BaseModel):
     complaints: list[Complaint] = Field(min_length=1)
 
 
-def _error(status: int, message: str, details: list[dict[str, Any]] | None = None) -> JSONResponse:
-    return JSONResponse(status_code=status, content={"error": message, "details": details or []})
+def body_limit(service: ServiceConfig) -> int:
+    """The largest request body read: every complaint at the size limit, JSON-escaped, plus room for the rest."""
+    return service.max_batch * (6 * service.max_text_chars + 1_000)
+
+
+def _error(status: int, message: str, details: list[dict[str, Any]] | None = None) -> Response:
+    return Response(error_body(message, details), status_code=status, media_type="application/json")
+
+
+def _where(location: tuple[Any, ...]) -> str:
+    where = ".".join(str(part) if len(str(part)) <= MAX_WHERE else f"{str(part)[:MAX_WHERE]}..." for part in location)
+    return where if len(where) <= 2 * MAX_WHERE else f"{where[: 2 * MAX_WHERE]}..."
+
+
+def _page_policy(page: str) -> str:
+    """A Content-Security-Policy for ``page``: nothing from elsewhere, only its own inline script and style."""
+
+    def hashes(tag: str) -> str:
+        found = re.findall(rf"<{tag}>(.*?)</{tag}>", page, flags=re.DOTALL)
+        return " ".join(
+            f"'sha256-{base64.b64encode(hashlib.sha256(block.encode()).digest()).decode()}'" for block in found
+        )
+
+    return (
+        f"default-src 'none'; script-src {hashes('script')}; style-src {hashes('style')}; "
+        "connect-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+    )
 
 
 def create_app(scorers: Scorers, params: Params, token: str | None = None) -> FastAPI:
     """The service for ``scorers``; with ``token`` every API call needs ``Authorization: Bearer <token>``."""
     service = params.service
+
+    def score_all(complaints: list[Complaint]) -> list[dict[str, Any]]:
+        frame = intake_frame([c.text for c in complaints], params.data, [c.team for c in complaints])
+        scored = score(scorers, frame, params, params.score.explain)
+        return [
+            suggestion(row, params.evaluate.top_k) | {"complaint_ref": c.complaint_ref, "team": c.team}
+            for (_, row), c in zip(scored.iterrows(), complaints, strict=True)
+        ]
+
+    queue = ScoringQueue(score_all, max_waiting=service.max_queue, max_batch=service.max_batch)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        queue.close()
+
     app = FastAPI(
         title="Complaints intake",
         version="1",
         description="Suggested category (top 3, calibrated), root-cause themes and the words behind them.",
+        lifespan=lifespan,
+    )
+    app.state.queue = queue
+    app.add_middleware(
+        Guard,
+        allowed_hosts=service.allowed_hosts,
+        token=token,
+        protected=("/suggest", "/score"),
+        max_body=body_limit(service),
     )
     bearer = HTTPBearer(auto_error=False)
-    # Refuse oversized bodies before parsing them: every complaint at the size limit, plus room for JSON.
-    max_body = service.max_batch * (4 * service.max_text_chars + 1_000)
-
-    @app.middleware("http")
-    async def limit_body(request: Request, call_next):
-        declared = request.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > max_body:
-            return _error(413, f"the request body is over {max_body} bytes")
-        return await call_next(request)
 
     def authorised(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> None:
-        if token is None:
-            return
-        given = credentials.credentials if credentials is not None else ""
-        if not hmac.compare_digest(given.encode(), token.encode()):
+        # Guard has refused a wrong token before the body was read; this documents the scheme in /docs.
+        given = f"Bearer {credentials.credentials}" if credentials is not None else None
+        if token is not None and not token_matches(given, token):
             raise HTTPException(status_code=401, detail="missing or wrong bearer token")
 
     @app.exception_handler(RequestValidationError)
-    async def invalid(request: Request, error: RequestValidationError) -> JSONResponse:
-        # Without the "input" pydantic echoes: it may be complaint text.
+    async def invalid(request: Request, error: RequestValidationError) -> Response:
+        # Without the "input" pydantic echoes (it may be complaint text), and with field names cut short.
+        problems = error.errors()
         details = [
-            {"where": ".".join(str(part) for part in item.get("loc", ())), "problem": item.get("msg", "")}
-            for item in error.errors()
+            {"where": _where(tuple(item.get("loc", ()))), "problem": str(item.get("msg", ""))}
+            for item in problems[:MAX_DETAILS]
         ]
+        if len(problems) > MAX_DETAILS:
+            details.append({"where": "", "problem": f"and {len(problems) - MAX_DETAILS} more"})
         return _error(422, "the request is not a valid complaint (see details)", details)
 
     @app.exception_handler(HTTPException)
-    async def http_error(request: Request, error: HTTPException) -> JSONResponse:
+    async def http_error(request: Request, error: HTTPException) -> Response:
         response = _error(error.status_code, str(error.detail))
         if error.status_code == 401:
             response.headers["WWW-Authenticate"] = "Bearer"
+        return response
+
+    @app.exception_handler(Busy)
+    async def busy(request: Request, error: Busy) -> Response:
+        response = _error(429, f"the service is busy: {error}")
+        response.headers["Retry-After"] = str(error.retry_after)
         return response
 
     def check_sizes(complaints: list[Complaint]) -> None:
@@ -105,22 +186,15 @@ def create_app(scorers: Scorers, params: Params, token: str | None = None) -> Fa
                     f"complaint {position} is {len(complaint.text)} characters; the most is {service.max_text_chars}",
                 )
 
-    def suggest_all(complaints: list[Complaint]) -> list[dict[str, Any]]:
-        check_sizes(complaints)
-        frame = intake_frame([c.text for c in complaints], params.data, [c.team for c in complaints])
-        scored = score(scorers, frame, params, params.score.explain)
-        return [
-            suggestion(row, params.evaluate.top_k) | {"complaint_ref": c.complaint_ref, "team": c.team}
-            for (_, row), c in zip(scored.iterrows(), complaints, strict=True)
-        ]
-
     @app.post("/suggest", dependencies=[Depends(authorised)], summary="Suggest for one complaint")
-    def suggest_one(complaint: Complaint) -> dict[str, Any]:
-        return suggest_all([complaint])[0]
+    async def suggest_one(complaint: Complaint) -> dict[str, Any]:
+        check_sizes([complaint])
+        return (await queue.score([complaint]))[0]
 
     @app.post("/score", dependencies=[Depends(authorised)], summary="Suggest for a batch of complaints")
-    def score_batch(batch: Batch) -> dict[str, Any]:
-        return {"results": suggest_all(batch.complaints)}
+    async def score_batch(batch: Batch) -> dict[str, Any]:
+        check_sizes(batch.complaints)
+        return {"results": await queue.score(batch.complaints)}
 
     @app.get("/health", summary="Which models are loaded")
     def health() -> dict[str, Any]:
@@ -132,9 +206,28 @@ def create_app(scorers: Scorers, params: Params, token: str | None = None) -> Fa
         }
 
     page = resources.files("pipeline.serving").joinpath("static/intake.html").read_text(encoding="utf-8")
+    page_headers = {"Content-Security-Policy": _page_policy(page)}
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def intake_page() -> str:
-        return page
+    def intake_page() -> HTMLResponse:
+        return HTMLResponse(page, headers=page_headers)
 
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app for one server process of ``complaints serve --workers N`` (uvicorn's factory).
+
+    The command puts its arguments in ``COMPLAINTS_SERVE_ARGUMENTS`` (JSON: params, model,
+    themes_model, allowed_hosts); the bearer token comes from the variable ``service.token_variable``
+    names, as for a single process.
+    """
+    from pipeline.serving.models import load_scorers
+
+    arguments = json.loads(os.environ.get(SERVE_ARGUMENTS, "{}"))
+    params = load_params(arguments.get("params"))
+    if arguments.get("allowed_hosts"):
+        service = dataclasses.replace(params.service, allowed_hosts=tuple(arguments["allowed_hosts"]))
+        params = dataclasses.replace(params, service=service)
+    scorers = load_scorers(params, arguments.get("model"), arguments.get("themes_model"))
+    return create_app(scorers, params, os.environ.get(params.service.token_variable) or None)

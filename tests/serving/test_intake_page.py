@@ -54,6 +54,10 @@ def test_a_pasted_complaint_shows_suggestions(server_url):
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         try:
             page = browser.new_page()
+            blocked = []  # what the page's Content-Security-Policy refused, as the browser reports it
+            page.on(
+                "console", lambda message: blocked.append(message.text) if "Security Policy" in message.text else None
+            )
             page.goto(server_url)
             page.fill("#text", TEXT)
             page.click("#submit")
@@ -61,6 +65,7 @@ def test_a_pasted_complaint_shows_suggestions(server_url):
             bars = page.locator("#categories .bar")
             assert bars.count() == 3
             assert "Staff Attitude/Conduct" in bars.first.inner_text()
+            assert bars.first.locator(".fill").evaluate("fill => fill.getBoundingClientRect().width") > 10
             assert page.locator("#badge").inner_text() in ("Needs review", "Confident")
             marked = [text.lower() for text in page.locator("#highlighted mark").all_inner_texts()]
             assert marked and all(word in TEXT.lower() for word in marked)
@@ -71,6 +76,7 @@ def test_a_pasted_complaint_shows_suggestions(server_url):
             page.click("#submit")
             page.wait_for_selector("#error:not([hidden])", timeout=15_000)
             assert "empty" in page.locator("#error").inner_text()
+            assert blocked == []
         finally:
             browser.close()
     assert Path(artefacts / "intake_page.png").stat().st_size > 10_000

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import base64
 import dataclasses
+import hashlib
+import json
 import logging
+import re
+import threading
 
 import pytest
 from fastapi.testclient import TestClient
 
 from pipeline.serving.score import Scorers
-from pipeline.serving.service import create_app
+from pipeline.serving.service import Complaint, body_limit, create_app
 from tests.conftest import loaded_category
 
 TEXT = "The social worker was rude and shouted at my son on the phone, and the visit was late."
@@ -27,9 +32,12 @@ def scorers(tiny_category_model, tiny_themes):
     return Scorers(loaded_category(tiny_category_model, version="category v1"), tiny_themes)
 
 
+LOCAL = "http://127.0.0.1:8000"  # TestClient's default host (testserver) is not in service.allowed_hosts
+
+
 @pytest.fixture(scope="module")
 def client(scorers, service_params):
-    return TestClient(create_app(scorers, service_params))
+    return TestClient(create_app(scorers, service_params), base_url=LOCAL)
 
 
 def test_suggest_returns_top_three_themes_and_words(client):
@@ -92,7 +100,7 @@ def test_health_openapi_and_page(client):
 
 
 def test_bearer_token_is_required_when_set(scorers, service_params):
-    client = TestClient(create_app(scorers, service_params, token="s3cret"))
+    client = TestClient(create_app(scorers, service_params, token="s3cret"), base_url=LOCAL)
     assert client.post("/suggest", json={"text": TEXT}).status_code == 401
     wrong = client.post("/suggest", json={"text": TEXT}, headers={"Authorization": "Bearer nope"})
     assert wrong.status_code == 401 and wrong.headers["WWW-Authenticate"] == "Bearer"
@@ -109,6 +117,83 @@ def test_complaint_text_never_reaches_the_logs(client, caplog):
 
 
 def test_an_oversized_body_is_refused_before_it_is_read(client, service_params):
-    limit = service_params.service.max_batch * (4 * service_params.service.max_text_chars + 1_000)
+    limit = body_limit(service_params.service)
     response = client.post("/score", content=b"x" * (limit + 1), headers={"Content-Type": "application/json"})
     assert response.status_code == 413 and "bytes" in response.json()["error"]
+
+
+def post_raw(client, path: str, body: str):
+    """POST ``body`` as it is (json.dumps keeps a lone surrogate as an escape, which JSON allows)."""
+    return client.post(path, content=body.encode(), headers={"Content-Type": "application/json"})
+
+
+@pytest.mark.parametrize(
+    ("path", "payload", "where"),
+    [
+        ("/suggest", {"text": "rude \ud800 staff"}, "body.text"),
+        ("/suggest", {"text": TEXT, "team": "Family \udfff Support"}, "body.team"),
+        ("/suggest", {"text": TEXT, "complaint_ref": "\udc80A1"}, "body.complaint_ref"),
+        ("/score", {"complaints": [{"text": TEXT}, {"text": "late \ud83d visit"}]}, "body.complaints.1.text"),
+        ("/suggest", {"text": TEXT, "k\ud800": 1}, "body"),
+    ],
+)
+def test_a_lone_surrogate_in_any_field_is_a_422_not_a_500(client, path, payload, where):
+    response = post_raw(client, path, json.dumps(payload))
+    assert response.status_code == 422
+    assert response.json()["details"][0]["where"] == where
+
+
+@pytest.mark.parametrize("text", ["\u200b\u200c\u200d", "\ufeff \u2060\u00ad", "\u200b\n\u200b", "?! ..."])
+def test_text_without_letters_or_digits_is_refused_like_empty_text(client, text):
+    response = client.post("/suggest", json={"text": text})
+    assert response.status_code == 422 and "empty" in response.json()["details"][0]["problem"]
+
+
+def test_every_error_has_the_projects_format(client):
+    deep = post_raw(client, "/suggest", "[" * 4_000 + "]" * 4_000)
+    assert deep.status_code == 400 and deep.json() == {"error": "There was an error parsing the body", "details": []}
+    assert client.get("/nowhere").json() == {"error": "Not Found", "details": []}
+    assert client.get("/suggest").json() == {"error": "Method Not Allowed", "details": []}
+
+
+def test_field_names_are_cut_short_and_problems_counted_not_all_listed(client):
+    payload = {"text": TEXT, "x" * 3_000: 1} | {f"extra{n}": n for n in range(20)}
+    response = client.post("/suggest", json=payload)
+    assert response.status_code == 422 and len(response.content) < 1_500
+    details = response.json()["details"]
+    assert len(details) == 11 and details[-1]["problem"] == "and 11 more"
+
+
+def test_a_host_header_not_allowed_is_a_400(scorers, service_params):
+    assert TestClient(create_app(scorers, service_params)).get("/health").status_code == 400  # Host: testserver
+    for base in ("http://localhost:8000", "http://[::1]:8000", "http://127.0.0.1"):
+        assert TestClient(create_app(scorers, service_params), base_url=base).get("/health").status_code == 200
+
+
+def test_the_page_allows_its_own_script_and_style_and_nothing_else(client):
+    response = client.get("/")
+    policy = response.headers["Content-Security-Policy"]
+    script = re.search(r"<script>(.*?)</script>", response.text, flags=re.DOTALL).group(1)
+    digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+    assert f"script-src 'sha256-{digest}';" in policy and "default-src 'none'" in policy
+    assert "unsafe-inline" not in policy and "frame-ancestors 'none'" in policy
+    assert response.headers["X-Frame-Options"] == "DENY" and response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert 'style="' not in response.text and "style:" not in response.text  # style attributes would be blocked
+
+
+def test_a_full_queue_answers_429_with_retry_after(scorers, service_params):
+    app = create_app(
+        scorers, dataclasses.replace(service_params, service=dataclasses.replace(service_params.service, max_queue=3))
+    )
+    queue, release = app.state.queue, threading.Event()
+    scoring = queue.score_many
+    queue.score_many = lambda complaints: (release.wait(10), scoring(complaints))[1]
+    client = TestClient(app, base_url=LOCAL)
+    waiting = queue.submit([Complaint(text=TEXT)] * 3)
+    response = client.post("/suggest", json={"text": TEXT})
+    assert response.status_code == 429 and int(response.headers["Retry-After"]) >= 1
+    assert response.json()["error"].startswith("the service is busy")
+    release.set()
+    assert len(waiting.result(10)) == 3
+    assert client.post("/suggest", json={"text": TEXT}).status_code == 200
