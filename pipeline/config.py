@@ -49,7 +49,7 @@ class DataConfig:
     date_dayfirst: bool = True
     date_format: str | None = None  # strftime format of every date, e.g. "%d/%m/%Y"; None: read as above
     earliest_date: str = "2000-01-01"  # dates before this (ISO) are typing errors: the row's date is set aside
-    max_text_chars: int = 20_000  # longer descriptions are rejected or truncated (long_text)
+    max_text_chars: int = 50_000  # longer descriptions are rejected or truncated (long_text)
     long_text: str = "reject"  # reject | truncate (the row is kept, cut, and flagged text_truncated)
     missing_text_values: tuple[str, ...] = ()  # descriptions that mean "no text", e.g. "Did not answer"
     stage_aliases: Mapping[str, int] = field(default_factory=dict)  # a council's stage spelling -> 1, 2 or 3
@@ -182,7 +182,7 @@ class ServiceConfig:
 
     host: str = "127.0.0.1"
     port: int = 8000
-    max_text_chars: int = 20_000  # longer texts get 422: a complaint, not a case file
+    max_text_chars: int = 50_000  # longer texts get 422: a complaint, not a case file
     max_batch: int = 100  # complaints per POST /score
     token_variable: str = "COMPLAINTS_API_TOKEN"  # when this variable is set, requests need the bearer token
 

@@ -51,7 +51,7 @@ ZIP_MAGIC, OLE_MAGIC = b"PK\x03\x04", b"\xd0\xcf\x11\xe0"
 MAX_COLUMNS = 1000  # a header wider than this is not a complaints export (junk would take pandas minutes)
 LINE_ALLOWANCE = 65_536  # bytes of a CSV line beyond the description's (see max_line_bytes)
 SAMPLE_LINE_BYTES = 1 << 20  # the longest line read when finding the header; longer ones read as blank
-DEFAULT_MAX_TEXT_CHARS = 20_000  # data.max_text_chars' default
+DEFAULT_MAX_TEXT_CHARS = 50_000  # data.max_text_chars' default
 
 
 def _suffix(path: Path) -> str:
@@ -648,7 +648,7 @@ def _sheet_extras(worksheet: Any) -> _SheetExtras:
         unsaved = frozenset(
             (int(match.group(2)), _column_number(match.group(1).decode()))
             for match in _FORMULA_CELL.finditer(xml)
-            if b"<v" not in match.group(0)
+            if not re.search(rb"<v>[^<]", match.group(0))
         )
     return _SheetExtras(merged, unsaved)
 
