@@ -11,6 +11,7 @@ import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 
 import typer
@@ -118,8 +119,6 @@ def init(
 ) -> None:
     """Read your export and write a config for it: which column is which, how your categories, outcomes and
     stages map to the national lists, and an editable copy of the themes. Nothing is guessed silently."""
-    from datetime import date
-
     from pipeline.data import files
     from pipeline.data.proposal import propose_config
     from pipeline.defaults import PARAMS_NAME, THEMES_NAME, default_file
@@ -172,7 +171,8 @@ def check(
     with user_errors():
         params = load_params(params_file)
         taxonomy = inputs.read_taxonomy(params.themes)
-        found = check_export(files.read_table(export, params.data.sheet, params.data.header_row), params, taxonomy)
+        raw = files.read_table(export, params.data.sheet, params.data.header_row, params.data.max_text_chars)
+        found = check_export(raw, params, taxonomy, date.today())
     for view in views.check_result(found):
         console.print(view)
     if len(found.set_aside):  # nothing to list when the file could not be read as complaints at all
@@ -198,7 +198,7 @@ def train(
     with user_errors():
         params = load_params(params_file)
         taxonomy = inputs.read_taxonomy(params.themes)
-        data_file, validated, prepared = inputs.read_training_input(params, data, prepared_dir)
+        data_file, validated, prepared = inputs.read_training_input(params, data, prepared_dir, date.today())
         for line in validated.warnings():
             log.warning(line)
         for line in tracking.close_interrupted_runs(params.tracking) if track else ():
@@ -240,7 +240,7 @@ def prepare_split(
     with user_errors():
         params = load_params(params_file)
         data_file = inputs.training_file(params, data)
-        validated = inputs.read_training_file(data_file, params)
+        validated = inputs.read_training_file(data_file, params, date.today())
         prepared = prepare(validated.frame, params.prepare, min_train_rows=params.train.calibration_folds)
     written = inputs.write_prepared(validated, prepared, data_file, out)
     console.print(views.prepared_split(validated, prepared))
@@ -267,7 +267,7 @@ def retrain(
         params = stage.retrain_params(load_params(params_file))  # split by time: the new year is the holdout
         taxonomy = inputs.read_taxonomy(params.themes)
         history_files = history or [inputs.training_file(params, None)]
-        latest, earlier = inputs.read_years(new_year, history_files, params)
+        latest, earlier = inputs.read_years(new_year, history_files, params, date.today())
         validated, combined = stage.combine_years(latest, earlier, new_year.name)
         champions = tracking.load_champions(params)
         for line in tracking.close_interrupted_runs(params.tracking):
@@ -369,7 +369,9 @@ def score(
         params = load_params(params_file)
         scorers = load_scorers(params, model, themes_model)
         target = Path(out or params.output.scored_file)
-        chunks = files.iter_table(data, params.score.chunk_rows, params.data.sheet, params.data.header_row)
+        chunks = files.iter_table(
+            data, params.score.chunk_rows, params.data.sheet, params.data.header_row, params.data.max_text_chars
+        )
         explained = params.score.explain if explain is None else explain
         with (
             files.TableWriter(target) as scored_out,
@@ -377,7 +379,14 @@ def score(
             progress_bar(f"Scoring {data.name}") as update,
         ):
             summary = score_chunks(
-                chunks, scorers, params, scored_out.write, rejects_out.write, explained, lambda rows: update(rows, None)
+                chunks,
+                scorers,
+                params,
+                scored_out.write,
+                rejects_out.write,
+                explained,
+                lambda rows: update(rows, None),
+                date.today(),
             )
     rows = summary.as_dict()
     console.print(views.table(f"Scored {data.name}", {k.replace("_", " "): v for k, v in rows.items()}))
@@ -485,7 +494,7 @@ def report(
 
     with user_errors():
         params = load_params(params_file)
-        found = inputs.read_records(data, params)
+        found = inputs.read_records(data, params, today=date.today())
         settings = report_settings(params.report, year, compare_to, labels, found.scored)
         suggestions = report_suggestions(params, found, settings.labels, model, themes_model)
         taxonomy, published = inputs.read_report_references(params.themes, settings.published_file)

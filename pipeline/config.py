@@ -47,6 +47,10 @@ class DataConfig:
     sheet: str | None = None  # XLSX: the sheet to read; None: the one that looks most like a table
     header_row: int | None = None  # the row of the column names (1 = the first); None: found
     date_dayfirst: bool = True
+    date_format: str | None = None  # strftime format of every date, e.g. "%d/%m/%Y"; None: read as above
+    earliest_date: str = "2000-01-01"  # dates before this (ISO) are typing errors: the row's date is set aside
+    max_text_chars: int = 50_000  # longer descriptions are rejected or truncated (long_text)
+    long_text: str = "reject"  # reject | truncate (the row is kept, cut, and flagged text_truncated)
     missing_text_values: tuple[str, ...] = ()  # descriptions that mean "no text", e.g. "Did not answer"
     stage_aliases: Mapping[str, int] = field(default_factory=dict)  # a council's stage spelling -> 1, 2 or 3
 
@@ -178,7 +182,7 @@ class ServiceConfig:
 
     host: str = "127.0.0.1"
     port: int = 8000
-    max_text_chars: int = 20_000  # longer texts get 413: a complaint, not a case file
+    max_text_chars: int = 50_000  # longer texts get 413: a complaint, not a case file
     max_batch: int = 100  # complaints per POST /score
     token_variable: str = "COMPLAINTS_API_TOKEN"  # when this variable is set, requests need the bearer token
     workers: int = 2  # server processes; each loads its own copy of the models
@@ -274,6 +278,7 @@ _SECTIONS: dict[str, type] = {
 CALIBRATIONS = ("isotonic", "sigmoid", "temperature")
 _CHOICES = {
     ("labels", "unknown"): {"reject", "error"},
+    ("data", "long_text"): {"reject", "truncate"},
     ("train", "classifier"): {"linear_svc", "logistic_regression"},
     ("train", "confidence_calibration"): {"top_label", "none"},
     ("themes", "labels"): {"column", "one_hot", "patterns"},
@@ -286,6 +291,7 @@ _CHOICES = {
 
 
 _RANGES = {
+    ("data", "max_text_chars"): (100, 10**7),
     ("prepare", "holdout_fraction"): (0.01, 0.99),
     ("prepare", "min_class_count"): (1, 10**9),
     ("prepare", "random_state"): (0, 2**32 - 1),
@@ -398,6 +404,10 @@ def _coerce(section: str, key: str, value: Any) -> Any:
         return _header_row(value)
     if key in ("year", "compare_to") and value is not None:
         return str(value)
+    if (section, key) == ("data", "earliest_date"):
+        return _date_text(section, key, value)
+    if (section, key) == ("data", "date_format") and value is not None:
+        return _date_format(value)
     if key == "change_date" and value is not None:
         return _date_text(section, key, value)
     if key in {"columns", "aliases", "one_hot_columns", "outcome_aliases", "team_aliases"}:
@@ -472,6 +482,23 @@ def _header_row(value: Any) -> int:
             "it (1 for the first row), or null to find it automatically."
         )
     return value
+
+
+def _date_format(value: Any) -> str:
+    """data.date_format: a strftime format that reads a date, e.g. "%d/%m/%Y"."""
+    from datetime import datetime
+
+    text = str(value)
+    try:
+        datetime.strptime(datetime(2014, 4, 3).strftime(text), text)
+    except ValueError as error:
+        raise ConfigError(
+            f"data.date_format is {value!r}; write it as a strftime format such as %d/%m/%Y (3 April 2014 is "
+            "03/04/2014), or leave it empty to read dates by data.date_dayfirst."
+        ) from error
+    if "%d" not in text or "%m" not in text and "%b" not in text and "%B" not in text:
+        raise ConfigError(f"data.date_format is {value!r}; it must hold a day (%d) and a month (%m, %b or %B).")
+    return text
 
 
 def _date_text(section: str, key: str, value: Any) -> str:

@@ -19,11 +19,10 @@ import re
 import shutil
 import statistics
 import tempfile
-import warnings
 import zipfile
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime, time
 from io import BytesIO, TextIOWrapper
@@ -51,6 +50,11 @@ DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab"}  # in order of prefer
 ENCODING_NAMES = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 with BOM", "utf-16": "UTF-16", "cp1252": "Windows-1252"}
 BYTE_ORDER_MARKS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 NOT_TEXT = "not UTF-8, UTF-16 or Windows-1252 text. Save it from Excel as 'CSV UTF-8'."
+ZIP_MAGIC, OLE_MAGIC = b"PK\x03\x04", b"\xd0\xcf\x11\xe0"
+MAX_COLUMNS = 1000  # a header wider than this is not a complaints export (junk would take pandas minutes)
+LINE_ALLOWANCE = 65_536  # bytes of a CSV line beyond the description's (see max_line_bytes)
+SAMPLE_LINE_BYTES = 1 << 20  # the longest line read when finding the header; longer ones read as blank
+DEFAULT_MAX_TEXT_CHARS = 50_000  # data.max_text_chars' default
 
 
 def _suffix(path: Path) -> str:
@@ -198,13 +202,16 @@ def _header_index(rows: Sequence[Sequence[Any]], header_row: int | None, where: 
 def _column_names(cells: Sequence[Any]) -> tuple[str, ...]:
     """The header's cells as column names: an empty one is "column N", a repeat gets ".1", ".2" (as pandas does)."""
     names: list[str] = []
+    taken: set[str] = set()
+    copies: Counter[str] = Counter()
     for number, cell in enumerate(cells, start=1):
         base = str(cell) if _cell_text(cell) else f"column {number}"
-        name, copy = base, 0
-        while name in names:
-            copy += 1
-            name = f"{base}.{copy}"
+        name = base
+        while name in taken:
+            copies[base] += 1
+            name = f"{base}.{copies[base]}"
         names.append(name)
+        taken.add(name)
     return tuple(names)
 
 
@@ -227,32 +234,213 @@ def _decodes(path: Path, encoding: str) -> bool:
     return True
 
 
+def _not_a_text_table(path: Path, start: bytes) -> str | None:
+    """Why the file's first bytes show it is no CSV at all (a workbook or other binary file), or None."""
+    if start.startswith(ZIP_MAGIC):
+        return (
+            f"{path} is an Excel workbook (or another zipped file) with a .csv name. Rename it to .xlsx, "
+            "or open it in Excel and save it as 'CSV UTF-8'."
+        )
+    if start.startswith(OLE_MAGIC):
+        return (
+            f"{path} is an old Excel (.xls) or other Office file with a .csv name. Save it from Excel as 'CSV UTF-8'."
+        )
+    controls = sum(1 for byte in start if byte < 32 and byte not in (9, 10, 13))
+    if start and controls > len(start) // 50:
+        return f"{path} holds binary data, not a table of text: {NOT_TEXT}"
+    return None
+
+
 def _csv_encoding(path: Path) -> str:
     """UTF-8 or UTF-16 by the byte-order mark; without one, UTF-8 when every byte reads as UTF-8, else
-    Windows-1252 (what Excel's plain 'Save as CSV' writes in the UK)."""
-    with _open_bytes(path) as handle:
-        start = handle.read(4)
+    Windows-1252 (what Excel's plain 'Save as CSV' writes in the UK). A CSV read as Windows-1252 is
+    decoded line by line (:func:`_decoded_line`): a line that is UTF-8 is read as UTF-8."""
+    try:
+        with _open_bytes(path) as handle:
+            start = handle.read(4096)
+    except (OSError, EOFError) as error:  # a damaged .gz
+        raise InputFileError(f"{path} could not be read ({error}).") from error
     marked = [encoding for mark, encoding in BYTE_ORDER_MARKS if start.startswith(mark)]
-    if not marked and b"\x00" in start:
+    if not marked and b"\x00" in start[:4]:
         raise InputFileError(
             f"{path} looks like UTF-16 text without a byte-order mark, which cannot be read reliably. "
             "Save it from Excel as 'CSV UTF-8'."
         )
+    if not marked and (why := _not_a_text_table(path, start)):
+        raise InputFileError(why)
     for encoding in marked or ["utf-8", "cp1252"]:
         if _decodes(path, encoding):
             return encoding
     raise InputFileError(f"{path}: {NOT_TEXT}")
 
 
-def _csv_rows(path: Path, encoding: str, delimiter: str, limit: int) -> list[list[str]]:
-    """The first ``limit`` rows as the csv module splits them (quoted text may hold delimiters and line breaks)."""
-    rows: list[list[str]] = []
-    with _open_bytes(path) as handle, TextIOWrapper(handle, encoding=encoding, newline="") as text:
+def max_line_bytes(max_text_chars: int) -> int:
+    """The longest line a CSV row may be: room for a description of ``max_text_chars`` characters (up to 4
+    bytes each in UTF-8) and the other columns. Longer lines are set aside unread (pandas would take
+    minutes and gigabytes over a junk line of megabytes)."""
+    return 4 * max_text_chars + LINE_ALLOWANCE
+
+
+@dataclass(frozen=True)
+class _Line:
+    """One physical line of a CSV file: its text (empty when it was too long to read) and whether it was."""
+
+    text: str
+    too_long: int = 0  # its length in bytes when over the limit, else 0
+
+
+def _decoded_line(raw: bytes, encoding: str) -> str:
+    """A line as text: UTF-8 first, Windows-1252 when the line is not UTF-8 (a file edited in two programs
+    mixes them, and "worker’s café" must not become mojibake)."""
+    if encoding in ("utf-8", "utf-8-sig", "cp1252"):
         try:
-            for row in islice(csv.reader(text, delimiter=delimiter), limit):
-                rows.append(row)
-        except csv.Error:
-            pass  # e.g. a quote left open under a delimiter that does not fit: the rows so far decide
+            return raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return raw.decode("cp1252", errors="replace")
+    return raw.decode(encoding)
+
+
+def _physical_lines(path: Path, encoding: str, limit: int) -> Iterator[_Line]:
+    """The file's lines (line endings kept), each at most ``limit`` bytes read: a longer one is skipped to
+    its end and given as an empty line marked too long, so no line of junk can exhaust memory or time."""
+    if encoding == "utf-16":
+        with _open_bytes(path) as handle, TextIOWrapper(handle, encoding=encoding, newline="") as text:
+            while line := text.readline(limit + 1):
+                if len(line) > limit and not line.endswith("\n"):
+                    size = len(line)
+                    while (rest := text.readline(1 << 20)) and not rest.endswith("\n"):
+                        size += len(rest)
+                    yield _Line("\n", 2 * (size + len(rest)))
+                else:
+                    yield _Line(line)
+        return
+    with _open_bytes(path) as handle:
+        first = True
+        while raw := handle.readline(limit + 1):
+            if first and raw.startswith(codecs.BOM_UTF8):
+                raw = raw[len(codecs.BOM_UTF8) :]
+            first = False
+            if len(raw) > limit and not raw.endswith(b"\n"):
+                size = len(raw)
+                while (rest := handle.readline(1 << 20)) and not rest.endswith(b"\n"):
+                    size += len(rest)
+                yield _Line("\n", size + len(rest))
+            else:
+                yield _Line(_decoded_line(raw, encoding))
+
+
+@dataclass(frozen=True)
+class _Record:
+    """One record of a CSV file: its fields (None when it could not be read) or why not."""
+
+    fields: list[str] | None
+    reason: str | None = None
+
+
+def _fields(line: str, delimiter: str) -> list[str]:
+    """A single line split as the csv module would, alone."""
+    try:
+        return next(csv.reader([line], delimiter=delimiter), [])
+    except csv.Error:
+        return []
+
+
+def _csv_records(path: Path, layout: TableLayout, limit: int) -> Iterator[_Record]:
+    """Every record below the header, one per row a spreadsheet would show, each read or set aside.
+
+    Set aside: a line longer than ``limit`` bytes; a record with more fields than the header; and a quote
+    left open, which would swallow the records below it into one field: when a record runs over several
+    lines, does not have the header's number of fields, and one of the later lines is a whole record by
+    itself, each of those lines is its own row, set aside, so the rows in are the file's records and the
+    rows below keep their numbers.
+    """
+    delimiter, _width = str(layout.delimiter), len(layout.columns)
+    lines = _physical_lines(path, str(layout.encoding), limit)
+    taken: list[_Line] = []
+
+    def feed() -> Iterator[str]:
+        for line in lines:
+            taken.append(line)
+            yield line.text
+
+    previous_limit = csv.field_size_limit()
+    csv.field_size_limit(limit)
+    try:
+        reader = csv.reader(feed(), delimiter=delimiter)
+        for _ in range(layout.header_row):  # the title rows and the header, as the layout counted them
+            with suppress(csv.Error):
+                next(reader, None)
+        while True:
+            taken.clear()
+            try:
+                fields = next(reader)
+            except StopIteration:
+                return
+            except csv.Error:
+                fields = None
+            yield from _records_of(fields, list(taken), layout, limit)
+    finally:
+        csv.field_size_limit(previous_limit)
+
+
+def _records_of(fields: list[str] | None, lines: list[_Line], layout: TableLayout, limit: int) -> Iterator[_Record]:
+    """The record(s) the csv module's one record stands for (see :func:`_csv_records`)."""
+    delimiter, width = str(layout.delimiter), len(layout.columns)
+    too_long = max((line.too_long for line in lines), default=0)
+    if too_long:
+        yield _Record(
+            None,
+            f"unreadable: a line of {too_long:,} bytes, longer than any complaint row (over {limit:,} bytes; "
+            "data.max_text_chars sets it)",
+        )
+        for _ in lines[1:]:
+            yield _Record(None, "unreadable: part of the overlong row above")
+        return
+    # A quoted text over several lines gives the header's number of fields; a quote left open gives another
+    # number (the open field runs on to the end of the file, or to some later quote), over lines that are
+    # whole records themselves.
+    swallowed = (
+        len(lines) > 1
+        and fields is not None
+        and len(fields) != width
+        and any(len(_fields(line.text, delimiter)) == width > 1 for line in lines[1:])
+    )
+    if fields is None or swallowed:
+        yield _Record(
+            None,
+            f"unclosed quote: a double quote opened in this row is never closed, and swallows the next "
+            f"{len(lines) - 1} line(s) into one field; close the quote in the file",
+        )
+        for _ in lines[1:]:
+            yield _Record(None, "swallowed by an unclosed quote in a row above (see that row)")
+        return
+    if len(fields) > width:
+        yield _Record(
+            None, f"unreadable: {len(fields)} fields where the header has {width} (unquoted {_delimiters(layout)}?)"
+        )
+        return
+    if not fields:
+        yield _Record([None] * width)  # type: ignore[list-item]
+        return
+    yield _Record([field if field != "" else None for field in fields] + [None] * (width - len(fields)))  # type: ignore[misc]
+
+
+def _csv_rows(path: Path, encoding: str, delimiter: str, limit: int) -> list[list[str]]:
+    """The first ``limit`` rows as the csv module splits them (quoted text may hold delimiters and line breaks).
+
+    Lines read are bounded (:func:`_physical_lines`); a header wider than MAX_COLUMNS is refused here.
+    """
+    rows: list[list[str]] = []
+    lines = (line.text for line in _physical_lines(path, encoding, SAMPLE_LINE_BYTES))
+    previous_limit = csv.field_size_limit()
+    csv.field_size_limit(SAMPLE_LINE_BYTES)
+    try:
+        for row in islice(csv.reader(lines, delimiter=delimiter), limit):
+            rows.append(row)
+    except csv.Error:
+        pass  # e.g. a quote left open under a delimiter that does not fit: the rows so far decide
+    finally:
+        csv.field_size_limit(previous_limit)
     return rows
 
 
@@ -269,6 +457,11 @@ def _describe_csv(path: Path, header_row: int | None) -> TableLayout:
     delimiter = max(DELIMITERS, key=lambda candidate: _fit(_csv_rows(path, encoding, candidate, SAMPLE_ROWS)))
     rows = _csv_rows(path, encoding, delimiter, SAMPLE_ROWS + (header_row or 0))
     index = _header_index(rows, header_row, str(path))
+    if len(rows[index]) > MAX_COLUMNS:
+        raise InputFileError(
+            f"{path}: row {index + 1}, taken as the column names, has {len(rows[index]):,} columns (at most "
+            f"{MAX_COLUMNS} are read). Is this the complaints export? Save the table alone as 'CSV UTF-8'."
+        )
     return TableLayout("csv", encoding, delimiter, header_row=index + 1, columns=_column_names(rows[index]))
 
 
@@ -329,20 +522,40 @@ def _parquet_columns(path: Path) -> tuple[str, ...]:
     return tuple(name for name in names if not name.startswith("__index_level_"))  # a saved pandas index
 
 
-def read_table(path: str | Path, sheet: str | None = None, header_row: int | None = None) -> pd.DataFrame:
+def read_table(
+    path: str | Path,
+    sheet: str | None = None,
+    header_row: int | None = None,
+    max_text_chars: int = DEFAULT_MAX_TEXT_CHARS,
+) -> pd.DataFrame:
     """Read CSV, XLSX or Parquet wherever its table starts (see :func:`describe_table`), every column
-    of a CSV or XLSX as text. A CSV row with more fields than the header is an error.
+    of a CSV or XLSX as text.
 
-    ``frame.attrs["first_data_row"]`` is the file's row number of the first record, for numbering rows.
+    ``frame.attrs["first_data_row"]`` is the file's row number of the first record, ``attrs["source_rows"]``
+    each row's number (rows that could not be read are not in the frame), and ``attrs["unreadable"]`` the
+    rows that could not be read (``source_row``, ``reason``): :func:`pipeline.data.schema.validate` sets
+    them aside, so every record of the file is accounted for.
     """
     layout = describe_table(path, sheet, header_row)
     path = Path(path)
     if layout.format == "parquet":
         frame = pd.read_parquet(path)
+        numbers = np.arange(layout.first_data_row, layout.first_data_row + len(frame), dtype=np.int64)
+        unreadable = _nothing_unreadable()
     else:
-        frame = _read_xlsx(path, layout) if layout.format == "xlsx" else _read_csv(path, layout)
-        frame = _without_trailing_blank_rows(frame)
+        chunks = list(
+            _xlsx_chunks(path, 1 << 30, layout, keep_blank=True)
+            if layout.format == "xlsx"
+            else _csv_chunks(path, 1 << 30, layout, max_text_chars)
+        )
+        frame = pd.concat([chunk.frame for chunk in chunks], ignore_index=True)
+        numbers = np.concatenate([chunk.source_rows for chunk in chunks])
+        unreadable = pd.concat([chunk.unreadable for chunk in chunks], ignore_index=True)
+        kept = _without_trailing_blank_rows(frame)
+        frame, numbers = kept, numbers[: len(kept)]
     frame.attrs["first_data_row"] = layout.first_data_row
+    frame.attrs["source_rows"] = numbers
+    frame.attrs["unreadable"] = unreadable
     return frame
 
 
@@ -353,45 +566,9 @@ def _without_trailing_blank_rows(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.iloc[: filled[-1] + 1 if len(filled) else 0]
 
 
-def _csv_options(layout: TableLayout) -> dict[str, Any]:
-    """pandas' read_csv settings for a CSV's layout: every column text, named from the header row, and
-    blank lines kept as rows so that row numbers stay the file's."""
-    return {
-        "encoding": layout.encoding,
-        "sep": layout.delimiter,
-        "skiprows": layout.header_row,
-        "header": None,
-        "names": list(layout.columns),
-        "dtype": str,
-        "keep_default_na": False,
-        "na_values": [""],
-        "index_col": False,  # a row with more fields than the header must fail, not shift into an index
-        "skip_blank_lines": False,
-    }
-
-
 def _delimiters(layout: TableLayout) -> str:
     """The delimiter's plural in an analyst's words: commas, semicolons, tabs."""
     return f"{DELIMITERS.get(str(layout.delimiter), 'delimiter')}s"
-
-
-def _read_csv(path: Path, layout: TableLayout) -> pd.DataFrame:
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", pd.errors.ParserWarning)
-            return pd.read_csv(path, **_csv_options(layout))
-    except UnicodeDecodeError as error:
-        raise InputFileError(f"{path}: {NOT_TEXT}") from error
-    except (pd.errors.ParserError, pd.errors.ParserWarning) as error:
-        raise InputFileError(
-            f"{path} is not a well-formed CSV file ({error}). A row probably has more {_delimiters(layout)} than "
-            f"the header: put text that contains {_delimiters(layout)} in double quotes (Excel's 'Save as CSV' does this)."
-        ) from error
-
-
-def _read_xlsx(path: Path, layout: TableLayout) -> pd.DataFrame:
-    rows = [cells for _, cells in _xlsx_rows(path, layout)]
-    return pd.DataFrame(rows, columns=list(layout.columns), dtype=str)
 
 
 @dataclass(frozen=True)
@@ -405,57 +582,29 @@ class Chunk:
     unreadable: pd.DataFrame  # columns source_row, reason
 
 
-_BAD_LINE = re.compile(r"Skipping line (\d+): expected (\d+) fields?, saw (\d+)")
+def _nothing_unreadable() -> pd.DataFrame:
+    return pd.DataFrame({"source_row": pd.Series(dtype="int64"), "reason": pd.Series(dtype="string")})
 
 
-def _unreadable_rows(caught: Sequence[warnings.WarningMessage], path: Path, layout: TableLayout) -> dict[int, str]:
-    """The rows pandas skipped, by their row number in the file (pandas counts from the file's first row)."""
-    bad = {}
-    for warning in caught:
-        if not issubclass(warning.category, pd.errors.ParserWarning):
-            continue
-        found = _BAD_LINE.findall(str(warning.message))
-        if not found:  # e.g. the first row is longer than the header: pandas would drop fields
-            raise InputFileError(
-                f"{path}: the first complaint row has more fields than the header ({warning.message}). "
-                f"Put text that contains {_delimiters(layout)} in double quotes (Excel's 'Save as CSV' does this)."
-            )
-        for line, expected, saw in found:
-            bad[int(line)] = (
-                f"unreadable: {saw} fields where the header has {expected} (unquoted {_delimiters(layout)}?)"
-            )
-    return bad
-
-
-def _csv_chunks(path: Path, chunk_rows: int, layout: TableLayout) -> Iterator[Chunk]:
-    reader = pd.read_csv(path, **_csv_options(layout), chunksize=chunk_rows, on_bad_lines="warn")
-    next_row, columns = layout.first_data_row, list(layout.columns)
-    with reader:
-        while True:
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always", pd.errors.ParserWarning)
-                try:
-                    frame = next(reader)
-                except StopIteration:
-                    frame = None
-                except pd.errors.ParserError as error:
-                    raise InputFileError(f"{path} is not a well-formed CSV file ({error}).") from error
-                except UnicodeDecodeError as error:
-                    raise InputFileError(f"{path}: {NOT_TEXT}") from error
-            bad = _unreadable_rows(caught, path, layout)
-            if frame is None and not bad:
-                return
-            # Only unreadable rows left: an empty chunk that still has the file's columns.
-            frame = frame if frame is not None else pd.DataFrame(columns=columns, dtype="string")
-            rows = []
-            while len(rows) < len(frame):
-                if next_row not in bad:
-                    rows.append(next_row)
-                next_row += 1
-            while next_row in bad:
-                next_row += 1
-            unreadable = pd.DataFrame({"source_row": sorted(bad), "reason": [bad[row] for row in sorted(bad)]})
-            yield Chunk(frame.reset_index(drop=True), np.array(rows, dtype=np.int64), unreadable)
+def _csv_chunks(path: Path, chunk_rows: int, layout: TableLayout, max_text_chars: int) -> Iterator[Chunk]:
+    """The records of :func:`_csv_records` in chunks of ``chunk_rows`` rows read (set-aside rows counted)."""
+    columns = list(layout.columns)
+    records = enumerate(_csv_records(path, layout, max_line_bytes(max_text_chars)), start=layout.first_data_row)
+    yielded = False
+    while batch := list(islice(records, chunk_rows)):
+        rows = [(number, record.fields) for number, record in batch if record.fields is not None]
+        bad = [(number, str(record.reason)) for number, record in batch if record.fields is None]
+        frame = pd.DataFrame([fields for _, fields in rows], columns=columns, dtype="string")
+        unreadable = pd.DataFrame(
+            {
+                "source_row": pd.Series([n for n, _ in bad], dtype="int64"),
+                "reason": pd.Series([r for _, r in bad], dtype="string"),
+            }
+        )
+        yield Chunk(frame, np.array([n for n, _ in rows], dtype=np.int64), unreadable)
+        yielded = True
+    if not yielded:  # a header and no rows: one empty chunk, so the columns are known
+        yield _numbered_chunk(pd.DataFrame(columns=columns, dtype="string"), [])
 
 
 def _text_cell(value: Any) -> str | None:
@@ -468,26 +617,113 @@ def _text_cell(value: Any) -> str | None:
     return value.isoformat(sep=" ") if hasattr(value, "isoformat") else str(value)
 
 
-def _xlsx_rows(path: Path, layout: TableLayout) -> Iterator[tuple[int, list[str | None]]]:
-    """Every row below the header (blank ones too) with its row number, cells as text, header-wide."""
+def _column_number(letters: str) -> int:
+    """A spreadsheet column's number from its letters: A is 1, Z 26, AA 27."""
+    number = 0
+    for letter in letters:
+        number = number * 26 + ord(letter) - 64
+    return number
+
+
+_MERGED = re.compile(rb'<mergeCell ref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
+_FORMULA_CELL = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*?>(?:(?!</c>).)*?<f[ >/](?:(?!</c>).)*?</c>', re.S)
+
+
+@dataclass(frozen=True)
+class _SheetExtras:
+    """What a read-only pass over a sheet does not give: merged ranges (filled from their top-left cell) and
+    formula cells without a saved value (an export written by a program that never calculated them)."""
+
+    merged: tuple[tuple[int, int, int, int], ...] = ()  # first row, first column, last row, last column
+    unsaved_formulas: frozenset[tuple[int, int]] = frozenset()  # (row, column)
+
+
+def _sheet_extras(worksheet: Any) -> _SheetExtras:
+    path = getattr(worksheet, "_worksheet_path", None)
+    if path is None:
+        return _SheetExtras()
+    with worksheet.parent._archive.open(path) as handle:
+        xml = handle.read()
+    merged = tuple(
+        (int(top), _column_number(left.decode()), int(bottom), _column_number(right.decode()))
+        for left, top, right, bottom in _MERGED.findall(xml)
+    )
+    unsaved = frozenset()
+    if b"<f" in xml:
+        unsaved = frozenset(
+            (int(match.group(2)), _column_number(match.group(1).decode()))
+            for match in _FORMULA_CELL.finditer(xml)
+            if not re.search(rb"<v>[^<]", match.group(0))
+        )
+    return _SheetExtras(merged, unsaved)
+
+
+UNSAVED_FORMULA = "formula with no saved value: open and save the file in Excel"
+
+
+def _xlsx_rows(path: Path, layout: TableLayout) -> Iterator[tuple[int, list[str | None], str | None]]:
+    """Every row below the header (blank ones too) with its row number, cells as text, header-wide, and why
+    the row cannot be read (a formula with no saved value), or None. A merged range's cells all hold its
+    top-left value, as the eye reads them."""
     width = len(layout.columns)
     with _workbook(path) as workbook:
-        rows = workbook[layout.sheet].iter_rows(min_row=layout.first_data_row, values_only=True)
+        worksheet = workbook[layout.sheet]
+        extras = _sheet_extras(worksheet)
+        fills: dict[tuple[int, int], tuple[int, int]] = {}
+        for top, left, bottom, right in extras.merged:
+            for row in range(max(top, layout.first_data_row), bottom + 1):
+                for column in range(left, min(right, width) + 1):
+                    if (row, column) != (top, left):
+                        fills[row, column] = (top, left)
+        wanted = {origin for origin in fills.values()}
+        origins: dict[tuple[int, int], str | None] = {}
+        if any(row < layout.first_data_row for row, _ in wanted):  # a range starting in the header or above
+            for number, values in enumerate(worksheet.iter_rows(max_row=layout.first_data_row, values_only=True), 1):
+                for column, value in enumerate(values, 1):
+                    if (number, column) in wanted:
+                        origins[number, column] = _text_cell(value)
+        rows = worksheet.iter_rows(min_row=layout.first_data_row, values_only=True)
         for number, values in enumerate(rows, start=layout.first_data_row):
             cells = [_text_cell(value) for value in values[:width]]
-            yield number, cells + [None] * (width - len(cells))
+            cells += [None] * (width - len(cells))
+            for column, cell in enumerate(cells, 1):
+                if (number, column) in wanted:
+                    origins[number, column] = cell
+            for column in range(1, width + 1):
+                if (number, column) in fills:
+                    cells[column - 1] = origins.get(fills[number, column])
+            unsaved = [
+                layout.columns[column - 1]
+                for row, column in extras.unsaved_formulas
+                if row == number and column <= width and cells[column - 1] is None
+            ]
+            reason = f"{UNSAVED_FORMULA} (column {', '.join(unsaved)})" if unsaved else None
+            yield number, cells, reason
 
 
-def _xlsx_chunks(path: Path, chunk_rows: int, layout: TableLayout) -> Iterator[Chunk]:
-    # Formatted but empty rows (Excel keeps many) are not complaints; the rest keep their row numbers.
-    filled = ((number, cells) for number, cells in _xlsx_rows(path, layout) if _filled(cells))
+def _xlsx_chunks(path: Path, chunk_rows: int, layout: TableLayout, keep_blank: bool = False) -> Iterator[Chunk]:
+    """The sheet's rows in chunks; formatted but empty rows (Excel keeps many) are not complaints unless
+    ``keep_blank`` (inside a table read whole, they keep the rows below in step), and the rest keep their
+    row numbers. A row with a formula that has no saved value is unreadable, with that reason."""
+    rows = (
+        (number, cells, why) for number, cells, why in _xlsx_rows(path, layout) if keep_blank or _filled(cells) or why
+    )
+    columns = list(layout.columns)
     yielded = False
-    while batch := list(islice(filled, chunk_rows)):
-        numbers, rows = zip(*batch, strict=True)
-        yield _numbered_chunk(pd.DataFrame(list(rows), columns=list(layout.columns), dtype="string"), numbers)
+    while batch := list(islice(rows, chunk_rows)):
+        good = [(number, cells) for number, cells, why in batch if why is None]
+        bad = [(number, why) for number, _, why in batch if why is not None]
+        frame = pd.DataFrame([cells for _, cells in good], columns=columns, dtype="string")
+        unreadable = pd.DataFrame(
+            {
+                "source_row": pd.Series([n for n, _ in bad], dtype="int64"),
+                "reason": pd.Series([r for _, r in bad], dtype="string"),
+            }
+        )
+        yield Chunk(frame, np.array([n for n, _ in good], dtype=np.int64), unreadable)
         yielded = True
     if not yielded:  # a header and no rows: one empty chunk, so the columns are known
-        yield _numbered_chunk(pd.DataFrame(columns=list(layout.columns), dtype="string"), [])
+        yield _numbered_chunk(pd.DataFrame(columns=columns, dtype="string"), [])
 
 
 def _parquet_chunks(path: Path, chunk_rows: int, layout: TableLayout) -> Iterator[Chunk]:
@@ -502,19 +738,22 @@ def _parquet_chunks(path: Path, chunk_rows: int, layout: TableLayout) -> Iterato
 
 
 def _numbered_chunk(frame: pd.DataFrame, numbers: Sequence[int]) -> Chunk:
-    nothing_unreadable = pd.DataFrame({"source_row": pd.Series(dtype="int64"), "reason": pd.Series(dtype="string")})
-    return Chunk(frame, np.asarray(numbers, dtype=np.int64), nothing_unreadable)
+    return Chunk(frame, np.asarray(numbers, dtype=np.int64), _nothing_unreadable())
 
 
 def iter_table(
-    path: str | Path, chunk_rows: int = 10_000, sheet: str | None = None, header_row: int | None = None
+    path: str | Path,
+    chunk_rows: int = 10_000,
+    sheet: str | None = None,
+    header_row: int | None = None,
+    max_text_chars: int = DEFAULT_MAX_TEXT_CHARS,
 ) -> Iterator[Chunk]:
     """Read a CSV, XLSX or Parquet file a chunk at a time, so any size of file fits in memory, wherever
     its table starts (see :func:`describe_table`; ``sheet`` and ``header_row`` override what is found).
 
-    CSV rows that cannot be parsed (more fields than the header) do not stop the read: each is
-    reported in its chunk's ``unreadable`` with its row number and the reason. A file with a header
-    and no rows gives one empty chunk with the file's columns.
+    CSV rows that cannot be read (more fields than the header, a line far longer than ``max_text_chars``
+    allows, a quote left open) do not stop the read: each is reported in its chunk's ``unreadable`` with its
+    row number and the reason. A file with a header and no rows gives one empty chunk with the file's columns.
     """
     layout = describe_table(path, sheet, header_row)
     path = Path(path)
@@ -522,7 +761,7 @@ def iter_table(
         return _parquet_chunks(path, chunk_rows, layout)
     if layout.format == "xlsx":
         return _xlsx_chunks(path, chunk_rows, layout)
-    return _csv_chunks(path, chunk_rows, layout)
+    return _csv_chunks(path, chunk_rows, layout, max_text_chars)
 
 
 class TableWriter:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -36,23 +37,30 @@ def data_issues(validated: Validated, prepared: Prepared) -> pd.DataFrame:
     return pd.concat([validated.rejected, prepared.excluded], ignore_index=True).sort_values(SOURCE_ROW)
 
 
-def read_training_file(path: Path, params: Params) -> Validated:
+def _read(path: Path, params: Params) -> pd.DataFrame:
+    """An export as the params say to read it (sheet, header row, the longest text)."""
+    return files.read_table(path, params.data.sheet, params.data.header_row, params.data.max_text_chars)
+
+
+def read_training_file(path: Path, params: Params, today: date | None = None) -> Validated:
     """A labelled export, validated for training (dates needed when the split is by time).
 
     An error names the file, so a retrain over several years says which one is wrong.
     """
     try:
-        return validate_for_training(files.read_table(path, params.data.sheet, params.data.header_row), params)
+        return validate_for_training(_read(path, params), params, today)
     except DataContractError as error:
         raise DataContractError(f"{Path(path).name}: {error}") from error
 
 
-def read_years(new_year: Path, history: Sequence[Path], params: Params) -> tuple[Validated, dict[str, Validated]]:
+def read_years(
+    new_year: Path, history: Sequence[Path], params: Params, today: date | None = None
+) -> tuple[Validated, dict[str, Validated]]:
     """A retrain's files validated for training: the new year's, and each history file's by its name."""
     if len({path.name for path in history}) < len(history):
         raise DataContractError("Two --history files share a name; give each year's file its own name.")
-    latest = read_training_file(new_year, params)
-    return latest, {path.name: read_training_file(path, params) for path in history}
+    latest = read_training_file(new_year, params, today)
+    return latest, {path.name: read_training_file(path, params, today) for path in history}
 
 
 def read_taxonomy(themes: ThemesConfig) -> Taxonomy | None:
@@ -88,14 +96,14 @@ def training_file(params: Params, given: Path | None) -> Path:
 
 
 def read_training_input(
-    params: Params, data: Path | None, prepared_dir: Path | None
+    params: Params, data: Path | None, prepared_dir: Path | None, today: date | None = None
 ) -> tuple[Path, Validated, Prepared | None]:
     """What ``complaints train`` learns from, and the file it came from: the split ``complaints prepare``
     wrote in ``prepared_dir``, else ``data`` (default data.train_file), validated and not yet split."""
     if prepared_dir is not None:
         return prepared_dir / PREPARED_TRAIN, *read_prepared(prepared_dir, params)
     data_file = training_file(params, data)
-    return data_file, read_training_file(data_file, params), None
+    return data_file, read_training_file(data_file, params, today), None
 
 
 def _own_columns(data: DataConfig, frame: pd.DataFrame) -> DataConfig:
@@ -202,23 +210,29 @@ def _scored_records(raw: pd.DataFrame, params: Params) -> tuple[Validated, pd.Da
     return validate(records, _own_columns(params.data, records), params.labels, purpose="score"), predictions
 
 
-def read_records(path: Path, params: Params, with_themes: bool = False) -> RecordsFile:
+def read_records(path: Path, params: Params, with_themes: bool = False, today: date | None = None) -> RecordsFile:
     """Records for a report or a drift period: an export or a file from ``complaints score`` (whose
     suggestions come as ``predictions``).
 
     ``with_themes``: an export's theme labels are read too (as training reads them), with or without
     a recorded category.
     """
-    raw = files.read_table(path, params.data.sheet, params.data.header_row)
+    raw = _read(path, params)
     scored = _scored_records(raw, params)
     if scored is None:
         if with_themes:
             validated = validate(
-                raw, params.data, params.labels, purpose="train", require_category=False, themes=params.themes
+                raw,
+                params.data,
+                params.labels,
+                purpose="train",
+                require_category=False,
+                themes=params.themes,
+                today=today,
             )
         else:
-            validated = validate(raw, params.data, params.labels, purpose="score")
-        return RecordsFile(validated, len(raw))
+            validated = validate(raw, params.data, params.labels, purpose="score", today=today)
+        return RecordsFile(validated, validated.rows_in)
     validated, predictions = scored
     versions = sorted(
         {

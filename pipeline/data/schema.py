@@ -11,6 +11,7 @@ import difflib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import date
 from typing import Literal
 
 import numpy as np
@@ -31,8 +32,10 @@ UNMAPPED_FIXES: Mapping[str, str] = {
     "stage": "map each spelling to 1, 2 or 3 in data.stage_aliases (their timescales are unknown until then)",
     "category": "map each spelling in labels.aliases (those rows are not trained on until then)",
     "outcome": "map each spelling in report.outcome_aliases (counted as 'Other outcome' until then)",
-    "date_received": "write them as dates, or set data.date_dayfirst (those rows have no year until then)",
-    "date_responded": "write them as dates, or set data.date_dayfirst (no response time until then)",
+    "date_received": "write them as dates (data.date_format or data.date_dayfirst say how they are read; dates "
+    "before data.earliest_date or after today are typing errors); those rows have no year until then",
+    "date_responded": "write them as dates (data.date_format or data.date_dayfirst say how they are read); "
+    "no response time until then",
     "team": "they are counted under 'Not recorded' in the report",
 }
 
@@ -198,29 +201,58 @@ def intake_frame(texts: Sequence[str], data: DataConfig, teams: Sequence[str | N
     return frame
 
 
-def parse_dates(series: pd.Series, dayfirst: bool) -> pd.Series:
-    """Dates as exports hold them: year first (2014-04-03, 2014/4/3), day or month first as configured,
-    or an Excel serial number (41732). Anything else becomes NaT."""
+def _naive(parsed: pd.Series) -> pd.Series:
+    """Dates with a time zone (an ISO date ending in Z or +01:00) as the plain UTC date; others as they are."""
+    return parsed.dt.tz_convert(None) if getattr(parsed.dt, "tz", None) is not None else parsed
+
+
+def _to_datetime(text: pd.Series, **options: object) -> pd.Series:
+    return _naive(pd.to_datetime(text, errors="coerce", utc=True, **options))  # type: ignore[arg-type]
+
+
+def parse_dates(series: pd.Series, dayfirst: bool, date_format: str | None = None) -> pd.Series:
+    """Dates as exports hold them: ``date_format`` (data.date_format) when given; else year first
+    (2014-04-03, 2014/4/3, 20140403, with or without a time and a time zone), day or month first as
+    configured; or an Excel serial number (41732). A time zone is converted to UTC and dropped. Anything
+    else becomes NaT."""
     if pd.api.types.is_datetime64_any_dtype(series):
-        return series.dt.tz_localize(None).dt.normalize() if series.dt.tz else series.dt.normalize()
+        return _naive(series).dt.normalize()
     text = _as_text(series)
-    year_first = text.str.match(r"^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}", na=False)
     serial = text.str.fullmatch(r"\d{5}(?:\.\d+)?", na=False)
+    compact = text.str.fullmatch(r"(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])", na=False)
+    year_first = text.str.match(r"^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}", na=False)
     parsed = pd.Series(pd.NaT, index=series.index, dtype="datetime64[ns]")
-    if year_first.any():
-        parsed[year_first] = pd.to_datetime(text[year_first], dayfirst=False, format="mixed", errors="coerce")
     if serial.any():
         days = pd.to_numeric(text[serial])
         parsed[serial] = pd.to_datetime(days, unit="D", origin="1899-12-30", errors="coerce")
-    rest = ~year_first & ~serial
+    if compact.any():
+        parsed[compact] = _to_datetime(text[compact], format="%Y%m%d")
+    rest = ~serial & ~compact
+    if date_format is not None:
+        if rest.any():
+            parsed[rest] = _to_datetime(text[rest], format=date_format)
+        return parsed.dt.normalize()
+    if (year_first & rest).any():
+        parsed[year_first & rest] = _to_datetime(text[year_first & rest], dayfirst=False, format="mixed")
+    rest &= ~year_first
     if rest.any():
-        parsed[rest] = pd.to_datetime(text[rest], dayfirst=dayfirst, format="mixed", errors="coerce")
+        parsed[rest] = _to_datetime(text[rest], dayfirst=dayfirst, format="mixed")
     return parsed.dt.normalize()
+
+
+def dates_out_of_range(dates: pd.Series, earliest: str, today: date | None) -> pd.Series:
+    """Why each date cannot be right (before ``earliest``, data.earliest_date, or after ``today``), else <NA>.
+    ``today`` comes from the caller (the command line's clock); None checks only the earliest date."""
+    why = pd.Series(pd.NA, index=dates.index, dtype="string")
+    why = why.mask(dates < pd.Timestamp(earliest), f"before data.earliest_date ({earliest})")
+    if today is not None:
+        why = why.mask(dates > pd.Timestamp(today), f"after today ({today.isoformat()})")
+    return why
 
 
 # The statutory stages by name, as council systems spell them (case and punctuation aside).
 STAGE_NAMES = {"local resolution": 1, "investigation": 2, "review panel": 3, "independent review": 3}
-STAGE_WORDS = {"one": 1, "two": 2, "three": 3, "1": 1, "2": 2, "3": 3}
+STAGE_WORDS = {"one": 1, "two": 2, "three": 3, "1": 1, "2": 2, "3": 3, "i": 1, "ii": 2, "iii": 3}
 
 
 def parse_stages(values: pd.Series, aliases: Mapping[str, int]) -> tuple[pd.Series, dict[str, int]]:
@@ -239,8 +271,8 @@ def parse_stages(values: pd.Series, aliases: Mapping[str, int]) -> tuple[pd.Seri
         if key in lookup:
             return lookup[key]
         # "Stage 1 - Local Resolution", "Formal stage 1": the number after the word stage, anywhere.
-        number = re.fullmatch(r"(?:stage\s*)?(\d+|one|two|three)(?:\.0)?", key) or re.search(
-            r"\bstage\s*(\d|one|two|three)\b", key
+        number = re.fullmatch(r"(?:stage\s*)?(\d+|one|two|three|i{1,3})(?:\.0)?", key) or re.search(
+            r"\bstage\s*(\d|one|two|three|i{1,3})\b", key
         )
         if number and number.group(1) in STAGE_WORDS:
             return STAGE_WORDS[number.group(1)]
@@ -329,6 +361,7 @@ def validate(
     require_category: bool = True,
     themes: ThemesConfig | None = None,
     source_rows: np.ndarray | None = None,
+    today: date | None = None,
 ) -> Validated:
     """Check a raw export against the contract and return usable rows plus rejected rows with reasons.
 
@@ -336,7 +369,11 @@ def validate(
     ``purpose="score"`` needs text only (rows with empty text are kept, so the scorer can account
     for them). With ``themes`` configured for one-hot labels, the 0/1 columns become one ``themes``
     column of ids joined by the separator. ``source_rows`` numbers the rows of one chunk of a larger
-    file (default: from :func:`first_data_row` on, as a spreadsheet shows them).
+    file (default: from :func:`first_data_row` on, as a spreadsheet shows them). ``today`` (the caller's
+    clock) makes a date after it a typing error, as one before data.earliest_date is.
+
+    For any purpose, a repeated header row and a description longer than data.max_text_chars (unless
+    data.long_text is truncate) are set aside, and rows the reader could not read (``raw.attrs``) join them.
     """
     first = first_data_row(raw)
     theme_columns: dict[str, str] = {}
@@ -348,6 +385,8 @@ def validate(
     if not require_category:
         required = tuple(column for column in required if column != "category")
     frame = _rename(raw, data.columns, required)
+    if source_rows is None and "source_rows" in raw.attrs and len(raw.attrs["source_rows"]) == len(raw):
+        source_rows = raw.attrs["source_rows"]  # as the reader numbered them (rows it could not read left out)
     numbers = pd.RangeIndex(first, first + len(frame)) if source_rows is None else source_rows
     frame.insert(0, SOURCE_ROW, numbers)
     frame = frame.reset_index(drop=True)
@@ -365,12 +404,17 @@ def validate(
         frame[column] = _as_text(frame[column])
     frame["complaint_ref"] = frame["complaint_ref"].fillna("row " + frame[SOURCE_ROW].astype("string"))
     unmapped: dict[str, dict[str, int]] = {}
+    header = _repeated_header(frame, data.columns)
+    date_problems: dict[str, pd.Series] = {}
     for column in ("date_received", "date_responded"):
         written = _as_text(frame[column])
-        frame[column] = parse_dates(frame[column], data.date_dayfirst)
-        unmapped[column] = {
-            str(k): int(v) for k, v in written[written.notna() & frame[column].isna()].value_counts().items()
-        }
+        parsed = parse_dates(frame[column], data.date_dayfirst, data.date_format)
+        wrong = dates_out_of_range(parsed, data.earliest_date, today)
+        frame[column] = parsed.mask(wrong.notna())
+        lost = written.notna() & frame[column].isna() & ~header
+        date_problems[column] = (column + " '" + written + "' is " + wrong.fillna("not a date")).where(lost)
+        shown = (written + " (" + wrong + ")").fillna(written)
+        unmapped[column] = {str(k): int(v) for k, v in shown[lost].value_counts().items()}
     if "team" in data.columns:
         unmapped["team"] = {"(empty)": int(frame["team"].isna().sum())} if frame["team"].isna().any() else {}
     frame["financial_year"] = frame["financial_year"].fillna(financial_year(frame["date_received"]))
@@ -379,7 +423,24 @@ def validate(
 
     rejected: list[pd.DataFrame] = []
     aliased: dict[str, int] = {}
-    keep = pd.Series(True, index=frame.index)
+    keep = ~header
+    rejected.append(
+        set_aside(frame, header, "repeated_header", "a repeated header row (the column names again, not a complaint)")
+    )
+    length = frame["description"].str.len().fillna(0)
+    too_long = (length > data.max_text_chars) & keep
+    if data.long_text == "truncate":
+        frame["text_truncated"] = too_long.astype(bool)
+        frame["description"] = frame["description"].where(~too_long, frame["description"].str[: data.max_text_chars])
+    else:
+        reason = (
+            "the description is "
+            + length.astype("int64").map("{:,}".format).astype("string")
+            + f" characters, more than data.max_text_chars ({data.max_text_chars:,}); shorten it, or set "
+            "data.long_text to truncate"
+        )
+        rejected.append(set_aside(frame, too_long, "text_too_long", reason))
+        keep &= ~too_long
     if data.missing_text_values:
         meaningless = frame["description"].str.casefold().isin([v.casefold() for v in data.missing_text_values])
         frame["description"] = frame["description"].mask(meaningless.fillna(False), pd.NA)
@@ -415,25 +476,63 @@ def validate(
         frame["category"] = normalised
         if need_dates:
             undated = frame["date_received"].isna() & keep
-            rejected.append(
-                set_aside(frame, undated, "bad_date", "date_received is empty or not a date, so the year is unknown")
+            reason = (date_problems["date_received"] + ", so the year is unknown").fillna(
+                "date_received is empty, so the year is unknown"
             )
+            rejected.append(set_aside(frame, undated, "bad_date", reason))
             keep &= ~undated
     else:
         frame["category"] = _as_text(frame["category"])
 
+    unreadable = _unreadable(raw)
     rejected_rows = pd.concat(rejected, ignore_index=True) if rejected else set_aside(frame, ~keep, "", "")
+    if len(unreadable):
+        rejected_rows = pd.concat([unreadable, rejected_rows], ignore_index=True).sort_values(
+            SOURCE_ROW, ignore_index=True
+        )
     return Validated(
         frame=frame[keep].reset_index(drop=True),
         rejected=rejected_rows,
-        rows_in=len(raw),
+        rows_in=len(raw) + len(unreadable),
         labels_aliased=aliased,
         theme_columns=theme_columns,
         unmapped={column: counts for column, counts in unmapped.items() if counts},
     )
 
 
-def validate_for_training(raw: pd.DataFrame, params: Params) -> Validated:
+def _repeated_header(frame: pd.DataFrame, columns: Mapping[str, str]) -> pd.Series:
+    """Rows that repeat the column names (two exports pasted one under the other): at least two of the
+    mapped columns (one, when only one is filled) hold their own column name."""
+    matches = pd.DataFrame(
+        {
+            ours: frame[ours].astype("string").str.strip().str.casefold() == str(theirs).strip().casefold()
+            for ours, theirs in columns.items()
+            if ours in frame.columns
+        }
+    ).fillna(False)
+    if matches.empty:
+        return pd.Series(False, index=frame.index)
+    hits = matches.sum(axis=1)
+    filled = frame[list(matches.columns)].notna().sum(axis=1)
+    return ((hits >= 2) | ((hits == 1) & (filled == 1))).astype(bool)
+
+
+def _unreadable(raw: pd.DataFrame) -> pd.DataFrame:
+    """The rows the reader could not read (``raw.attrs["unreadable"]``) as rejected rows."""
+    found = raw.attrs.get("unreadable")
+    if found is None or not len(found):
+        return pd.DataFrame(columns=[SOURCE_ROW, "complaint_ref", "reason_code", "reason"])
+    return pd.DataFrame(
+        {
+            SOURCE_ROW: found["source_row"].to_numpy(),
+            "complaint_ref": ("row " + found["source_row"].astype("string")).to_numpy(),
+            "reason_code": "unreadable",
+            "reason": found["reason"].to_numpy(),
+        }
+    )
+
+
+def validate_for_training(raw: pd.DataFrame, params: Params, today: date | None = None) -> Validated:
     """:func:`validate` as training runs it: dates needed when the split is by time, a category needed
     when the category model is trained, theme labels read as the themes section says."""
     return validate(
@@ -444,4 +543,5 @@ def validate_for_training(raw: pd.DataFrame, params: Params) -> Validated:
         need_dates=params.prepare.split == "time",
         require_category=params.train.enabled,
         themes=params.themes,
+        today=today,
     )

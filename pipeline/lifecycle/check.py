@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Literal
 
 import pandas as pd
@@ -53,10 +54,12 @@ class CheckResult:
         return not any(finding.level == "problem" for finding in self.findings)
 
 
-def _training(raw: pd.DataFrame, params: Params) -> tuple[Validated | None, Prepared | None, list[Finding]]:
+def _training(
+    raw: pd.DataFrame, params: Params, today: date | None
+) -> tuple[Validated | None, Prepared | None, list[Finding]]:
     findings: list[Finding] = []
     try:
-        validated = validate_for_training(raw, params)
+        validated = validate_for_training(raw, params, today)
     except DataContractError as error:
         return None, None, [Finding("problem", "train", str(error))]
     findings += [Finding("warning", "values", line) for line in validated.warnings()]
@@ -147,18 +150,21 @@ def _once(findings: Sequence[Finding]) -> tuple[Finding, ...]:
     return tuple(kept)
 
 
-def check_export(raw: pd.DataFrame, params: Params, taxonomy: Taxonomy | None) -> CheckResult:
-    """Dry-run train, score and report on an export as read (``raw``: the file's own columns)."""
-    validated, prepared, findings = _training(raw, params)
+def check_export(
+    raw: pd.DataFrame, params: Params, taxonomy: Taxonomy | None, today: date | None = None
+) -> CheckResult:
+    """Dry-run train, score and report on an export as read (``raw``: the file's own columns); ``today`` (the
+    caller's clock) makes later dates typing errors."""
+    validated, prepared, findings = _training(raw, params, today)
     themes_learnable: dict[str, int] = {}
     if prepared is not None:
         themes_learnable, theme_findings = _themes(prepared, params, taxonomy)
         findings += theme_findings
     try:
-        for_report = validate(raw, params.data, params.labels, purpose="score")
+        for_report = validate(raw, params.data, params.labels, purpose="score", today=today)
     except DataContractError as error:
         return CheckResult(
-            len(raw),
+            len(raw) + len(raw.attrs.get("unreadable", ())),
             0,
             0,
             pd.DataFrame(),
@@ -213,7 +219,7 @@ def check_export(raw: pd.DataFrame, params: Params, taxonomy: Taxonomy | None) -
             )
         )
     return CheckResult(
-        rows_in=len(raw),
+        rows_in=len(raw) + len(raw.attrs.get("unreadable", ())),
         rows_for_training=0 if prepared is None else len(prepared.train) + len(prepared.holdout),
         rows_to_score=len(for_report.frame),
         set_aside=pd.concat(set_aside, ignore_index=True).sort_values([SOURCE_ROW, "used_by"], ignore_index=True),

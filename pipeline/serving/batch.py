@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
+from datetime import date
 from typing import Any
 
 import pandas as pd
@@ -56,18 +57,21 @@ def score_chunks(
     write_rejected: Callable[[pd.DataFrame], None],
     explain: bool = True,
     progress: Callable[[int], None] | None = None,
+    today: date | None = None,
 ) -> BatchSummary:
     """Validate and score each chunk, hand its scored and rejected rows on, and count everything.
 
     ``write_scored`` receives each chunk's scored rows as :func:`pipeline.data.scored.scored_rows` lays
     them out (input columns, ``source_row``, suggestions). ``progress(rows)`` is called after each chunk
-    with the rows read so far.
+    with the rows read so far. ``today`` (the caller's clock) marks later dates as typing errors.
     """
     started = time.perf_counter()
     rows_in = rows_scored = rejected_rows = review = themed = chunks_seen = 0
     for chunk in chunks:
         chunks_seen += 1
-        validated = validate(chunk.frame, params.data, params.labels, purpose="score", source_rows=chunk.source_rows)
+        validated = validate(
+            chunk.frame, params.data, params.labels, purpose="score", source_rows=chunk.source_rows, today=today
+        )
         scored = score(scorers, validated.frame, params, explain)
         rejected = pd.concat(
             [chunk.unreadable.loc[:, list(REJECT_COLUMNS)], validated.rejected.loc[:, list(REJECT_COLUMNS)]],

@@ -1,0 +1,23 @@
+"""The bad-input suite through `complaints report` (no model needed): exit code and message."""
+
+from pathlib import Path
+
+import pytest
+
+from tests.bad_inputs_common import IDS, said
+from tests.conftest import make_workspace, run_cli
+from tests.corpora.bad_inputs.generate import CASES, Case, write_case
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory) -> Path:
+    return make_workspace(tmp_path_factory.mktemp("bad_inputs"))
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_report_runs_or_says_why(case: Case, workdir: Path, tmp_path: Path):
+    path, _ = write_case(case, tmp_path)
+    result = run_cli(["report", path, "--out", tmp_path / "report", "--labels", "recorded"], workdir)
+    assert result.returncode == case.report.code, said(result, case.report)
+    assert "Traceback" not in result.stderr
+    assert case.report.says in " ".join(result.stderr.split()), result.stderr
