@@ -188,13 +188,21 @@ def _as_text(series: pd.Series) -> pd.Series:
     return text.mask(text == "", pd.NA)
 
 
+def blank_meaningless(description: pd.Series, data: DataConfig) -> pd.Series:
+    """Texts that say nothing become missing: the placeholders of data.missing_text_values ("N/A", "see
+    file"), and text with no letter or digit at all (punctuation, zero-width or invisible characters)."""
+    said = description.str.contains(r"[^\W_]", regex=True).fillna(False).astype(bool)
+    meaningless = ~said
+    if data.missing_text_values:
+        placeholder = description.str.casefold().isin([v.casefold() for v in data.missing_text_values])
+        meaningless |= placeholder.fillna(False).astype(bool)
+    return description.mask(meaningless & description.notna(), pd.NA)
+
+
 def intake_frame(texts: Sequence[str], data: DataConfig, teams: Sequence[str | None] | None = None) -> pd.DataFrame:
     """Complaints typed in at intake (already strings) as the scorer's frame, as :func:`validate` would
     clean them, without a spreadsheet's column mapping and dates (a few milliseconds less per call)."""
-    description = _as_text(pd.Series(list(texts), dtype="string"))
-    if data.missing_text_values:
-        meaningless = description.str.casefold().isin([v.casefold() for v in data.missing_text_values])
-        description = description.mask(meaningless.fillna(False), pd.NA)
+    description = blank_meaningless(_as_text(pd.Series(list(texts), dtype="string")), data)
     frame = pd.DataFrame({SOURCE_ROW: range(FIRST_DATA_ROW, FIRST_DATA_ROW + len(description))})
     frame["team"] = _as_text(pd.Series(list(teams) if teams is not None else [None] * len(frame), dtype="string"))
     frame["description"] = description
@@ -441,9 +449,7 @@ def validate(
         )
         rejected.append(set_aside(frame, too_long, "text_too_long", reason))
         keep &= ~too_long
-    if data.missing_text_values:
-        meaningless = frame["description"].str.casefold().isin([v.casefold() for v in data.missing_text_values])
-        frame["description"] = frame["description"].mask(meaningless.fillna(False), pd.NA)
+    frame["description"] = blank_meaningless(frame["description"], data)
     if purpose == "train":
         empty = frame["description"].isna()
         rejected.append(set_aside(frame, empty, "empty_description", "the complaint description is empty"))

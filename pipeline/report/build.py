@@ -67,11 +67,14 @@ class Suggestions:
     threshold: float | None = None
 
 
-def choose_years(available: Sequence[str], year: str | None, compare_to: str | None) -> tuple[str, str | None]:
-    """The year to report (default the latest) and the one to compare with (default the year before)."""
+def choose_years(counts: Mapping[str, int], year: str | None, compare_to: str | None) -> tuple[str, str | None]:
+    """The year to report and the one to compare with (default the year before), from the complaints per
+    year. By default the latest year, unless it holds too few complaints to be the year's file (under a
+    quarter of the median year: a stray or mistyped row), in which case the latest year that does."""
+    available = sorted(counts)
     if not available:
         raise ReportError("No complaint in the file has a financial year or a date received.")
-    chosen = year_label(year) if year else available[-1]
+    chosen = year_label(year) if year else default_year(counts)
     if chosen not in available:
         raise ReportError(f"The file has no complaints in {chosen}; it has {', '.join(available)}.")
     if compare_to and compare_to.lower() != "none":
@@ -86,6 +89,12 @@ def choose_years(available: Sequence[str], year: str | None, compare_to: str | N
     start = int(chosen[:4]) - 1
     previous = f"{start}/{(start + 1) % 100:02d}"
     return chosen, previous if previous in available else None
+
+
+def default_year(counts: Mapping[str, int]) -> str:
+    """The latest year holding at least a quarter of the median year's complaints."""
+    enough = float(np.median(list(counts.values()))) / 4
+    return max(year for year, count in counts.items() if count >= enough)
 
 
 def _figure(value: object, where: str) -> int:
@@ -277,7 +286,8 @@ def build_report(
 ) -> Report:
     """Build the report for ``config.year`` (default the latest year) against ``config.compare_to``."""
     theme_names = dict(theme_names or {})
-    year, compare_to = choose_years(records.years, config.year, config.compare_to)
+    counts = records.frame["financial_year"].value_counts().to_dict()
+    year, compare_to = choose_years(counts, config.year, config.compare_to)
     frame = records.frame
     year_rows = frame[frame["financial_year"] == year]
     compare_rows = frame[frame["financial_year"] == compare_to] if compare_to else None
@@ -392,7 +402,17 @@ def _notes(
         )
     else:
         notes.append("Every row of the file is counted.")
-    notes += report_warnings(records)
+    unread = report_warnings(records)
+    if unread:
+        notes.append("Some values of counted rows could not be read; each is named below with its fix.")
+    notes += unread
+    later = {y: n for y, n in records.frame["financial_year"].value_counts().items() if y > year}
+    if later and config.year is None:
+        notes.append(
+            f"{year} is reported although the file has later years with too few complaints to be a year's file "
+            f"({', '.join(f'{y}: {n}' for y, n in sorted(later.items()))}): check their dates, or choose the "
+            "year with --year."
+        )
     if "needs_review" in year_rows.columns:
         review = int(year_rows["needs_review"].sum())
         below = f" (confidence under {threshold:.2f}, short or unfamiliar text)" if threshold is not None else ""

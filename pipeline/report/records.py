@@ -47,6 +47,15 @@ class ReportRecords:
         return {theme for ids in self.frame["theme_ids"] for theme in ids}
 
 
+def _one_spelling(names: pd.Series) -> pd.Series:
+    """Names that differ only in case or spacing ("looked after children", "Looked After  Children") are
+    one, written as its commonest spelling in the file."""
+    key = names.str.casefold().str.split().str.join(" ")
+    counts = pd.DataFrame({"key": key, "name": names}).dropna().value_counts(sort=True)
+    commonest = {k: name for (k, name) in counts.index[::-1]}  # the commonest is written last, so it wins
+    return key.map(commonest).astype("string").where(names.notna(), pd.NA)
+
+
 def parse_year(text: str) -> str | None:
     """'2013/14', '2013-14' or '2013/2014' -> '2013/14' (April 2013 to March 2014); None if not a year."""
     match = YEAR.match(text.strip())
@@ -117,8 +126,8 @@ def report_records(
     )
     excluded.append(set_aside(records, no_year, "no_year", reason))
 
-    team = records["team"].astype("string").str.strip()
-    records["team"] = team.replace(dict(config.team_aliases)).fillna(NOT_RECORDED)
+    team = records["team"].astype("string").str.strip().replace(dict(config.team_aliases))
+    records["team"] = _one_spelling(team).fillna(NOT_RECORDED)
 
     lookup = build_label_lookup(labels)
     recorded = records["category"].astype("string").str.strip()

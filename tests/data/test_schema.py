@@ -224,3 +224,9 @@ def test_unrecognised_stages_are_counted_and_warned_about(params, good_rows):
     assert validated.unmapped == {"stage": {"Informal": 2}}
     [warning] = validated.warnings()
     assert "'Informal' (2)" in warning and "data.stage_aliases" in warning
+
+
+def test_text_with_no_letter_or_digit_is_no_text(params):
+    raw = pd.DataFrame({"description": ["\u200b\u200b", "...", "The worker never called.", "Café 1"]}, dtype="string")
+    validated = validate(raw, params.data, params.labels, purpose="score")
+    assert validated.frame["description"].isna().tolist() == [True, True, False, False]

@@ -23,7 +23,7 @@ def _records(rows, params, labels="recorded", predictions=None):
 
 
 def test_years_default_to_the_latest_and_the_one_before_and_are_checked():
-    years = ["2012/13", "2013/14"]
+    years = {"2012/13": 40, "2013/14": 50}
     assert choose_years(years, None, None) == ("2013/14", "2012/13")
     assert choose_years(years, "2012-13", None) == ("2012/13", None)
     assert choose_years(years, "2013/14", "none") == ("2013/14", None)
@@ -146,3 +146,18 @@ def test_every_value_the_report_cannot_map_is_named_in_its_notes_and_warnings(pa
     for column, spelling in expected.items():
         [line] = [line for line in built.warnings if f"a {column} that is not recognised" in line]
         assert spelling in line and line in built.notes
+
+
+def test_a_stray_row_in_a_later_year_does_not_become_the_year_reported(params):
+    assert choose_years({"2012/13": 40, "2013/14": 50, "2019/20": 1}, None, None) == ("2013/14", "2012/13")
+    rows = [{"date_received": "2013-06-03"}] * 8 + [{"date_received": "2012-06-03"}] * 8
+    rows += [{"date_received": "2019-06-03"}]
+    built = build_report(_records(rows, params), params.report, params.labels)
+    assert built.year == "2013/14" and built.complaints == 8
+    assert any("2019/20: 1" in note and "--year" in note for note in built.notes)
+
+
+def test_team_names_differing_only_in_case_or_spacing_are_one_team(params):
+    rows = [{"team": "Looked After Children"}] * 3 + [{"team": "looked after  children"}] + [{"team": "Fostering"}]
+    records = _records(rows, params)
+    assert records.frame["team"].value_counts().to_dict() == {"Looked After Children": 4, "Fostering": 1}
