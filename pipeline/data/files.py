@@ -315,18 +315,49 @@ def _physical_lines(path: Path, encoding: str, limit: int) -> Iterator[_Line]:
                     yield _Line(line)
         return
     with _open_bytes(path) as handle:
+        newline = _newline(handle)
         first = True
-        while raw := handle.readline(limit + 1):
+        for raw, too_long in _bounded_lines(handle, newline, limit):
             if first and raw.startswith(codecs.BOM_UTF8):
                 raw = raw[len(codecs.BOM_UTF8) :]
             first = False
-            if len(raw) > limit and not raw.endswith(b"\n"):
-                size = len(raw)
-                while (rest := handle.readline(1 << 20)) and not rest.endswith(b"\n"):
-                    size += len(rest)
-                yield _Line("\n", size + len(rest))
+            if too_long:
+                yield _Line("\n", too_long)
+                continue
+            text = _decoded_line(raw, encoding)
+            # An old Mac file ends its lines with CR alone: read as the LF the rest of the reader expects.
+            yield _Line(text[:-1] + "\n" if newline == b"\r" and text.endswith("\r") else text)
+
+
+def _newline(handle: IO[bytes]) -> bytes:
+    """CR when the file's first block has carriage returns and no line feed (old Mac files), else LF."""
+    head = handle.read(1 << 16)
+    handle.seek(0)
+    return b"\r" if b"\r" in head and b"\n" not in head else b"\n"
+
+
+def _bounded_lines(handle: IO[bytes], newline: bytes, limit: int) -> Iterator[tuple[bytes, int]]:
+    """Each line (its ending kept) with 0, or b"" with its length when it is longer than ``limit`` bytes:
+    a longer line is skipped to its end, never held whole in memory."""
+    buffer, skipped = b"", 0
+    while block := handle.read(1 << 20):
+        buffer += block
+        start = 0
+        while (end := buffer.find(newline, start)) >= 0:
+            line, start = buffer[start : end + 1], end + 1
+            if skipped or len(line) > limit:
+                yield b"", skipped + len(line)
+                skipped = 0
             else:
-                yield _Line(_decoded_line(raw, encoding))
+                yield line, 0
+        buffer = buffer[start:]
+        if len(buffer) > limit:  # the line so far is already too long: count it, do not keep it
+            skipped += len(buffer)
+            buffer = b""
+    if skipped or len(buffer) > limit:
+        yield b"", skipped + len(buffer)
+    elif buffer:
+        yield buffer, 0
 
 
 @dataclass(frozen=True)

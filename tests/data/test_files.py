@@ -482,3 +482,12 @@ def test_each_council_export_is_read_from_where_its_table_starts(tmp_path: Path,
     assert (frame.columns[0], frame.columns[-1]) == columns and tuple(frame.columns) == layout.columns
     assert len(frame) == 482 and frame.iloc[:, 0].notna().all()
     assert frame.attrs["first_data_row"] == layout.first_data_row
+
+
+def test_a_file_with_old_mac_line_endings_reads_row_by_row(tmp_path: Path):
+    path = tmp_path / "mac.csv"
+    path.write_bytes(b'complaint_ref,description\r1,"The worker, never called"\r2,Second complaint\r')
+    frame = files.read_table(path)
+    assert frame["description"].tolist() == ["The worker, never called", "Second complaint"]
+    [chunk] = list(files.iter_table(path))
+    assert chunk.source_rows.tolist() == [2, 3]
