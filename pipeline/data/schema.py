@@ -74,6 +74,7 @@ class Validated:
     theme_columns: Mapping[str, str] = field(default_factory=dict)  # one-hot exports: theme id -> column
     # Values kept but not understood, by column: {"stage": {"Stage X": 3}} (see :meth:`warnings`).
     unmapped: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+    dates_read_as: str = ""  # how ambiguous dates were read (data.date_format or data.date_dayfirst)
 
     def warnings(self) -> list[str]:
         """One plain sentence per column with values that map to nothing, naming each spelling and its count."""
@@ -105,6 +106,7 @@ class Validated:
             "rows_rejected": len(self.rejected),
             "rejected_by_reason": {str(k): int(v) for k, v in reasons.items()},
             "labels_aliased": dict(self.labels_aliased),
+            "dates_read_as": self.dates_read_as,
             "unmapped": {column: dict(counts) for column, counts in self.unmapped.items()},
         }
 
@@ -503,7 +505,16 @@ def validate(
         labels_aliased=aliased,
         theme_columns=theme_columns,
         unmapped={column: counts for column, counts in unmapped.items() if counts},
+        dates_read_as=dates_read_as(data),
     )
+
+
+def dates_read_as(data: DataConfig) -> str:
+    """How dates are read, in words: the format given, else day or month first for dd/mm and mm/dd."""
+    if data.date_format:
+        return f"as data.date_format {data.date_format}"
+    order = "day first (07/04/2014 is 7 April)" if data.date_dayfirst else "month first (04/07/2014 is 7 April)"
+    return f"{order}; year-first dates (2014-04-07, 20140407) as written"
 
 
 def _repeated_header(frame: pd.DataFrame, columns: Mapping[str, str]) -> pd.Series:

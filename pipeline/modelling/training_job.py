@@ -112,6 +112,7 @@ def summary_tables(validated: Validated, result: TrainingResult, top_k: int) -> 
             "excluded": f"{len(prepared.excluded)} {summary['excluded_by_reason']}",
             "training": str(len(prepared.train)),
             "holdout": f"{len(prepared.holdout)} ({prepared.holdout_name})",
+            "dates read": validated.dates_read_as,
         }
     }
     if result.category is not None:

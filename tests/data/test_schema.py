@@ -230,3 +230,11 @@ def test_text_with_no_letter_or_digit_is_no_text(params):
     raw = pd.DataFrame({"description": ["\u200b\u200b", "...", "The worker never called.", "Café 1"]}, dtype="string")
     validated = validate(raw, params.data, params.labels, purpose="score")
     assert validated.frame["description"].isna().tolist() == [True, True, False, False]
+
+
+def test_the_summary_says_how_ambiguous_dates_were_read(params):
+    raw = pd.DataFrame({"description": ["A complaint"], "date_received": ["07/04/2014"]}, dtype="string")
+    validated = validate(raw, params.data, params.labels, purpose="score")
+    assert validated.summary()["dates_read_as"].startswith("day first (07/04/2014 is 7 April)")
+    by_format = dataclasses.replace(params.data, date_format="%m/%d/%Y")
+    assert validate(raw, by_format, params.labels, purpose="score").dates_read_as == "as data.date_format %m/%d/%Y"
