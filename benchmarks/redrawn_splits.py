@@ -1,7 +1,7 @@
 """CFPB on redrawn stratified splits: holdout macro-F1 and accuracy of whichever ``pipeline`` is imported.
 
     python -m benchmarks.redrawn_splits --seeds 1 2 3 --configs cfpb cfpb_issue --out /tmp/new.json
-    PYTHONPATH=/path/to/an/older/checkout python benchmarks/redrawn_splits.py --out /tmp/old.json
+    cd /path/to/an/older/checkout && PYTHONPATH=. python /path/to/this/benchmarks/redrawn_splits.py --out /tmp/old.json
 
 Each seed redraws the stratified holdout (``prepare.random_state``, which also draws the search's
 folds) of ``configs/<config>.yaml`` on ../shared/data/cfpb-sample; the pipeline trains with its full
@@ -23,10 +23,21 @@ from sklearn.metrics import f1_score
 import pipeline
 from benchmarks.quality import REPO, SHARED
 from pipeline.config import load_params
-from pipeline.data import files
-from pipeline.data.prepare import prepare
-from pipeline.data.schema import validate
-from pipeline.modelling.train import train
+
+# A checkout from before the package was grouped into rooms (3e71688), e.g. 868705c, has its modules at
+# the top of the package. Decided by the files, not by trying imports: an editable install of the newer
+# code would answer those.
+if (Path(pipeline.__file__).parent / "io.py").is_file():
+    from pipeline.prepare import prepare  # type: ignore[import-not-found]
+    from pipeline.schema import validate  # type: ignore[import-not-found]
+    from pipeline.train import train  # type: ignore[import-not-found]
+
+    from pipeline import io as files  # type: ignore[attr-defined]
+else:
+    from pipeline.data import files
+    from pipeline.data.prepare import prepare
+    from pipeline.data.schema import validate
+    from pipeline.modelling.train import train
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +53,8 @@ def measure(config: str, seed: int) -> dict:
     trained = train(prepared.train, params)
     seconds = time.perf_counter() - started
     truth = prepared.holdout["category"].astype(object).to_numpy()
-    predicted = trained.model.predict(prepared.holdout[list(trained.input_columns)])
+    columns = list(getattr(trained, "input_columns", ())) or list(prepared.holdout.columns)  # older: all
+    predicted = trained.model.predict(prepared.holdout[columns])
     return {
         "config": config,
         "seed": seed,
