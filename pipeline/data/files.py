@@ -619,22 +619,32 @@ def _nothing_unreadable() -> pd.DataFrame:
 
 def _csv_chunks(path: Path, chunk_rows: int, layout: TableLayout, max_text_chars: int) -> Iterator[Chunk]:
     """The records of :func:`_csv_records` in chunks of ``chunk_rows`` rows read (set-aside rows counted)."""
-    columns = list(layout.columns)
     records = enumerate(_csv_records(path, layout, max_line_bytes(max_text_chars)), start=layout.first_data_row)
+    rows = (
+        (number, record.fields, None if record.fields is not None else str(record.reason)) for number, record in records
+    )
+    return _chunked(rows, list(layout.columns), chunk_rows)
+
+
+def _chunked(
+    rows: Iterator[tuple[int, list[str | None] | None, str | None]], columns: list[str], chunk_rows: int
+) -> Iterator[Chunk]:
+    """Numbered rows (cells, or why they could not be read) as chunks of ``chunk_rows`` rows read; a table
+    with a header and no rows gives one empty chunk, so its columns are known."""
     yielded = False
-    while batch := list(islice(records, chunk_rows)):
-        rows = [(number, record.fields) for number, record in batch if record.fields is not None]
-        bad = [(number, str(record.reason)) for number, record in batch if record.fields is None]
-        frame = pd.DataFrame([fields for _, fields in rows], columns=columns, dtype="string")
+    while batch := list(islice(rows, chunk_rows)):
+        good = [(number, cells) for number, cells, why in batch if why is None]
+        bad = [(number, why) for number, _, why in batch if why is not None]
+        frame = pd.DataFrame([cells for _, cells in good], columns=columns, dtype="string")
         unreadable = pd.DataFrame(
             {
                 "source_row": pd.Series([n for n, _ in bad], dtype="int64"),
                 "reason": pd.Series([r for _, r in bad], dtype="string"),
             }
         )
-        yield Chunk(frame, np.array([n for n, _ in rows], dtype=np.int64), unreadable)
+        yield Chunk(frame, np.array([n for n, _ in good], dtype=np.int64), unreadable)
         yielded = True
-    if not yielded:  # a header and no rows: one empty chunk, so the columns are known
+    if not yielded:
         yield _numbered_chunk(pd.DataFrame(columns=columns, dtype="string"), [])
 
 
@@ -739,22 +749,7 @@ def _xlsx_chunks(path: Path, chunk_rows: int, layout: TableLayout, keep_blank: b
     rows = (
         (number, cells, why) for number, cells, why in _xlsx_rows(path, layout) if keep_blank or _filled(cells) or why
     )
-    columns = list(layout.columns)
-    yielded = False
-    while batch := list(islice(rows, chunk_rows)):
-        good = [(number, cells) for number, cells, why in batch if why is None]
-        bad = [(number, why) for number, _, why in batch if why is not None]
-        frame = pd.DataFrame([cells for _, cells in good], columns=columns, dtype="string")
-        unreadable = pd.DataFrame(
-            {
-                "source_row": pd.Series([n for n, _ in bad], dtype="int64"),
-                "reason": pd.Series([r for _, r in bad], dtype="string"),
-            }
-        )
-        yield Chunk(frame, np.array([n for n, _ in good], dtype=np.int64), unreadable)
-        yielded = True
-    if not yielded:  # a header and no rows: one empty chunk, so the columns are known
-        yield _numbered_chunk(pd.DataFrame(columns=columns, dtype="string"), [])
+    return _chunked(rows, list(layout.columns), chunk_rows)
 
 
 def _parquet_chunks(path: Path, chunk_rows: int, layout: TableLayout) -> Iterator[Chunk]:
