@@ -301,7 +301,7 @@ def build_report(
     team_outcomes = {c: tables.team_outcomes(year_rows, c, outcome_columns) for c in commonest}
     theme_team = tables.theme_by_team(year_rows, theme_names, config.min_cell, config.fdr)
     upheld_by_theme, upheld_by_team = tables.upheld_rates(year_rows, theme_names, config.min_cell)
-    issues = recurring_issues(frame, year, config)
+    issues = recurring_issues(frame, year, config, compare_to, theme_names)
     trend = tables.trends(frame, year, compare_to, theme_names, config.fdr) if compare_to else None
     shown_categories = [c for c in year_rows["category"].value_counts().index[:6]]
     shown_themes = tables.theme_pairs(year_rows)["theme"].value_counts().index[:6].tolist()
