@@ -395,3 +395,17 @@ def _trend(table: pd.DataFrame, fdr: float) -> pd.Series:
         ),
         index=table.index,
     )
+
+
+def leading_issues(issues: pd.DataFrame, count: int) -> pd.DataFrame:
+    """The ``count`` recurring issues that matter most, one row per issue name: most complaints beyond
+    what the other teams' rate would give (size and lift together), then most complaints."""
+    if issues.empty:
+        return issues
+    lifts = issues["Lift"].astype(float)
+    expected = np.where(np.isinf(lifts) | (lifts <= 0), 0.0, issues["Complaints"] / lifts.where(lifts > 0, 1))
+    ranked = issues.assign(_beyond=issues["Complaints"] - expected).sort_values(
+        ["_beyond", "Complaints"], ascending=False, kind="stable"
+    )
+    named = ranked[ranked["Issue"].astype(str) != ""]
+    return named.drop_duplicates("Issue").head(count).drop(columns="_beyond").reset_index(drop=True)

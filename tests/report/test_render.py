@@ -39,8 +39,8 @@ def test_charts_are_real_svg_charts(page):
 
 def test_small_cells_are_marked_and_headlines_lead(page):
     assert 'class="small"' in page and "*</span>" in page
-    assert page.index("At a glance") < page.index("1. Complaints by category")
-    assert "transport to contact" in page
+    assert page.index("<h2>1. At a glance") < page.index("<h2>2. Complaints by category")
+    assert "Transport to contact" in page
 
 
 def test_text_from_the_data_is_escaped(params):
@@ -89,3 +89,26 @@ def test_the_page_renders_in_chromium_without_errors(page, tmp_path):
     assert len(boxes) == 4 and all(box and box["width"] > 300 and box["height"] > 100 for box in boxes)
     assert (artefacts / "report_page.png").stat().st_size > 50_000
     assert (artefacts / "report_page.pdf").read_bytes().count(b"/Type /Page") >= 3
+
+
+def test_the_first_screen_names_three_recurring_issues_in_plain_words(page, sample_report):
+    glance = page[page.index("<h2>1. At a glance") : page.index("<h2>2. Complaints by category")]
+    assert glance.count('class="card"') == 3 and "Transport to contact" in glance
+    assert glance.count("<blockquote>") == 3 and "times as often as in other teams" in glance
+    assert "Rising" in glance or "No clear change" in glance or "New:" in glance
+    for jargon in ("x the rate", "p = ", "q = ", "e-0", "T10:"):
+        assert jargon not in glance
+    quotes = set(sample_report.issues["Example 1"].dropna())
+    assert all(quote in quotes for quote in sample_report.leading_issues["Example 1"])
+
+
+def test_every_section_is_numbered_and_listed_in_the_contents(page):
+    headings = re.findall(r"<h2>(.*?)</h2>", page)
+    assert all(re.match(rf"{n}\. ", heading) for n, heading in enumerate(headings, start=1))
+    contents = page[page.index('<nav class="contents"') : page.index("</nav>")]
+    assert all(f">{heading}</a>" in contents for heading in headings)
+
+
+def test_a_timestamp_is_shown_as_a_plain_uk_date(sample_report):
+    assert "Produced 3 December 2026." in render.html(sample_report, generated="2026-12-03T23:30:00+00:00")
+    assert "Produced 1 July 2026." in render.html(sample_report, generated="2026-06-30T23:30:00+00:00")  # BST
