@@ -21,6 +21,8 @@ STYLES = """<style>
   .card blockquote { margin: .4rem 0 0; font-size: .92rem; }
   .grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(440px, 1fr)); gap: 0 1.5rem; align-items: start; }
   .grid > * { min-width: 0; }
+  #issues table { width: 100%; }
+  #issues td:last-child { min-width: 22rem; color: #333; }
   table { border-collapse: collapse; margin: .6rem 0 1rem; font-size: .88rem; }
   caption { text-align: left; font-weight: 600; padding-bottom: .3rem; }
   th, td { border-bottom: 1px solid var(--rule); padding: .25rem .6rem; text-align: left; vertical-align: top; }
