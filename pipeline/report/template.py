@@ -11,7 +11,7 @@ STYLES = """<style>
   .meta { color: var(--muted); margin-top: 0; }
   .headlines { background: #f3f7fa; border-left: 4px solid var(--accent); padding: .5rem 1rem .5rem 2rem; margin: .6rem 0; }
   .headlines li { margin: .2rem 0; }
-  nav.contents ol { columns: 3; column-gap: 2rem; margin: .3rem 0 0; padding-left: 1.4rem; font-size: .92rem; }
+  nav.contents ul { columns: 3; column-gap: 2rem; margin: .3rem 0 0; padding: 0; list-style: none; font-size: .92rem; }
   nav.contents a { color: var(--accent); }
   .cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(300px, 1fr)); gap: .8rem; margin: .6rem 0; }
   .card { border: 1px solid var(--rule); border-top: 4px solid var(--flag); border-radius: 4px; padding: .5rem .8rem;
@@ -37,19 +37,21 @@ STYLES = """<style>
   .note { color: var(--muted); font-size: .9rem; }
   figure { margin: .5rem 0 1rem; }
   details summary { cursor: pointer; color: var(--accent); }
+  .print-only { display: none; }
   @page { size: A4; margin: 14mm 12mm; }
   @media print {
     body { max-width: none; padding: 0; font-size: 10pt; }
     .grid { display: block; }
     .cards { grid-template-columns: repeat(3, 1fr); gap: .4rem; }
     nav.contents { display: none; }
+    #issues td:last-child { min-width: 12rem; }
     table { width: 100%; font-size: 8pt; }
     th, td { padding: .15rem .35rem; }
     svg { max-width: 100% !important; }
     h2 { break-after: avoid; }
     table, figure, .issue { break-inside: avoid; }
-    details { display: block; }
-    details > summary { display: none; }
+    .screen-only { display: none; }
+    .print-only { display: block; }
     a { color: inherit; text-decoration: none; }
   }
 </style>"""
@@ -72,7 +74,7 @@ PAGE = (
   <p class="meta">Financial year {{ report.year }}{% if report.compare_to %}, compared with {{ report.compare_to }}{% endif %}.
     {{ report.complaints }} complaints. Labels: {{ report.labels_shown }}.{% if generated %} Produced {{ generated }}.{% endif %}</p>
   <nav class="contents" aria-label="Contents"><strong>Contents</strong>
-    <ol>{% for id, title in contents %}<li><a href="#{{ id }}">{{ title }}</a></li>{% endfor %}</ol>
+    <ul>{% for id, title in contents %}<li><a href="#{{ id }}">{{ title }}</a></li>{% endfor %}</ul>
   </nav>
 </header>
 
@@ -146,9 +148,11 @@ PAGE = (
   <p class="note">Change in each label's share of complaints against {{ report.compare_to }}. "Rising" and "falling"
     need a change beyond chance; "new" means none in {{ report.compare_to }}.</p>
   {% if sections.moved %}{{ sections.moved }}{% else %}<p>No category or theme changed its share beyond chance.</p>{% endif %}
-  <details><summary>Every category and theme, with its figures</summary>
+  {# A closed <details> prints nothing of its content, so print has its own copy. #}
+  <details class="screen-only"><summary>Every category and theme, with its figures</summary>
   {% for title, table in sections.trends %}<h3>{{ title }}</h3>{{ table }}{% endfor %}
   </details>
+  <div class="print-only">{% for title, table in sections.trends %}<h3>{{ title }}</h3>{{ table }}{% endfor %}</div>
   {% else %}<p>No comparison year in the file.</p>{% endif %}
 </section>
 
@@ -187,9 +191,10 @@ PAGE = (
   <h2>{{ heading.notes }}</h2>
   <ul>{% for note in report.notes %}<li>{{ note }}</li>{% endfor %}</ul>
   {% if report.excluded|length %}
-  <details><summary>Rows not counted (first 50; all in the workbook)</summary>
+  <details class="screen-only"><summary>Rows not counted (first 50; all in the workbook)</summary>
   {{ sections.excluded }}
   </details>
+  <div class="print-only"><h3>Rows not counted (first 50; all in the workbook)</h3>{{ sections.excluded }}</div>
   {% endif %}
 </section>
 </body>
