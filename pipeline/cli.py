@@ -307,14 +307,16 @@ def drift(
     params_file: Path | None = ParamsOption,
 ) -> None:
     """Compare two periods (mix, text, confidence) and recommend whether to retrain."""
-    from pipeline.data import files
+    from pipeline.data import files, inputs
     from pipeline.lifecycle import drift as stage
     from pipeline.lifecycle import provenance
 
     with user_errors():
         params = load_params(params_file)
         periods = [stage.read_period(old_file, old_year, params), stage.read_period(new_file, new_year, params)]
-        found = stage.measure_drift(*periods, params.drift)
+        taxonomy = inputs.read_taxonomy(params.themes)
+        theme_names = {theme.id: theme.name for theme in taxonomy.themes} if taxonomy else None
+        found = stage.measure_drift(*periods, params.drift, theme_names)
     page = files.write_text(stage.html(found, generated=provenance.now_utc()), out / stage.page_name(*periods))
     for line in views.drift_summary(periods, found):
         console.print(line)

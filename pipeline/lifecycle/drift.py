@@ -18,14 +18,21 @@ import numpy as np
 import pandas as pd
 from markupsafe import Markup
 from scipy import stats
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+from spacy.lang.en.stop_words import STOP_WORDS
 
 from pipeline.config import DriftConfig, Params
 from pipeline.data.inputs import RecordsFile, read_records
 from pipeline.data.schema import DataContractError
 from pipeline.privacy import mask
+from pipeline.report.build import plain_date
 from pipeline.report.stats import benjamini_hochberg
 
 WORD = re.compile(r"[a-z][a-z']+")
+# A term list shows words that carry meaning: no stop words ("the", "was"), no placeholders of removed
+# identifiers ("xxphone", a name written [NAME]).
+NOT_TERMS = frozenset(STOP_WORDS) | ENGLISH_STOP_WORDS | {"name"}
+PLACEHOLDER_WORD = re.compile(r"^xx[a-z]+$")
 MIXES = {"category": "Category", "themes": "Theme", "team": "Team", "outcome": "Outcome"}
 MODELLED = {"Category", "Theme"}  # the mixes the models predict
 BASELINE_FOLDS = 5
@@ -175,6 +182,7 @@ def _terms(old: list[set[str]], new: list[set[str]], config: DriftConfig) -> tup
     new_counts = pd.Series([w for words in new for w in words]).value_counts()
     counts = pd.DataFrame({"old": old_counts, "new": new_counts}).fillna(0).astype(int)
     counts = counts[(counts["old"] + counts["new"]) >= config.min_term_records]
+    counts = counts[[_is_term(word) for word in counts.index.astype(str)]]
     if counts.empty or not old or not new:
         empty = pd.DataFrame(columns=["Term", "Old", "New", "Share old", "Share new", "Change (points)", "q"])
         return empty, empty
@@ -200,6 +208,11 @@ def _terms(old: list[set[str]], new: list[set[str]], config: DriftConfig) -> tup
     rising = table[table["Change (points)"] > 0].nlargest(config.top_terms, "Change (points)")
     falling = table[table["Change (points)"] < 0].nsmallest(config.top_terms, "Change (points)")
     return rising.reset_index(drop=True), falling.reset_index(drop=True)
+
+
+def _is_term(word: str) -> bool:
+    """A word worth listing among the terms that rose or fell: no stop word, no placeholder."""
+    return word not in NOT_TERMS and not PLACEHOLDER_WORD.match(word)
 
 
 def _score_drift(old: pd.DataFrame | None, new: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -242,8 +255,11 @@ def _score_drift(old: pd.DataFrame | None, new: pd.DataFrame) -> tuple[pd.DataFr
     return pd.DataFrame(rows), bands_table
 
 
-def measure_drift(old: Period, new: Period, config: DriftConfig) -> DriftReport:
-    """Compare ``new`` with ``old``. Neither input is changed."""
+def measure_drift(
+    old: Period, new: Period, config: DriftConfig, theme_names: dict[str, str] | None = None
+) -> DriftReport:
+    """Compare ``new`` with ``old``. Neither input is changed. Themes are shown by their names in
+    ``theme_names`` (id: name, from the themes file), ids without one as they are."""
     for period in (old, new):
         if period.records.empty:
             raise DataContractError(f"{period.name} has no usable records to compare (every row was set aside).")
@@ -261,6 +277,8 @@ def measure_drift(old: Period, new: Period, config: DriftConfig) -> DriftReport:
         if old_labels.empty or new_labels.empty:
             continue
         table, chi2, p = _mix(old_labels, new_labels, len(old.records), len(new.records))
+        if column == "themes" and theme_names:
+            table["Label"] = table["Label"].map(lambda theme: theme_names.get(theme, theme))
         if column == "themes":
             # A complaint has any number of themes, so a chi-square over mentions would count it several
             # times; the mix is judged by its themes' own tests instead (the smallest BH q-value).
@@ -416,4 +434,6 @@ def html(report: DriftReport, generated: str = "") -> str:
         "bands": table(report.confidence_bands),
     }
     environment = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
-    return environment.from_string(PAGE).render(r=report, tables=tables, styles=Markup(STYLES), generated=generated)
+    return environment.from_string(PAGE).render(
+        r=report, tables=tables, styles=Markup(STYLES), generated=plain_date(generated) if generated else ""
+    )

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
@@ -17,9 +19,11 @@ from pipeline.config import ConfigError, LabelsConfig, Params, ReportConfig
 from pipeline.data.schema import build_label_lookup, normalise_label, unmapped_warnings
 from pipeline.data.taxonomy import Taxonomy
 from pipeline.report import tables
-from pipeline.report.clusters import recurring_issues
+from pipeline.report.clusters import leading_issues, recurring_issues
 from pipeline.report.records import DECIDED, NOT_RECORDED, ReportError, ReportRecords, report_records, year_label
 from pipeline.report.timeliness import Timeliness, timeliness
+
+LEADING_ISSUES = 3  # recurring issues on the first screen
 
 EXCLUDED_REASONS = {  # read after a count: "3 duplicates (...)"
     "no_year": "with no financial year (date received empty or not a date)",
@@ -55,6 +59,8 @@ class Report:
     warnings: Sequence[str]  # values the report could not map (also among the notes), for the console
     settings: ReportConfig
     team_order: Sequence[str] = field(default_factory=tuple)
+    # The recurring issues that matter most (rows of ``issues``), for the first screen.
+    leading_issues: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 @dataclass(frozen=True)
@@ -175,6 +181,40 @@ def _reconcile(
     return notes
 
 
+def plain_date(value: object) -> str:
+    """A date or timestamp as a reader writes it: "3 December 2026" (a timestamp in UK time)."""
+    text = str(value or "")
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return text
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(ZoneInfo("Europe/London"))
+    return f"{moment.day} {moment:%B %Y}"
+
+
+def how_often(lift: float) -> str:
+    """A lift in words: "about 3 times as often as other teams", "only in this team"."""
+    if np.isinf(lift):
+        return "only in this team: none in other teams"
+    if lift != lift or lift <= 1:
+        return "no more often than in other teams"
+    if lift < 1.5:
+        return "a little more often than in other teams"
+    if lift >= 10:
+        return "more than 10 times as often as in other teams"
+    return (
+        f"about {lift:.0f} times as often as in other teams"
+        if lift >= 2.5
+        else "about twice as often as in other teams"
+    )
+
+
+def chance(q: float, fdr: float) -> str:
+    """A corrected p-value in words."""
+    return "unlikely to be chance" if q == q and q <= fdr else "could be chance"
+
+
 def _headlines(
     year: str,
     compare_to: str | None,
@@ -183,15 +223,17 @@ def _headlines(
     theme_team: pd.DataFrame,
     trend: pd.DataFrame | None,
     timeliness: Timeliness,
-    min_cell: int,
+    settings: ReportConfig,
 ) -> list[str]:
-    """ "What keeps going wrong, where, and is it getting better?" in a few sentences."""
+    """ "What keeps going wrong, where, and is it getting better?" in a few plain sentences; the exact
+    figures (lifts, p-values) are in the tables."""
     lines = []
     total = len(year_rows)
-    if compare_rows is not None:
+    if compare_rows is not None and len(compare_rows):
         before = len(compare_rows)
-        change = f"{total - before:+d}" if before else "new"
-        lines.append(f"{total} complaints in {year} ({change} on {before} in {compare_to}).")
+        change = total - before
+        moved = f"{abs(change)} {'more' if change > 0 else 'fewer'} than" if change else "the same as"
+        lines.append(f"{total} complaints in {year}, {moved} in {compare_to} ({before}).")
     else:
         lines.append(f"{total} complaints in {year}.")
     top = year_rows["category"].value_counts().head(3)
@@ -200,19 +242,21 @@ def _headlines(
     flagged = theme_team[theme_team["Over-represented"] & ~theme_team["Small cell"]].sort_values("q").head(4)
     if len(flagged):
         lines.append(
-            "More often than in other teams, beyond chance: "
+            "Themes concentrated in one team, unlikely to be chance: "
             + "; ".join(
-                f"{r.Theme} in {r.Team} ({r.Complaints} complaints, {r.Share:.0%} of the team's, "
-                + ("none in other teams)" if np.isinf(r.Lift) else f"{r.Lift:.1f}x the rate in other teams)")
-                for r in flagged.itertuples()
+                f"{r.Theme} in {r.Team} ({r.Complaints} of its {r.Team_complaints} complaints, {how_often(r.Lift)})"
+                for r in flagged.rename(columns={"Team complaints": "Team_complaints"}).itertuples()
             )
             + "."
         )
     elif len(theme_team):
-        lines.append(f"No theme is over-represented in a team beyond chance (cells of {min_cell}+ complaints).")
+        lines.append(
+            f"No theme is concentrated in one team beyond what chance would give (cells of {settings.min_cell}+ "
+            "complaints)."
+        )
     if trend is not None:
         moving = trend[trend["Verdict"].isin(["rising", "falling"])].drop_duplicates(["Label", "Verdict"])
-        new = trend[(trend["Verdict"] == "new") & (trend[year] >= min_cell)].drop_duplicates(["Label"])
+        new = trend[(trend["Verdict"] == "new") & (trend[year] >= settings.min_cell)].drop_duplicates(["Label"])
         if len(new):
             lines.append(
                 f"New since {compare_to}: "
@@ -221,9 +265,9 @@ def _headlines(
             )
         if len(moving):
             lines.append(
-                f"Share of complaints changed beyond chance since {compare_to}: "
+                f"Changed since {compare_to}, unlikely to be chance: "
                 + "; ".join(
-                    f"{label} {verdict} ({before:.0%} to {now:.0%})"
+                    f"{label} {'rose' if verdict == 'rising' else 'fell'} from {before:.0%} to {now:.0%} of complaints"
                     for label, verdict, before, now in zip(
                         moving["Label"],
                         moving["Verdict"],
@@ -239,13 +283,15 @@ def _headlines(
                 f"No category or theme changed its share of complaints by more than chance since {compare_to}."
             )
     if timeliness.within_share == timeliness.within_share:
-        lines.append(f"{timeliness.within_share:.0%} of {year}'s responses were within the statutory timescale.")
+        lines.append(
+            f"{timeliness.within_share:.0%} of {year}'s responses were on time (within the statutory timescale)."
+        )
     change = timeliness.change
     if change is not None and change.before_n and change.after_n:
-        verdict = "a change beyond chance" if change.p_value <= 0.05 else "not clearly more than chance"
+        verdict = "unlikely to be chance" if change.p_value <= settings.fdr else "could be chance"
         lines.append(
             f"Working days to respond: {change.before_mean:.0f} on average before {change.label} "
-            f"({change.date}), {change.after_mean:.0f} after ({verdict}, p = {change.p_value:.2g})."
+            f"({plain_date(change.date)}), {change.after_mean:.0f} after ({verdict})."
         )
     return lines
 
@@ -301,7 +347,7 @@ def build_report(
     team_outcomes = {c: tables.team_outcomes(year_rows, c, outcome_columns) for c in commonest}
     theme_team = tables.theme_by_team(year_rows, theme_names, config.min_cell, config.fdr)
     upheld_by_theme, upheld_by_team = tables.upheld_rates(year_rows, theme_names, config.min_cell)
-    issues = recurring_issues(frame, year, config)
+    issues = recurring_issues(frame, year, config, compare_to, theme_names)
     trend = tables.trends(frame, year, compare_to, theme_names, config.fdr) if compare_to else None
     shown_categories = [c for c in year_rows["category"].value_counts().index[:6]]
     shown_themes = tables.theme_pairs(year_rows)["theme"].value_counts().index[:6].tolist()
@@ -321,7 +367,7 @@ def build_report(
             year_rows,
             lambda label: normalise_label(label, lookup) or label,
         )
-    headlines = _headlines(year, compare_to, year_rows, compare_rows, theme_team, trend, timed, config.min_cell)
+    headlines = _headlines(year, compare_to, year_rows, compare_rows, theme_team, trend, timed, config)
     return Report(
         title=config.title,
         year=year,
@@ -346,6 +392,7 @@ def build_report(
         warnings=tuple(report_warnings(records)),
         settings=config,
         team_order=tuple(year_rows["team"].value_counts().index),
+        leading_issues=leading_issues(issues, LEADING_ISSUES),
     )
 
 

@@ -27,7 +27,7 @@ from pipeline.config import ReportConfig
 from pipeline.language import lowercase_vocabulary, normalise_texts, replace_names
 from pipeline.privacy import redact
 from pipeline.report.records import DECIDED, PARTIAL, UPHELD
-from pipeline.report.stats import benjamini_hochberg, lift, over_representation
+from pipeline.report.stats import benjamini_hochberg, lift, over_representation, share_change
 
 # A quote never holds a run of four digits (a year, a reference) or two capitalised words in a row
 # written in capitals (a name in capitals, "SARAH JONES"); such sentences are not quoted at all.
@@ -36,7 +36,20 @@ NAME_SPELLINGS_NEEDED = 3  # a word counts as ordinary only if this many complai
 SENTENCE_END = re.compile(r"(?<=[.!?;])\s+(?=[A-Z0-9\"'(‘“])|\n+")
 PLACEHOLDER = re.compile(r"\[[A-Z_]+\]")
 MIN_WORDS = 3
-PHRASE_WORDS = (1, 3)
+PHRASE_WORDS = (1, 4)
+TOKEN = r"(?u)\b[a-z][a-z'’]+\b"
+GAP = "xxgap"  # stands where a name was removed, so that no phrase runs across it
+# A name neither starts nor ends with a stop word, an adverb ("completely") or a verb of saying or
+# wanting ("the worker said"): what is left at its edges is mostly nouns and adjectives.
+EDGE_WORDS = (
+    frozenset(STOP_WORDS)
+    | ENGLISH_STOP_WORDS
+    | {"said", "says", "told", "asked", "want", "wants", "wanted", "feel", "feels", "felt", "think", "thinks"}
+    | {"like", "got", "get", "made", "make", "went", "came", "way", "things", "thing", "lot", "time"}
+)
+ARTICLES = frozenset({"the", "a", "an", "my", "his", "her", "their", "our"})
+MIN_PHRASE_SHARE = 0.15  # a name is shared by this share of the group's typical sentences, at least
+THEME_FIT = 0.6  # a theme names a group with no shared phrase when this share of its complaints carry it
 LONGER_PHRASE_BONUS = 0.5  # "transport to contact" is a better name than "contact"
 RANDOM_STATE = 0  # the same file gives the same groups
 
@@ -66,40 +79,94 @@ def split_sentences(descriptions: pd.Series, known_words: frozenset[str]) -> Sen
     return Sentences(np.asarray(complaint, dtype=int), text, redacted)
 
 
-def _phrases(redacted: list[str]) -> tuple[sparse.csr_matrix, np.ndarray]:
-    """Which 1-3 word phrases (not starting or ending with a stop word) each sentence holds."""
-    vectoriser = CountVectorizer(
-        ngram_range=PHRASE_WORDS, token_pattern=r"(?u)\b[a-z][a-z'’]+\b", binary=True, min_df=2, lowercase=True
-    )
+def _candidates(core: list[str]) -> dict[str, int]:
+    """The 1-4 word phrases a group's typical sentences (``core``) share, with how many hold each.
+
+    A phrase must occur in two of them, neither start nor end with a stop word ("of seven", "the
+    worker"), and not span a removed name.
+    """
+    vectoriser = CountVectorizer(ngram_range=PHRASE_WORDS, token_pattern=TOKEN, binary=True, min_df=2)
     try:
-        matrix = vectoriser.fit_transform([PLACEHOLDER.sub(" ", text) for text in redacted])
+        counts = vectoriser.fit_transform([_gapped(text) for text in core])
     except ValueError:  # no phrase occurs twice
-        return sparse.csr_matrix((len(redacted), 0)), np.array([], dtype=object)
-    vocabulary = vectoriser.get_feature_names_out()
-    usable = np.array(
-        [p.split()[0] not in ENGLISH_STOP_WORDS and p.split()[-1] not in ENGLISH_STOP_WORDS for p in vocabulary]
+        return {}
+    held = np.asarray(counts.sum(axis=0)).ravel()
+    return {
+        str(phrase): int(n)
+        for phrase, n in zip(vectoriser.get_feature_names_out(), held, strict=True)
+        if _readable(str(phrase).split())
+    }
+
+
+def _gapped(text: str) -> str:
+    """A sentence with each placeholder ([NAME]) as a word no phrase may hold."""
+    return PLACEHOLDER.sub(f" {GAP} ", text)
+
+
+def _readable(words: list[str]) -> bool:
+    """A phrase that reads as a name: no removed name inside, no stop word or adverb at either end, no word
+    twice."""
+    return (
+        GAP not in words
+        and not any(word in EDGE_WORDS or word.endswith("ly") for word in (words[0], words[-1]))
+        and len(set(words)) == len(words)
+        # "referral the worker" runs two phrases together: an article follows a stop word ("of the")
+        and not any(word in ARTICLES and words[i] not in EDGE_WORDS for i, word in enumerate(words[1:]))
     )
-    return matrix[:, usable].tocsc(), vocabulary[usable]
 
 
-def _name(members: np.ndarray, phrases: sparse.csc_matrix, vocabulary: np.ndarray) -> str:
-    """The two phrases most typical of the group and least of the rest, longer phrases preferred."""
-    if not len(vocabulary):
-        return ""
-    inside = np.asarray(phrases[members].mean(axis=0)).ravel()
-    rest = np.ones(phrases.shape[0], dtype=bool)
-    rest[members] = False
-    outside = np.asarray(phrases[rest].mean(axis=0)).ravel() if rest.any() else np.zeros_like(inside)
-    words = np.char.count(vocabulary.astype(str), " ") + 1
-    score = (inside - outside) * (1 + LONGER_PHRASE_BONUS * (words - 1))
-    chosen: list[str] = []
-    for index in np.argsort(-score)[:12]:
-        phrase = str(vocabulary[index])
-        if score[index] > 0 and not any(phrase in other or other in phrase for other in chosen):
-            chosen.append(phrase)
-        if len(chosen) == 2:
-            break
-    return " / ".join(chosen)
+def _typical(members: np.ndarray, features: sparse.csr_matrix, centre: np.ndarray) -> np.ndarray:
+    """The nearer half of a group's sentences to its centre, nearest first (at least one).
+
+    A sentence at a group's edge may belong to a smaller issue the grouping merged in: names and
+    quotes come from the nearer half, so they show what most of the group says.
+    """
+    if not len(members):
+        return members
+    closeness = np.asarray(features[members] @ centre).ravel()
+    order = np.argsort(-closeness, kind="stable")
+    return members[order[: max(1, int(np.ceil(len(members) / 2)))]]
+
+
+def issue_names(
+    cores: dict[int, list[str]], sizes: dict[int, int], everything: list[str], themes: dict[int, str] | None = None
+) -> dict[int, str]:
+    """Each group's name: the phrase of two to four words its typical sentences (``cores``) share most
+    and the rest of the year's sentences (``everything``) least, e.g. "transport to contact"; else
+    the group's theme (``themes``, given when most of its complaints carry one); else its most
+    distinctive word shared by its typical sentences; else "".
+
+    ``sizes`` is each group's number of sentences among ``everything``.
+    """
+    themes = themes or {}
+    found = {group: _candidates(core) for group, core in cores.items()}
+    vocabulary = sorted({phrase for phrases in found.values() for phrase in phrases})
+    names = {}
+    if vocabulary:  # one pass over the year's sentences for every group's candidates
+        counter = CountVectorizer(ngram_range=PHRASE_WORDS, token_pattern=TOKEN, binary=True, vocabulary=vocabulary)
+        totals = dict(
+            zip(vocabulary, np.asarray(counter.transform(map(_gapped, everything)).sum(axis=0)).ravel(), strict=True)
+        )
+    for group, phrases in found.items():
+        names[group] = themes.get(group, "")
+        if not phrases:
+            continue
+        candidates = list(phrases)
+        inside = np.array([phrases[p] for p in candidates]) / max(len(cores[group]), 1)
+        outside = np.array([max(totals[p] - phrases[p], 0) for p in candidates]) / max(
+            len(everything) - sizes[group], 1
+        )
+        words = np.array([p.count(" ") + 1 for p in candidates])
+        content = np.array([sum(word not in EDGE_WORDS for word in p.split()) for p in candidates])
+        score = (inside - outside) * (1 + LONGER_PHRASE_BONUS * (content - 1))
+        for allowed in (words >= 2, words >= 1):
+            chosen = np.flatnonzero(allowed & (score > 0) & (inside >= MIN_PHRASE_SHARE))
+            if len(chosen):
+                names[group] = candidates[chosen[np.argmax(score[chosen])]]
+                break
+            if group in themes:
+                break
+    return names
 
 
 def _group(sentences: Sentences, max_clusters: int) -> tuple[np.ndarray, np.ndarray, sparse.csr_matrix, np.ndarray]:
@@ -137,19 +204,13 @@ def _group(sentences: Sentences, max_clusters: int) -> tuple[np.ndarray, np.ndar
     return labels, cohesion, features, centres
 
 
-def _quotes(
-    members: np.ndarray, sentences: Sentences, features: sparse.csr_matrix, centre: np.ndarray, count: int, chars: int
-) -> list[str]:
-    """The sentences nearest the group's centre, one per complaint, cut to ``chars``.
-
-    Only the nearer half of the group's sentences may be quoted: a sentence at its edge may belong to
-    a smaller issue that the grouping merged in, and a quote must show what most of the group says.
-    """
-    closeness = np.asarray(features[members] @ centre).ravel()
-    typical = closeness >= np.median(closeness)
-    members, closeness = members[typical], closeness[typical]
+def _quotes(typical: np.ndarray, sentences: Sentences, name: str, count: int, chars: int) -> list[str]:
+    """Quotes of an issue in a team: its typical sentences there (see :func:`_typical`), nearest the
+    group's centre first, those holding the issue's name before the others; one per complaint, cut
+    to ``chars``."""
+    holds = np.array([bool(name) and name in _gapped(sentences.redacted[i]).lower() for i in typical], dtype=bool)
     quotes, seen = [], set()
-    for index in members[np.argsort(-closeness, kind="stable")]:
+    for index in np.concatenate([typical[holds], typical[~holds]]).astype(int):
         quote = sentences.redacted[index]
         if sentences.complaint[index] in seen or quote in quotes:
             continue
@@ -160,11 +221,50 @@ def _quotes(
     return quotes
 
 
-def recurring_issues(records: pd.DataFrame, year: str, config: ReportConfig) -> pd.DataFrame:
+def _group_themes(rows: pd.DataFrame, raises: sparse.csc_matrix, theme_names: dict[str, str]) -> dict[int, str]:
+    """The theme most of a group's complaints carry (``THEME_FIT`` of them at least), by name."""
+    if "theme_ids" not in rows.columns or not theme_names:
+        return {}
+    themes = {}
+    for group in range(raises.shape[1]):
+        complaints = raises[:, group].nonzero()[0]
+        counts = pd.Series([t for ids in rows["theme_ids"].iloc[complaints] for t in ids], dtype=object).value_counts()
+        if len(counts) and counts.iloc[0] >= THEME_FIT * len(complaints) and counts.index[0] in theme_names:
+            themes[group] = theme_names[counts.index[0]]
+    return themes
+
+
+def _raises(complaint: np.ndarray, labels: np.ndarray, complaints: int, groups: int) -> sparse.csc_matrix:
+    """complaints x groups: 1 where a complaint raises the issue (in one sentence or several)."""
+    grouped = labels >= 0
+    matrix = sparse.csr_matrix(
+        (np.ones(grouped.sum()), (complaint[grouped], labels[grouped])), shape=(complaints, groups)
+    )
+    return (matrix > 0).astype(float).tocsc()
+
+
+def _per_team(team_index: np.ndarray, teams: int, raises: sparse.csc_matrix) -> tuple[np.ndarray, np.ndarray]:
+    """(teams x groups complaints raising each issue, complaints per team)."""
+    membership = sparse.csr_matrix(
+        (np.ones(len(team_index)), (team_index, np.arange(len(team_index)))), shape=(teams, len(team_index))
+    )
+    return np.asarray((membership @ raises).todense()), np.bincount(team_index, minlength=teams)
+
+
+def recurring_issues(
+    records: pd.DataFrame,
+    year: str,
+    config: ReportConfig,
+    compare_to: str | None = None,
+    theme_names: dict[str, str] | None = None,
+) -> pd.DataFrame:
     """One row per (team, recurring issue) of ``year`` worth reporting, most distinctive issues first.
 
     Sentences are grouped over every year up to ``year`` (more text gives steadier groups, and an
-    issue keeps its group from year to year); counts, tests and quotes use ``year`` alone.
+    issue keeps its group from year to year); counts, tests and quotes use ``year`` alone, and the
+    trend compares each team's share of complaints raising the issue with ``compare_to`` (two-sided
+    Fisher's exact test, Benjamini-Hochberg over the issues shown). ``theme_names`` (id: name) name
+    a group no shared phrase names, by the theme most of its complaints carry.
     """
     columns = [
         "Team",
@@ -178,9 +278,13 @@ def recurring_issues(records: pd.DataFrame, year: str, config: ReportConfig) -> 
         "Over-represented",
         "With a finding",
         "Upheld or partially upheld",
+        "Complaints before",
+        "Team complaints before",
+        "Trend",
+        "p (trend)",
         *[f"Example {n + 1}" for n in range(config.examples)],
     ]
-    history = records[records["description"].notna() & (records["financial_year"] <= year)]
+    history = records[records["description"].notna() & (records["financial_year"] <= year)].reset_index(drop=True)
     # Sentence-initial function words ("Nobody told me...") are capitalised but no name.
     known = lowercase_vocabulary(history["description"], NAME_SPELLINGS_NEEDED) | STOP_WORDS
     everything = split_sentences(history["description"], known)
@@ -188,6 +292,11 @@ def recurring_issues(records: pd.DataFrame, year: str, config: ReportConfig) -> 
     in_year = (history["financial_year"] == year).to_numpy()
     if not len(cohesion) or not in_year.any():
         return pd.DataFrame(columns=columns)
+    groups = len(cohesion)
+    team_names, team_index = np.unique(history["team"].astype(str).to_numpy(), return_inverse=True)
+    raises_all = _raises(everything.complaint, labels, len(history), groups)
+    before = (history["financial_year"] == compare_to).to_numpy() if compare_to else np.zeros(len(history), bool)
+    hits_before, sizes_before = _per_team(team_index[before], len(team_names), raises_all[np.flatnonzero(before)])
     rows = history[in_year].reset_index(drop=True)
     # Keep the year's sentences, numbered by the year's complaints.
     kept = in_year[everything.complaint]
@@ -198,60 +307,105 @@ def recurring_issues(records: pd.DataFrame, year: str, config: ReportConfig) -> 
         [t for t, k in zip(everything.redacted, kept, strict=True) if k],
     )
     labels, features = labels[kept], features[np.flatnonzero(kept)]
-    # complaints x groups: does the complaint raise the issue?
-    grouped = labels >= 0
-    raises = sparse.csr_matrix(
-        (np.ones(grouped.sum()), (sentences.complaint[grouped], labels[grouped])), shape=(len(rows), len(cohesion))
-    )
-    raises = (raises > 0).astype(float)  # a complaint raising an issue in two sentences counts once
-    teams = rows["team"].astype(str)
-    team_names, team_index = np.unique(teams.to_numpy(), return_inverse=True)
-    membership = sparse.csr_matrix((np.ones(len(rows)), (team_index, np.arange(len(rows)))))
-    hits = np.asarray((membership @ raises).todense())  # teams x groups
-    team_sizes = np.bincount(team_index, minlength=len(team_names))
+    raises = raises_all[np.flatnonzero(in_year)]
+    year_team = team_index[in_year]
+    hits, team_sizes = _per_team(year_team, len(team_names), raises)
     group_totals = np.asarray(raises.sum(axis=0)).ravel()
-    sizes = np.repeat(team_sizes[:, None], hits.shape[1], axis=1)
-    totals = np.repeat(group_totals[None, :], hits.shape[0], axis=0)
+    sizes = np.repeat(team_sizes[:, None], groups, axis=1)
+    totals = np.repeat(group_totals[None, :], len(team_names), axis=0)
     p = over_representation(hits, sizes, totals, len(rows))
     tested = hits > 0
     q = np.full(hits.shape, np.nan)
     q[tested] = benjamini_hochberg(p[tested])
     lifts = lift(hits, sizes, totals, len(rows))
     reportable = (hits >= config.min_cell) & (cohesion[None, :] >= config.min_cohesion)
-    phrases, vocabulary = _phrases(sentences.redacted)
-    names: dict[int, str] = {}
-    decided = rows["outcome"].isin(DECIDED).to_numpy()
-    found = rows["outcome"].isin([UPHELD, PARTIAL]).to_numpy()
-    raises_csc = raises.tocsc()
-    issues = []
-    for t, team in enumerate(team_names):
+    shown = []
+    for t in range(len(team_names)):
         candidates = np.flatnonzero(reportable[t])
         ranked = candidates[np.lexsort((-hits[t, candidates], p[t, candidates]))][: config.issues_per_team]
-        in_team = team_index == t
-        for g in ranked:
-            if g not in names:
-                names[g] = _name(np.flatnonzero(labels == g), phrases, vocabulary)
-            complaints = in_team & (raises_csc[:, g].toarray().ravel() > 0)
-            with_finding = int((complaints & decided).sum())
-            members = np.flatnonzero((labels == g) & in_team[sentences.complaint])
-            quotes = _quotes(members, sentences, features, centres[g], config.examples, config.example_chars)
-            issues.append(
-                {
-                    "Team": team,
-                    "Issue": names[g],
-                    "Complaints": int(hits[t, g]),
-                    "Team complaints": int(team_sizes[t]),
-                    "Share": hits[t, g] / team_sizes[t],
-                    "Lift": float(lifts[t, g]),
-                    "p": float(p[t, g]),
-                    "q": float(q[t, g]),
-                    "Over-represented": bool(q[t, g] <= config.fdr and lifts[t, g] > 1),
-                    "With a finding": with_finding,
-                    "Upheld or partially upheld": (complaints & found).sum() / with_finding if with_finding else np.nan,
-                    **{f"Example {n + 1}": quote for n, quote in enumerate(quotes)},
-                }
-            )
+        shown += [(t, int(g)) for g in ranked]
+    typical = {g: _typical(np.flatnonzero(labels == g), features, centres[g]) for g in {g for _, g in shown}}
+    names = issue_names(
+        {g: [sentences.redacted[i] for i in core] for g, core in typical.items()},
+        {g: int((labels == g).sum()) for g in typical},
+        sentences.redacted,
+        _group_themes(rows, raises, dict(theme_names or {})),
+    )
+    decided = rows["outcome"].isin(DECIDED).to_numpy()
+    found = rows["outcome"].isin([UPHELD, PARTIAL]).to_numpy()
+    issues = []
+    for t, g in shown:
+        in_team = year_team == t
+        complaints = in_team & (raises[:, g].toarray().ravel() > 0)
+        with_finding = int((complaints & decided).sum())
+        team_typical = typical[g][in_team[sentences.complaint[typical[g]]]]
+        if not len(team_typical):  # the team's sentences are all at the group's edge: its own nearest
+            team_typical = _typical(np.flatnonzero((labels == g) & in_team[sentences.complaint]), features, centres[g])
+        quotes = _quotes(team_typical, sentences, names[g], config.examples, config.example_chars)
+        issues.append(
+            {
+                "Team": team_names[t],
+                "Issue": names[g],
+                "Complaints": int(hits[t, g]),
+                "Team complaints": int(team_sizes[t]),
+                "Share": hits[t, g] / team_sizes[t],
+                "Lift": float(lifts[t, g]),
+                "p": float(p[t, g]),
+                "q": float(q[t, g]),
+                "Over-represented": bool(q[t, g] <= config.fdr and lifts[t, g] > 1),
+                "With a finding": with_finding,
+                "Upheld or partially upheld": (complaints & found).sum() / with_finding if with_finding else np.nan,
+                "Complaints before": int(hits_before[t, g]) if compare_to else pd.NA,
+                "Team complaints before": int(sizes_before[t]) if compare_to else pd.NA,
+                "p (trend)": share_change(
+                    int(hits[t, g]), int(team_sizes[t]), int(hits_before[t, g]), int(sizes_before[t])
+                )
+                if compare_to
+                else np.nan,
+                **{f"Example {n + 1}": quote for n, quote in enumerate(quotes)},
+            }
+        )
     table = pd.DataFrame(issues, columns=columns)
-    order = teams.value_counts()
+    table["Trend"] = _trend(table, config.fdr) if compare_to else ""
+    order = pd.Series(year_team).map(dict(enumerate(team_names))).value_counts()
     table["_volume"] = table["Team"].map(order)
     return table.sort_values(["_volume", "Team"], ascending=[False, True], kind="stable").drop(columns="_volume")
+
+
+def _trend(table: pd.DataFrame, fdr: float) -> pd.Series:
+    """Each issue's share of its team's complaints against the comparison year: "new" (none then),
+    "rising" or "falling" (beyond chance, BH over the issues shown), else "no clear change"."""
+    if table.empty:
+        return pd.Series(dtype=object)
+    q = benjamini_hochberg(table["p (trend)"].to_numpy(dtype=float))
+    before = table["Complaints before"].astype(float) / table["Team complaints before"].astype(float).where(
+        lambda n: n > 0
+    )
+    now = table["Share"].astype(float)
+    had_team = table["Team complaints before"].astype(float) > 0
+    return pd.Series(
+        np.select(
+            [
+                had_team & (table["Complaints before"].astype(float) == 0),
+                (q <= fdr) & (now > before),
+                (q <= fdr) & (now < before),
+            ],
+            ["new", "rising", "falling"],
+            default="no clear change",
+        ),
+        index=table.index,
+    )
+
+
+def leading_issues(issues: pd.DataFrame, count: int) -> pd.DataFrame:
+    """The ``count`` recurring issues that matter most, one row per issue name: most complaints beyond
+    what the other teams' rate would give (size and lift together), then most complaints."""
+    if issues.empty:
+        return issues
+    lifts = issues["Lift"].astype(float)
+    expected = np.where(np.isinf(lifts) | (lifts <= 0), 0.0, issues["Complaints"] / lifts.where(lifts > 0, 1))
+    ranked = issues.assign(_beyond=issues["Complaints"] - expected).sort_values(
+        ["_beyond", "Complaints"], ascending=False, kind="stable"
+    )
+    named = ranked[ranked["Issue"].astype(str) != ""]
+    return named.drop_duplicates("Issue").head(count).drop(columns="_beyond").reset_index(drop=True)

@@ -15,11 +15,11 @@ import pandas as pd
 from markupsafe import Markup, escape
 
 from pipeline.report import charts, tables
-from pipeline.report.build import Report
-from pipeline.report.template import PAGE
+from pipeline.report.build import Report, chance, how_often, plain_date
+from pipeline.report.template import PAGE, SECTIONS
 
 PERCENT_COLUMNS = {"Share", "Agreement", "Upheld or partially upheld", "Share within timescale"}
-PROBABILITY_COLUMNS = {"p", "q", "p (Mann-Whitney)"}
+PROBABILITY_COLUMNS = {"p", "q", "p (Mann-Whitney)", "p (trend)"}
 HIDDEN_COLUMNS = {"Small cell", "theme_id", "Theme total", "Kind", "reason_code"}
 NOT_COUNTS = {"Stage", "source_row"}
 # A rate or average is as small as the count it is computed from.
@@ -125,36 +125,80 @@ def _trend_charts(report: Report) -> list[str]:
     return found
 
 
-def _issues_by_team(report: Report) -> list[dict]:
-    issues = report.issues
-    teams = [t for t in report.team_order if t in set(issues["Team"])][: report.settings.top_teams]
-    examples = [c for c in issues.columns if c.startswith("Example")]
-    grouped = []
-    for team in teams:
-        rows = issues[issues["Team"] == team]
-        grouped.append(
+def _sentence_case(name: str) -> str:
+    return name[:1].upper() + name[1:]
+
+
+def _trend_words(row: pd.Series, report: Report) -> str:
+    """An issue's change against the comparison year in words, with its counts."""
+    if not report.compare_to or pd.isna(row.get("Team complaints before")) or not row["Team complaints before"]:
+        return ""
+    before, of = int(row["Complaints before"]), int(row["Team complaints before"])
+    then = f"{before} of {of} in {report.compare_to}"
+    return {
+        "new": f"New: none of its {of} complaints in {report.compare_to} raised it.",
+        "rising": f"Rising: up from {then} (unlikely to be chance).",
+        "falling": f"Falling: down from {then} (unlikely to be chance).",
+    }.get(str(row["Trend"]), f"No clear change: {then}.")
+
+
+def _leading(report: Report) -> list[dict]:
+    """The first screen's recurring issues: name, team, size, how often against other teams in words,
+    trend and one quote (already redacted by :mod:`pipeline.report.clusters`)."""
+    found = []
+    for _, row in report.leading_issues.iterrows():
+        quote = row.get("Example 1")
+        found.append(
             {
-                "team": team,
-                "issues": [
-                    {
-                        "name": row["Issue"] or "(unnamed group)",
-                        "complaints": int(row["Complaints"]),
-                        "share": _format("Share", row["Share"]),
-                        "lift": _format("Lift", row["Lift"]),
-                        "flagged": bool(row["Over-represented"]),
-                        "upheld": _format("Share", row["Upheld or partially upheld"]),
-                        "with_finding": int(row["With a finding"]),
-                        "quotes": [row[c] for c in examples if isinstance(row[c], str) and row[c]],
-                    }
-                    for _, row in rows.iterrows()
-                ],
+                "name": _sentence_case(str(row["Issue"])),
+                "team": row["Team"],
+                "complaints": int(row["Complaints"]),
+                "team_complaints": int(row["Team complaints"]),
+                "how_often": how_often(float(row["Lift"])),
+                "chance": chance(float(row["q"]), report.settings.fdr),
+                "trend": _trend_words(row, report),
+                "quote": quote if isinstance(quote, str) else "",
             }
         )
-    return grouped
+    return found
+
+
+def _issues_table(report: Report, minimum: int) -> Markup:
+    """Every shown team's recurring issues as one table, with one quote each (all in the workbook)."""
+    issues = report.issues
+    teams = [t for t in report.team_order if t in set(issues["Team"])][: report.settings.top_teams]
+    shown = issues[issues["Team"].isin(teams)].copy()
+    if shown.empty:
+        return Markup('<p class="note">No issue is raised by enough of one team\'s complaints to show.</p>')
+    shown["Issue"] = shown["Issue"].map(lambda name: _sentence_case(str(name)) or "(unnamed group)")
+    columns = [tables.TEAM, "Issue", "Complaints", "Team complaints", "Share", "Lift", "q"]
+    columns += ["Upheld or partially upheld", "With a finding"]
+    if report.compare_to:
+        before = f"Complaints {report.compare_to}"
+        shown[before] = shown["Complaints before"].astype(int)
+        columns += [before, "Trend"]
+    if "Example 1" in shown.columns:
+        shown["Example"] = shown["Example 1"].map(lambda quote: f"“{quote}”" if isinstance(quote, str) else "")
+        columns.append("Example")
+    return html_table(shown[columns], minimum)
+
+
+def _moved(report: Report, minimum: int) -> Markup | None:
+    """The trend rows that moved: rising, falling or new."""
+    if report.trends is None:
+        return None
+    moved = report.trends[report.trends["Verdict"] != "no clear change"]
+    return html_table(moved, minimum) if len(moved) else None
+
+
+def _contents(report: Report) -> list[tuple[str, str]]:
+    """The page's sections, in order: (anchor, title)."""
+    return [(anchor, title) for anchor, title in SECTIONS if anchor != "agreement" or report.agreement is not None]
 
 
 def html(report: Report, generated: str = "") -> str:
-    """The report as one self-contained HTML page."""
+    """The report as one self-contained HTML page; ``generated`` (a date or an ISO timestamp) is shown
+    as a plain UK date."""
     top = report.settings.top_teams
     minimum = report.settings.min_cell
     flagged = report.theme_team[report.theme_team["Over-represented"]].sort_values("q")
@@ -172,6 +216,8 @@ def html(report: Report, generated: str = "") -> str:
         "flagged": table(flagged[[tables.TEAM, "Theme", "Complaints", "Team complaints", "Share", "Lift", "q"]]),
         "upheld_by_theme": table(report.upheld_by_theme),
         "upheld_by_team": table(tables.collapse(report.upheld_by_team, tables.TEAM, top, minimum)),
+        "issues": _issues_table(report, minimum),
+        "moved": _moved(report, minimum),
         "trends": [
             (title, table(report.trends[report.trends["Kind"] == kind]))
             for kind, title in (("category", "Categories"), ("theme", "Themes"))
@@ -196,16 +242,20 @@ def html(report: Report, generated: str = "") -> str:
     }
     environment = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
     template = environment.from_string(PAGE)
+    contents = _contents(report)
     return template.render(
         report=report,
-        generated=generated,
+        generated=plain_date(generated) if generated else "",
+        change_date=plain_date(report.settings.change_date),
+        contents=[(anchor, f"{n}. {title}") for n, (anchor, title) in enumerate(contents, start=1)],
+        heading={anchor: f"{n}. {title}" for n, (anchor, title) in enumerate(contents, start=1)},
+        leading=_leading(report),
         sections=sections,
         charts={
             "categories": Markup(_category_chart(report)),
             "heat_map": Markup(_heat_map(report)),
             "trends": [Markup(svg) for svg in _trend_charts(report)],
         },
-        issues=_issues_by_team(report),
         hidden_teams=max(len(report.team_order) - top, 0),
     )
 

@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from pipeline.data import files
 from pipeline.lifecycle.drift import Period, html, measure_drift, page_name, read_period
 from tests.conftest import REPO
 
@@ -108,3 +109,16 @@ def test_the_page_is_named_after_both_periods_with_only_letters_and_digits(year_
     assert page_name(Period("old file.csv", year_2014), Period("./new.xlsx", year_2014)) == (
         "drift_new-xlsx_vs_old-file-csv.html"
     )
+
+
+def test_the_drift_page_names_themes_and_lists_no_stop_words_or_placeholders(year_2014, sample_validated, params):
+    year_2013 = sample_validated.frame[sample_validated.frame["financial_year"] == "2013/14"].reset_index(drop=True)
+    padded = year_2013.assign(description=year_2013["description"] + " The and was [NAME] rang 07700 900123 again.")
+    names = {theme.id: theme.name for theme in files.read_taxonomy(REPO / "themes.yaml").themes}
+    report = measure_drift(Period("2014/15", year_2014), Period("padded", padded), params.drift, names)
+    themes = set(report.mixes["Theme"]["Label"])
+    assert themes and themes <= set(names.values())
+    terms = set(report.rising["Term"]) | set(report.falling["Term"])
+    assert terms and not terms & {"the", "and", "was", "name", "again", "xxphone"}
+    assert all(not term.startswith("xx") for term in terms)
+    assert "Produced 3 December 2026." in html(report, generated="2026-12-03T09:00:00Z")

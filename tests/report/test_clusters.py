@@ -3,8 +3,10 @@ import dataclasses
 import numpy as np
 import pandas as pd
 import pytest
+from spacy.lang.en.stop_words import STOP_WORDS
 
 from pipeline.language import lowercase_vocabulary
+from pipeline.report import clusters
 from pipeline.report.clusters import recurring_issues, split_sentences
 from pipeline.report.records import report_records
 from tests.conftest import complaint_records
@@ -117,3 +119,58 @@ def test_an_issue_raised_by_few_complaints_of_a_large_team_is_not_shown(params):
     assert (found["Team"] == "Family Support").any()
     text = " ".join(found.drop(columns=["Team"]).fillna("").astype(str).to_numpy().ravel())
     assert "passport" not in text
+
+
+def test_issue_names_are_readable_phrases_not_token_pairs(issues):
+    for name in issues["Issue"]:
+        words = name.split()
+        assert " / " not in name and 1 <= len(words) <= 4
+        assert words[0] not in STOP_WORDS and words[-1] not in STOP_WORDS
+
+
+def test_every_quote_is_among_its_groups_sentences_nearest_the_centre(issues, params):
+    config = dataclasses.replace(params.report, min_cell=5, max_clusters=8)
+    rng = np.random.default_rng(3)
+    rows = _rows(rng, "Looked After Children", 12, extra=[TRANSPORT])
+    rows += _rows(rng, "Looked After Children", 6, extra=[list(IDENTIFIERS.values())])
+    rows += _rows(rng, "Family Support", 30) + _rows(rng, "Referral & Assessment", 20)
+    rows += _rows(rng, "Fostering", 3, extra=[["The passport application for the child was delayed again."]])
+    records = report_records(complaint_records(rows, params), params.labels, params.report).frame
+    known = lowercase_vocabulary(records["description"], clusters.NAME_SPELLINGS_NEEDED) | clusters.STOP_WORDS
+    sentences = split_sentences(records["description"], known)
+    labels, _, features, centres = clusters._group(sentences, config.max_clusters)
+    teams = records["team"].astype(str).to_numpy()[sentences.complaint]
+    near = {}  # each group's sentences in the nearer half to its centre
+    for group in set(labels[labels >= 0]):
+        members = np.flatnonzero(labels == group)
+        closeness = np.asarray(features[members] @ centres[group]).ravel()
+        near[group] = set(members[closeness >= np.median(closeness)])
+
+    def _near_in_team(index: int) -> bool:
+        """Nearer half of the team's own sentences in the group (when none of them is in the group's)."""
+        members = np.flatnonzero((labels == labels[index]) & (teams == teams[index]))
+        closeness = np.asarray(features[members] @ centres[labels[index]]).ravel()
+        return closeness[list(members).index(index)] >= np.median(closeness)
+
+    for _, row in issues.iterrows():
+        quotes = [row[c] for c in issues.columns if c.startswith("Example") and isinstance(row[c], str)]
+        assert quotes
+        groups = []
+        for quote in quotes:  # the team's sentences reading so (the same words may be in several complaints)
+            written = [i for i, text in enumerate(sentences.redacted) if text == quote and teams[i] == row["Team"]]
+            groups.append({labels[i] for i in written if i in near.get(labels[i], ()) or _near_in_team(i)})
+        assert set.intersection(*groups)  # one group holds every quote, among its sentences nearest its centre
+
+
+def test_an_issue_is_compared_with_the_year_before(params):
+    rng = np.random.default_rng(7)
+    now = _rows(rng, "Looked After Children", 20, extra=[TRANSPORT]) + _rows(rng, "Family Support", 30)
+    before = _rows(rng, "Looked After Children", 20) + _rows(rng, "Family Support", 30)
+    for row in before:
+        row["date_received"] = "2012-09-01"
+    records = report_records(complaint_records(now + before, params), params.labels, params.report).frame
+    config = dataclasses.replace(params.report, min_cell=5, max_clusters=8)
+    found = recurring_issues(records, "2013/14", config, compare_to="2012/13")
+    transport = found[found["Issue"].str.contains("transport")].iloc[0]
+    assert transport["Complaints before"] == 0 and transport["Team complaints before"] >= 15  # duplicates dropped
+    assert transport["Trend"] == "new"

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 import shutil
+from pathlib import Path
 
 import openpyxl
 import pytest
 
 from pipeline.data import files
 from pipeline.report import build_report, render, report_records
-from tests.conftest import REPO, complaint_records
+from tests.conftest import complaint_records
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
@@ -39,8 +41,8 @@ def test_charts_are_real_svg_charts(page):
 
 def test_small_cells_are_marked_and_headlines_lead(page):
     assert 'class="small"' in page and "*</span>" in page
-    assert page.index("At a glance") < page.index("1. Complaints by category")
-    assert "transport to contact" in page
+    assert page.index("<h2>1. At a glance") < page.index("<h2>2. Complaints by category")
+    assert "Transport to contact" in page
 
 
 def test_text_from_the_data_is_escaped(params):
@@ -65,11 +67,12 @@ def test_the_workbook_opens_with_one_sheet_per_table(sample_report, tmp_path):
 @pytest.mark.slow
 @pytest.mark.skipif(CHROMIUM is None, reason="needs Chromium (apt-get install chromium)")
 def test_the_page_renders_in_chromium_without_errors(page, tmp_path):
+    """The page in Chromium: no errors, four drawn charts, a first screen, a full page and an A4 print
+    (copied to $COMPLAINTS_SCREENSHOTS_DIR when set, for a person to look at), and the page's height."""
     sync_api = pytest.importorskip("playwright.sync_api")
-    artefacts = REPO / "test-artifacts"
-    artefacts.mkdir(exist_ok=True)
     html_file = tmp_path / "report.html"
     html_file.write_text(page, encoding="utf-8")
+    shots = {name: tmp_path / name for name in ("report_first_screen.png", "report_page.png", "report_page.pdf")}
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         try:
@@ -80,12 +83,46 @@ def test_the_page_renders_in_chromium_without_errors(page, tmp_path):
             tab.on("requestfailed", lambda request: problems.append(request.url))
             tab.goto(html_file.as_uri())
             boxes = [svg.bounding_box() for svg in tab.query_selector_all("svg")]
-            tab.screenshot(path=str(artefacts / "report_page.png"), full_page=True)
+            height = tab.evaluate("document.documentElement.scrollHeight")
+            glance_top = tab.evaluate("document.querySelector('.cards').getBoundingClientRect().bottom")
+            tab.screenshot(path=str(shots["report_first_screen.png"]))
+            tab.screenshot(path=str(shots["report_page.png"]), full_page=True)
             tab.emulate_media(media="print")
-            tab.pdf(path=str(artefacts / "report_page.pdf"), format="A4")
+            tab.pdf(path=str(shots["report_page.pdf"]), format="A4")
         finally:
             browser.close()
+    if os.environ.get("COMPLAINTS_SCREENSHOTS_DIR"):
+        keep = Path(os.environ["COMPLAINTS_SCREENSHOTS_DIR"])
+        keep.mkdir(parents=True, exist_ok=True)
+        for path in shots.values():
+            shutil.copy(path, keep / path.name)
+        (keep / "report_page_height.txt").write_text(f"{height}\n", encoding="utf-8")
     assert problems == []
     assert len(boxes) == 4 and all(box and box["width"] > 300 and box["height"] > 100 for box in boxes)
-    assert (artefacts / "report_page.png").stat().st_size > 50_000
-    assert (artefacts / "report_page.pdf").read_bytes().count(b"/Type /Page") >= 3
+    assert glance_top < 900  # the recurring issues are on the first screen
+    assert height < 8500  # 7,848 px; 10,246 px before the page was reorganised (1,200 px wide)
+    assert shots["report_page.png"].stat().st_size > 50_000
+    assert shots["report_page.pdf"].read_bytes().count(b"/Type /Page") >= 3
+
+
+def test_the_first_screen_names_three_recurring_issues_in_plain_words(page, sample_report):
+    glance = page[page.index("<h2>1. At a glance") : page.index("<h2>2. Complaints by category")]
+    assert glance.count('class="card"') == 3 and "Transport to contact" in glance
+    assert glance.count("<blockquote>") == 3 and "times as often as in other teams" in glance
+    assert "Rising" in glance or "No clear change" in glance or "New:" in glance
+    for jargon in ("x the rate", "p = ", "q = ", "e-0", "T10:"):
+        assert jargon not in glance
+    quotes = set(sample_report.issues["Example 1"].dropna())
+    assert all(quote in quotes for quote in sample_report.leading_issues["Example 1"])
+
+
+def test_every_section_is_numbered_and_listed_in_the_contents(page):
+    headings = re.findall(r"<h2>(.*?)</h2>", page)
+    assert all(re.match(rf"{n}\. ", heading) for n, heading in enumerate(headings, start=1))
+    contents = page[page.index('<nav class="contents"') : page.index("</nav>")]
+    assert all(f">{heading}</a>" in contents for heading in headings)
+
+
+def test_a_timestamp_is_shown_as_a_plain_uk_date(sample_report):
+    assert "Produced 3 December 2026." in render.html(sample_report, generated="2026-12-03T23:30:00+00:00")
+    assert "Produced 1 July 2026." in render.html(sample_report, generated="2026-06-30T23:30:00+00:00")  # BST
