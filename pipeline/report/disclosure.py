@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+from scipy.optimize import linprog
 
 SHOWN, SMALL, WITHHELD = 0, 1, 2
 WITHHELD_MARK = "[c]"  # the Government Statistical Service's mark for a confidential (withheld) value
@@ -45,22 +46,80 @@ def suppress(
     fixed_cell = np.zeros(len(value), dtype=bool) if fixed is None else np.asarray(fixed, dtype=bool)
     is_total = np.zeros(len(value), dtype=bool) if totals is None else np.asarray(totals, dtype=bool)
     code = np.where((value > 0) & (value < min_cell) & ~fixed_cell, SMALL, SHOWN)
-    changed = True
-    while changed:
-        changed = False
-        for cells in sums:
-            members = list(cells)
-            withheld = [cell for cell in members if code[cell] != SHOWN]
-            if len(withheld) != 1:
-                continue
-            candidates = [cell for cell in members if code[cell] == SHOWN and not fixed_cell[cell]]
-            if not candidates:
-                continue  # a lone cell whose total is published elsewhere: nothing left to withhold
-            # The smallest non-zero part first (a zero withheld beside a "<5" would give it away), totals last.
-            chosen = min(candidates, key=lambda cell: (bool(is_total[cell]), value[cell] == 0, value[cell], cell))
-            code[chosen] = WITHHELD
-            changed = True
+
+    def withhold_beside(cell: int, members: list[int]) -> bool:
+        candidates = [other for other in members if code[other] == SHOWN and not fixed_cell[other]]
+        if not candidates:
+            return False  # a lone cell whose total is published elsewhere: nothing left to withhold
+        # The smallest non-zero part first (a zero withheld beside a "<5" would give it away), totals last.
+        chosen = min(candidates, key=lambda other: (bool(is_total[other]), value[other] == 0, value[other], other))
+        code[chosen] = WITHHELD
+        return True
+
+    for _ in range(AUDIT_ROUNDS):
+        changed = True
+        while changed:
+            changed = False
+            for cells in sums:
+                members = list(cells)
+                if sum(code[cell] != SHOWN for cell in members) == 1:
+                    changed |= withhold_beside(next(c for c in members if code[c] != SHOWN), members)
+        # Two or more withheld per sum is not always enough: "<5" bounds and crossing sums can still pin a
+        # cell down (four parts of at least 1 in a row of fewer than 5). Withhold beside any cell that is.
+        found = pinned(value, code, sums, min_cell)
+        if not found:
+            break
+        beside = [withhold_beside(cell, [c for cells in sums if cell in cells for c in cells]) for cell in found]
+        if not any(beside):
+            # Nothing left to withhold: the "<5" bounds themselves pin it, so its sums' small counts are shown
+            # as withheld ("[c]", any size) instead.
+            for cell in found:
+                for cells in sums:
+                    if cell in cells:
+                        code[[c for c in cells if code[c] == SMALL]] = WITHHELD
     return code
+
+
+AUDIT_ROUNDS = 20
+AUDIT_LIMIT = 300  # withheld cells beyond which the exact audit is skipped (it solves two programmes a cell)
+
+
+def pinned(values: Sequence[float], codes: Sequence[int], sums: Sequence[Sequence[int]], min_cell: int) -> list[int]:
+    """The withheld cells a reader could work out exactly from the shown cells, the sums, and the marks'
+    bounds (1 to ``min_cell - 1`` for a small count, at least 0 for a withheld one): a linear programme
+    per cell gives its least and greatest possible value."""
+    hidden = [cell for cell, code in enumerate(codes) if code != SHOWN]
+    if not hidden or len(hidden) > AUDIT_LIMIT:
+        return []
+    where = {cell: k for k, cell in enumerate(hidden)}
+    rows, rhs = [], []
+    for cells in sums:
+        *parts, total = cells
+        row = np.zeros(len(hidden))
+        known = 0.0
+        for cell, sign in [*((part, 1.0) for part in parts), (total, -1.0)]:
+            if cell in where:
+                row[where[cell]] += sign
+            else:
+                known += sign * float(values[cell])
+        if row.any():
+            rows.append(row)
+            rhs.append(-known)
+    if not rows:
+        return []
+    bounds = [(1, min_cell - 1) if codes[cell] == SMALL else (0, None) for cell in hidden]
+    found = []
+    for k, cell in enumerate(hidden):
+        objective = np.zeros(len(hidden))
+        objective[k] = 1.0
+        low = linprog(objective, A_eq=np.array(rows), b_eq=rhs, bounds=bounds, method="highs")
+        high = linprog(-objective, A_eq=np.array(rows), b_eq=rhs, bounds=bounds, method="highs")
+        if low.status != 0:
+            continue
+        upper = -high.fun if high.status == 0 else np.inf
+        if np.ceil(low.fun - 1e-6) >= np.floor(upper + 1e-6):
+            found.append(cell)
+    return found
 
 
 def suppress_frame(
