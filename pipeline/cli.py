@@ -508,7 +508,8 @@ def report(
         log.warning(line)
     stem = f"complaints_report_{built.year.replace('/', '-')}"
     page = files.write_text(render.html(built, generated=provenance.now_utc()), out / f"{stem}.html")
-    workbook = files.write_workbook(render.sheets(built), out / f"{stem}.xlsx")
+    book = render.workbook(built)
+    workbook = files.write_workbook(book.sheets, out / f"{stem}.xlsx", formats=book.formats, banner=book.banner)
     console.print("\n".join(f"• {line}" for line in built.headlines))
     console.print(f"Report:   {page}\nWorkbook: {workbook}")
 

@@ -200,7 +200,8 @@ class ReportConfig:
     labels: str = "recorded"  # recorded | predicted | both (tables from recorded, plus where they disagree)
     top_categories: int = 3  # team-by-outcome tables for this many of the commonest categories
     top_teams: int = 12  # teams shown by name; the rest are collapsed into one row
-    min_cell: int = 5  # counts below this are marked, and no quote is taken from them
+    min_cell: int = 5  # counts below this are shown as "<5" (public), and no quote is taken from them
+    audience: str = "public"  # public: small counts suppressed (primary and secondary) | internal: exact, bannered
     fdr: float = 0.05  # Benjamini-Hochberg false discovery rate of the significance tests
     drop_duplicates: bool = True  # the same complaint logged twice (same text, team and date) counts once
     issues_per_team: int = 5  # recurring issues shown per team
@@ -287,6 +288,7 @@ _CHOICES = {
     ("prepare", "split"): {"time", "stratified", "group"},
     ("features", "embeddings"): {"none", "minilm"},
     ("report", "labels"): {"recorded", "predicted", "both"},
+    ("report", "audience"): {"public", "internal"},
 }
 
 

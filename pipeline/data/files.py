@@ -1019,16 +1019,60 @@ def write_table(frame: pd.DataFrame, path: str | Path) -> Path:
     return path
 
 
-def write_workbook(sheets: Mapping[str, pd.DataFrame], path: str | Path) -> Path:
-    """Write several tables to one XLSX file, one sheet each (names at most 31 characters), atomically."""
+def write_workbook(
+    sheets: Mapping[str, pd.DataFrame],
+    path: str | Path,
+    *,
+    formats: Mapping[str, Mapping[str, str]] | None = None,
+    banner: str | None = None,
+) -> Path:
+    """Write several tables to one XLSX file, one sheet each (names at most 31 characters), atomically.
+
+    Each sheet with rows is an Excel table with filters; columns are as wide as their longest value
+    (within reason); ``formats`` gives number formats by sheet and column ("0%"); ``banner``, when
+    given, is the first row of every sheet, above the table.
+    """
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.table import Table, TableStyleInfo
+
+    start = 1 if banner else 0
     with atomic_path(path) as temporary, pd.ExcelWriter(temporary, engine="openpyxl") as workbook:
-        for name, frame in sheets.items():
-            neutralise_formulas(frame).to_excel(workbook, sheet_name=name, index=False)
+        for number, (name, frame) in enumerate(sheets.items(), start=1):
+            headers = _unique_headers(frame.columns)
+            safe = neutralise_formulas(frame).set_axis(headers, axis=1)
+            safe.to_excel(workbook, sheet_name=name, index=False, startrow=start)
             sheet = workbook.sheets[name]
-            for column, header in zip(sheet.iter_cols(max_row=1), frame.columns, strict=False):
-                sheet.column_dimensions[column[0].column_letter].width = min(max(len(str(header)) + 2, 10), 60)
-            sheet.freeze_panes = "A2"
+            if banner:
+                sheet.cell(row=1, column=1, value=banner).font = Font(bold=True, color="B3261E")
+            chosen = (formats or {}).get(name, {})
+            for index, header in enumerate(headers, start=1):
+                letter = get_column_letter(index)
+                values = [header, *(str(v) for v in frame.iloc[:200, index - 1].tolist())]
+                sheet.column_dimensions[letter].width = min(max(max(len(v) for v in values) + 2, 10), 60)
+                if header in chosen:
+                    for row in range(start + 2, start + 2 + len(frame)):
+                        sheet.cell(row=row, column=index).number_format = chosen[header]
+            if len(frame) and len(headers):
+                reference = f"A{start + 1}:{get_column_letter(len(headers))}{start + 1 + len(frame)}"
+                table = Table(displayName=f"Table{number}", ref=reference)
+                table.tableStyleInfo = TableStyleInfo(name="TableStyleLight9", showRowStripes=True)
+                sheet.add_table(table)
+            sheet.freeze_panes = f"A{start + 2}"
     return Path(path)
+
+
+def _unique_headers(columns: pd.Index) -> list[str]:
+    """Column names as text, each once (an Excel table needs distinct text headers)."""
+    seen: set[str] = set()
+    headers = []
+    for column in columns:
+        header, n = str(column), 2
+        while header in seen:
+            header, n = f"{column} ({n})", n + 1
+        seen.add(header)
+        headers.append(header)
+    return headers
 
 
 def write_text(text: str, path: str | Path) -> Path:

@@ -61,6 +61,7 @@ class Report:
     team_order: Sequence[str] = field(default_factory=tuple)
     # The recurring issues that matter most (rows of ``issues``), for the first screen.
     leading_issues: pd.DataFrame = field(default_factory=pd.DataFrame)
+    records: pd.DataFrame = field(default_factory=pd.DataFrame)  # one row per complaint of the year, no free text
 
 
 @dataclass(frozen=True)
@@ -393,6 +394,7 @@ def build_report(
         settings=config,
         team_order=tuple(year_rows["team"].value_counts().index),
         leading_issues=leading_issues(issues, LEADING_ISSUES),
+        records=tables.record_rows(year_rows, theme_names),
     )
 
 
@@ -478,8 +480,14 @@ def _notes(
             "the dates need correcting; they are left out of the response times."
         )
     notes.append(
-        f"Counts from 1 to {config.min_cell - 1} are marked with * and never quoted: with so few complaints a "
-        "reader could recognise the family. Quotes have names, addresses, postcodes, phone numbers, emails, "
+        (
+            f"Counts from 1 to {config.min_cell - 1} are shown as <{config.min_cell}, and another count of the same "
+            "row or column is withheld ([c]) wherever a total would give the small one away; rates on fewer than "
+            f"{config.min_cell} complaints are not shown. With so few complaints a reader could recognise the family. "
+            if config.audience != "internal"
+            else "INTERNAL: exact small counts; do not publish. "
+        )
+        + "Small counts are never quoted. Quotes have names, addresses, postcodes, phone numbers, emails, "
         "dates of birth and case numbers removed, and sentences holding contact details, dates or references "
         "are never quoted. Redaction is automatic: a name that is also an everyday word (Will, Rose) can "
         "pass, so read the quotes before the report leaves the service."

@@ -16,6 +16,7 @@ import pandas as pd
 
 from pipeline.report.records import DECIDED, NO_PREDICTION, NOT_RECORDED, OUTCOME_ORDER, PARTIAL, UPHELD
 from pipeline.report.stats import benjamini_hochberg, lift, over_representation, share_change
+from pipeline.report.workdays import working_days_between
 
 TEAM, RECEIVED, TOTAL = "Team", "Complaints received", "Total"
 
@@ -207,6 +208,33 @@ def yearly_counts(records: pd.DataFrame, up_to: str, labels: Sequence[str], kind
     years = sorted(rows["financial_year"].unique())
     table = pd.crosstab(pairs["label"], pairs["financial_year"]).reindex(index=list(labels), columns=years)
     return table.fillna(0).astype(int)
+
+
+RECORD_COLUMNS = ["Reference", "Team", "Financial year", "Category", "Themes", "Outcome", "Working days to respond"]
+
+
+def record_rows(year_rows: pd.DataFrame, theme_names: Mapping[str, str]) -> pd.DataFrame:
+    """One row per complaint of the year: reference, team, year, category, themes, outcome and working
+    days to respond; never the complaint's text."""
+    if year_rows.empty:
+        return pd.DataFrame(columns=RECORD_COLUMNS)
+    days = working_days_between(year_rows["date_received"], year_rows["date_responded"])
+    reference = (
+        year_rows["complaint_ref"] if "complaint_ref" in year_rows.columns else pd.Series(pd.NA, index=year_rows.index)
+    )
+    return pd.DataFrame(
+        {
+            "Reference": reference.to_numpy(),
+            "Team": year_rows["team"].to_numpy(),
+            "Financial year": year_rows["financial_year"].to_numpy(),
+            "Category": year_rows["category"].to_numpy(),
+            "Themes": ["; ".join(theme_names.get(t, t) for t in ids) for ids in year_rows["theme_ids"]],
+            "Outcome": year_rows["outcome"].to_numpy(),
+            "Working days to respond": pd.array(np.asarray(days, dtype=float), dtype="Float64").astype("Int64")
+            if len(days)
+            else [],
+        }
+    )
 
 
 @dataclass(frozen=True)
