@@ -68,7 +68,9 @@ _WRITTEN_DATE = (
     rf"|{_MONTHS}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"
 )
 _DATE = re.compile(rf"\b(?:{_NUMERIC_DATE}|{_WRITTEN_DATE})\b", re.IGNORECASE)
-_DOB_CUE = re.compile(r"\b(?:d\.?\s?o\.?\s?b\b\.?|date\s+of\s+birth|born|birthday|b\.(?=\s*\d)|dob)", re.IGNORECASE)
+_DOB_CUE = re.compile(r"\b(?:d\.?\s?o\.?\s?b\b\.?|dates?\s+of\s+birth|born|birthday|b\.(?=\s*\d)|dob)", re.IGNORECASE)
+_BRACKETED_DATE = re.compile(rf"\(\s*((?:{_NUMERIC_DATE}|{_WRITTEN_DATE}))\s*\)", re.IGNORECASE)
+_LIST_GAP = re.compile(r"(?:\s*,\s*|\s+and\s+|\s*;\s*)?")
 _DOB_WINDOW = 40  # characters between the cue and the date
 
 _STREET_TYPES = (
@@ -77,9 +79,9 @@ _STREET_TYPES = (
     r"Meadow|Meadows|Bank|Villas|Cottages|Heights|Wharf|Yard|Crossing|Chase|Boulevard|Approach|Side|Wynd)"
 )
 _ADDRESS = re.compile(
-    r"\b(?:(?:Flat|Apartment|Apt|Unit|Room)\s+\d{1,4}[A-Za-z]?,?\s+(?:[A-Z][\w'’-]+\s+(?:House|Court|Lodge|"
+    r"\b(?:(?i:Flat|Apartment|Apt|Unit|Room)\s+\d{1,4}[A-Za-z]?,?\s+(?:[A-Z][\w'’-]+\s+(?:House|Court|Lodge|"
     r"Mansions|Point|Tower|Building),?\s+)?)?"
-    rf"\d{{1,4}}[A-Za-z]?,?\s+(?:(?:[A-Z][\w'’-]+|St\.?|of|the)\s+){{1,3}}{_STREET_TYPES}\b\.?",
+    rf"\d{{1,4}}[A-Za-z]?,?\s+(?:(?:[A-Z][\w'’-]+|St\.?|of|the)\s+){{1,3}}(?i:{_STREET_TYPES})\b\.?",
 )
 _ADDRESS_LOWER = re.compile(
     rf"\b(?:flat\s+\d{{1,4}}[a-z]?,?\s+)?\d{{1,4}}[a-z]?,?\s+[a-z][\w'-]+\s+(?:[a-z][\w'-]+\s+)?{_STREET_TYPES}\b",
@@ -319,7 +321,7 @@ class Redactor:
                 continue
             else:
                 found = getattr(self, f"_{kind}")(text)
-            for span in found:
+            for span in sorted(found, key=lambda s: (s.start - s.end, s.start)):  # the longest first
                 if span.end > span.start and not any(span.start < t.end and t.start < span.end for t in taken):
                     taken.append(span)
         return sorted(taken)
@@ -328,11 +330,16 @@ class Redactor:
         return [Span(m.start(), m.end(), "email") for m in _EMAIL.finditer(text)] if "@" in text else []
 
     def _dob(self, text: str) -> list[Span]:
-        found = []
+        """Dates after a cue ("DOB", "born on", "dates of birth:", several in a row), and dates in brackets."""
+        found = [Span(m.start(1), m.end(1), "dob") for m in _BRACKETED_DATE.finditer(text)]
         for cue in _DOB_CUE.finditer(text):
             match = _DATE.search(text, cue.end(), cue.end() + _DOB_WINDOW + 30)
-            if match and match.start() - cue.end() <= _DOB_WINDOW:
+            while match and match.start() - cue.end() <= _DOB_WINDOW:
                 found.append(Span(match.start(), match.end(), "dob"))
+                following = _DATE.match(text, match.end() + len(_LIST_GAP.match(text, match.end()).group()))
+                if not _LIST_GAP.match(text, match.end()).group() or following is None:
+                    break
+                match, cue = following, match
         return found
 
     def _nhs_no(self, text: str) -> list[Span]:
@@ -384,6 +391,11 @@ class Redactor:
         is_name = [False] * len(words)
         for i, word in enumerate(lookups):
             capital = word[:1].isupper() and (not word.isupper() or shouting or len(word) > 1)
+            if kinds[i] == "name":
+                is_name[i] = not (word.isupper() and not shouting and len(word) <= 3)
+                continue
+            if not kinds[i] and not capital:
+                continue  # most words: lower case and in no list, never a name
             starts_sentence = i == 0 or _sentence_break(text[words[i - 1].end() : words[i].start()])
             cue = self._cue_before(words, i, text)
             if kinds[i] == "name":
@@ -413,6 +425,11 @@ class Redactor:
                         ):
                             is_name[i] = following not in _PLACE_WORDS
                             break
+        # A word taken for a name once is a name wherever it is capitalised in the text ("Sunny says").
+        named = {lookups[i].lower() for i in range(len(words)) if is_name[i]}
+        for i, word in enumerate(lookups):
+            if not is_name[i] and word[:1].isupper() and word.lower() in named and kinds[i] != "guard":
+                is_name[i] = True
         spans: list[Span] = []
         for i, match in enumerate(words):
             if not is_name[i]:
