@@ -111,3 +111,31 @@ def test_the_name_lists_ship_with_the_package_and_have_a_few_thousand_names():
     assert {"tyler", "priya", "okafor", "kowalska"} <= lists.first | lists.surnames
     assert "may" in lists.not_names and "will" in lists.word_names
     assert all(re.fullmatch(r"[^\W\d_]+(?:['’-][^\W\d_]+)*", word) for word in lists.first | lists.surnames)
+
+
+def test_the_redact_command_keeps_every_row_and_column(tmp_path):
+    import pandas as pd
+
+    from pipeline.data import files
+    from tests.conftest import run_cli
+
+    frame = pd.DataFrame(
+        {
+            "ref": ["A1", "A2", "A3"],
+            "description": ["Mrs Okafor rang on 07700 900123 about my son Tyler.", "", "Transport was late."],
+            "team": ["East", "West", "North"],
+        }
+    )
+    source = files.write_table(frame, tmp_path / "in.csv")
+    result = run_cli(["redact", source, "--column", "description", "--out", tmp_path / "out.csv"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    written = files.read_table(tmp_path / "out.csv")
+    assert list(written.columns) == ["ref", "description", "team"] and len(written) == 3
+    assert written["description"].fillna("").tolist() == [
+        "Mrs [NAME_1] rang on [PHONE] about my son [NAME_2].",
+        "",
+        "Transport was late.",
+    ]
+    assert written["team"].tolist() == ["East", "West", "North"]
+    missing = run_cli(["redact", source, "--column", "text"], tmp_path)
+    assert missing.returncode != 0 and "no column 'text'" in missing.stdout + missing.stderr
