@@ -537,3 +537,27 @@ def label_issues(
     if len(set_aside):
         console.print(f"Set aside:    {files.write_table(set_aside, files.rejects_path(out))}")
     console.print(f"Label issues: {written}")
+
+
+@app.command()
+def redact(
+    data: Path = typer.Argument(..., help="A table of complaints (CSV, XLSX or Parquet)."),
+    column: str = typer.Option("description", "--column", help="The text column to redact."),
+    out: Path | None = typer.Option(None, "--out", help="Where to write (default: FILE_redacted.csv beside it)."),
+    params_file: Path | None = ParamsOption,
+) -> None:
+    """Replace names, phone numbers, emails, addresses and other identifiers in one text column; keep every other column."""
+    from pipeline.data import files
+    from pipeline.errors import DataContractError
+    from pipeline.privacy import Redactor
+
+    with user_errors():
+        params = load_params(params_file)
+        frame = files.read_table(data, params.data.sheet, params.data.header_row, params.data.max_text_chars)
+        if column not in frame.columns:
+            raise DataContractError(
+                f"{data} has no column {column!r}. Its columns: {', '.join(map(str, frame.columns))}."
+            )
+        frame[column] = Redactor(params.privacy.case_ref_patterns).redact_all(frame[column])
+        written = files.write_table(frame, out or data.with_name(f"{data.stem}_redacted.csv"))
+    console.print(f"Redacted {len(frame):,} rows ({column}): {written}")

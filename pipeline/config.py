@@ -8,6 +8,7 @@ so a council's or a dataset's config only states what differs.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -233,6 +234,15 @@ class DriftConfig:
 
 
 @dataclass(frozen=True)
+class PrivacyConfig:
+    """Redaction of identifiers (report quotes, label-issues, complaints redact): the council's own formats."""
+
+    # Regular expressions for case references, added to the built-in ones (CSC-110001, CP/2014/0123,
+    # ABC123456, COMP-2024-0912...), e.g. ["\\bMOS\\d{6}\\b"].
+    case_ref_patterns: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class OutputConfig:
     model_dir: str  # the category champion (a challenger that is not promoted never lands here)
     themes_model_dir: str  # the theme champion
@@ -258,6 +268,7 @@ class Params:
     report: ReportConfig
     drift: DriftConfig
     output: OutputConfig
+    privacy: PrivacyConfig = field(default_factory=PrivacyConfig)
     source: str = field(default="", compare=False)
 
     def as_dict(self) -> dict[str, Any]:
@@ -511,6 +522,12 @@ def _date_text(section: str, key: str, value: Any) -> str:
 
 
 def _build_section(name: str, cls: type, values: Any) -> Any:
+    defaults_only = all(
+        f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING
+        for f in dataclasses.fields(cls)
+    )
+    if values is None and defaults_only:
+        values = {}  # a section every key of which has a default may be left out (privacy)
     if not isinstance(values, dict):
         raise ConfigError(f"Section '{name}' is missing from the params file (or is not a mapping).")
     fields = {f.name: f for f in dataclasses.fields(cls)}
@@ -534,6 +551,13 @@ def params_from_dict(raw: Mapping[str, Any], source: str = "<dict>") -> Params:
         raise ConfigError(f"Unknown section(s) in {source}: {', '.join(unknown)}. Known: {', '.join(_SECTIONS)}.")
     sections = {name: _build_section(name, cls, raw.get(name)) for name, cls in _SECTIONS.items()}
     params = Params(**sections, source=source)
+    for pattern in params.privacy.case_ref_patterns:
+        try:
+            re.compile(pattern)
+        except re.error as error:
+            raise ConfigError(
+                f"privacy.case_ref_patterns: {pattern!r} is not a regular expression ({error})."
+            ) from None
     unmapped = sorted(set(params.data.columns) - set(CANONICAL_COLUMNS))
     if unmapped:
         raise ConfigError(

@@ -18,7 +18,7 @@ import spacy
 from sklearn.base import BaseEstimator, TransformerMixin
 from spacy.attrs import IDX, IS_CURRENCY, IS_PUNCT, IS_SPACE, LENGTH, LIKE_NUM
 
-from pipeline.privacy import mask
+from pipeline.privacy import Redactor
 
 NAME_PLACEHOLDER = "xxname"
 WORD = re.compile(r"\b[^\W\d_]+(?:['’-][^\W\d_]+)*\b")
@@ -74,16 +74,19 @@ def normalise_texts(texts: Iterable[object], lemmatize: bool = True, batch_size:
     ]
 
 
-def lowercase_vocabulary(texts: Iterable[object], min_texts: int = 1) -> frozenset[str]:
+def lowercase_vocabulary(
+    texts: Iterable[object], min_texts: int = 1, redactor: Redactor | None = None
+) -> frozenset[str]:
     """The words written in lower case in at least ``min_texts`` of the texts.
 
     A capitalised word outside this set is taken for a name. ``min_texts`` above 1 keeps a name that
     someone once typed in lower case ("tell tyler") from passing as an ordinary word.
     """
+    redactor = redactor or Redactor(names=False)
     counts: Counter[str] = Counter()
     # Mask first, always: "tyler.smith@example.com" must not teach that "tyler" is a common word.
     for text in _as_strings(texts):
-        counts.update({word for word in WORD.findall(mask(text)) if word.islower()})
+        counts.update({word for word in WORD.findall(redactor.mask(text)) if word.islower()})
     return frozenset(word for word, texts_with in counts.items() if texts_with >= min_texts)
 
 
@@ -113,7 +116,7 @@ class IdentifierMasker(TransformerMixin, BaseEstimator):
         self.names = names
 
     def fit(self, texts: Iterable[object], y: object = None) -> IdentifierMasker:
-        self.lowercase_words_ = sorted(lowercase_vocabulary(texts)) if self.names else []
+        self.lowercase_words_ = sorted(lowercase_vocabulary(texts, redactor=self.redactor())) if self.names else []
         self.__dict__.pop("_known", None)
         return self
 
@@ -124,15 +127,24 @@ class IdentifierMasker(TransformerMixin, BaseEstimator):
             known = self.__dict__["_known"] = frozenset(self.lowercase_words_)
         return known
 
+    def redactor(self) -> Redactor:
+        """The masking redactor, built once per masker (not part of its saved state)."""
+        redactor = self.__dict__.get("_redactor")
+        if redactor is None:
+            redactor = self.__dict__["_redactor"] = Redactor()
+        return redactor
+
     def __getstate__(self) -> dict:
         state = super().__getstate__()
         state.pop("_known", None)
+        state.pop("_redactor", None)
         return state
 
     def transform(self, texts: Iterable[object]) -> np.ndarray:
         strings = _as_strings(texts)
         if self.patterns:
-            strings = [mask(text) for text in strings]
+            redactor = self.redactor()
+            strings = [redactor.mask(text) for text in strings]
         if self.names:
             known = self._known_words()
             strings = [replace_names(text, known) for text in strings]

@@ -27,7 +27,7 @@ def test_normaliser_is_a_stateless_sklearn_step():
 def test_identifiers_become_placeholders():
     masker = IdentifierMasker(patterns=True, names=False).fit(["x"])
     [text] = masker.transform(["Call Mrs Jane Smith on 07700 900123 or jane@example.com, EB3 8QC."])
-    assert text.split() == ["Call", "xxname", "on", "xxphone", "or", "xxemail", ",", "xxpostcode", "."]
+    assert text.split() == ["Call", "Mrs", "xxname", "on", "xxphone", "or", "xxemail", ",", "xxpostcode", "."]
 
 
 def test_names_are_words_never_written_in_lower_case():
@@ -41,7 +41,7 @@ def test_names_inside_email_addresses_do_not_count_as_lower_case_words():
     masker = IdentifierMasker(patterns=True, names=True).fit(["Email tyler.smith@example.com", "Tyler missed contact"])
     assert "tyler" not in masker.lowercase_words_
     [text] = masker.transform(["Tyler Smith rang"])
-    assert text == "xxname xxname rang"
+    assert text.split() == ["xxname", "rang"]  # one placeholder for the whole name
 
 
 def test_fast_lemmas_equal_spacys_lookup_lemmatizer():

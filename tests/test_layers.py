@@ -13,6 +13,7 @@ FLOORS = {
     "errors": -2,  # the user-facing errors: imported by every room, importing none
     "defaults": -1,  # where the packaged params.yaml and themes.yaml are
     "privacy": 0,
+    "resources": -1,  # data files (the name lists privacy reads), no code
     "language": 1,
     "data": 2,
     "modelling": 3,

@@ -24,7 +24,7 @@ from spacy.lang.en.stop_words import STOP_WORDS
 from pipeline.config import DriftConfig, Params
 from pipeline.data.inputs import RecordsFile, read_records
 from pipeline.data.schema import DataContractError
-from pipeline.privacy import mask
+from pipeline.privacy import Redactor
 from pipeline.report.build import plain_date
 from pipeline.report.stats import benjamini_hochberg
 
@@ -153,8 +153,9 @@ def _mix(old: pd.Series, new: pd.Series, old_total: int, new_total: int) -> tupl
     return table, float(chi2), float(p)
 
 
-def _words(texts: pd.Series) -> list[set[str]]:
-    return [set(WORD.findall(mask(str(text)).lower())) for text in texts.dropna()]
+def _words(texts: pd.Series, redactor: Redactor) -> list[set[str]]:
+    """Each record's words, identifiers masked first (so no name or reference becomes a drift term)."""
+    return [set(WORD.findall(redactor.mask(str(text)).lower())) for text in texts.dropna()]
 
 
 def _unseen_share(records: list[set[str]], vocabulary: set[str]) -> np.ndarray:
@@ -313,7 +314,8 @@ def measure_drift(
         if arrived:
             notes.append(f"Teams new in {new.name}: {', '.join(arrived)} (renamed? add them to report.team_aliases).")
 
-    old_words, new_words = _words(old.records["description"]), _words(new.records["description"])
+    redactor = Redactor()
+    old_words, new_words = _words(old.records["description"], redactor), _words(new.records["description"], redactor)
     text_rows = []
     if old_words and new_words:
         baseline, unseen = _unseen_against_folds(old_words, new_words)

@@ -20,9 +20,8 @@ import pandas as pd
 
 from pipeline.config import Params
 from pipeline.data.schema import DataContractError
-from pipeline.language import lowercase_vocabulary, replace_names
 from pipeline.modelling.train import Progress, search_categories
-from pipeline.privacy import redact
+from pipeline.privacy import Redactor
 
 NAME_SPELLINGS_NEEDED = 3  # a capitalised word is kept only if 3+ records write it in lower case
 ISSUE_COLUMNS = [
@@ -104,7 +103,7 @@ def find_label_issues(frame: pd.DataFrame, params: Params, progress: Progress | 
     given = np.array([searched.classes.index(label) for label in searched.labels])
     suggested_probability = probabilities[rows, suggested[rows]]
     recorded_probability = probabilities[rows, given[rows]]
-    known = lowercase_vocabulary(checked["description"], NAME_SPELLINGS_NEEDED)
+    redactor = Redactor(params.privacy.case_ref_patterns)
     issues = pd.DataFrame(
         {
             "complaint_ref": checked["complaint_ref"].to_numpy()[rows],
@@ -116,9 +115,7 @@ def find_label_issues(frame: pd.DataFrame, params: Params, progress: Progress | 
             "confidence": suggested_probability.round(3),
             "recorded_category_probability": recorded_probability.round(3),
             "margin": (suggested_probability - recorded_probability).round(3),
-            "redacted_text": [
-                replace_names(redact(str(text)), known, "[NAME]") for text in checked["description"].to_numpy()[rows]
-            ],
+            "redacted_text": [redactor.redact(str(text)) for text in checked["description"].to_numpy()[rows]],
         },
         columns=ISSUE_COLUMNS,
     )

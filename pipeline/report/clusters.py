@@ -24,15 +24,11 @@ from sklearn.preprocessing import normalize
 from spacy.lang.en.stop_words import STOP_WORDS
 
 from pipeline.config import ReportConfig
-from pipeline.language import lowercase_vocabulary, normalise_texts, replace_names
-from pipeline.privacy import redact
+from pipeline.language import normalise_texts
+from pipeline.privacy import Redactor
 from pipeline.report.records import DECIDED, PARTIAL, UPHELD
 from pipeline.report.stats import benjamini_hochberg, lift, over_representation, share_change
 
-# A quote never holds a run of four digits (a year, a reference) or two capitalised words in a row
-# written in capitals (a name in capitals, "SARAH JONES"); such sentences are not quoted at all.
-UNQUOTABLE = re.compile(r"\d{4}|\b[A-Z][A-Z'-]+\s+[A-Z][A-Z'-]+\b")
-NAME_SPELLINGS_NEEDED = 3  # a word counts as ordinary only if this many complaints write it in lower case
 SENTENCE_END = re.compile(r"(?<=[.!?;])\s+(?=[A-Z0-9\"'(‘“])|\n+")
 PLACEHOLDER = re.compile(r"\[[A-Z_]+\]")
 MIN_WORDS = 3
@@ -63,19 +59,17 @@ class Sentences:
     redacted: list[str]
 
 
-def split_sentences(descriptions: pd.Series, known_words: frozenset[str]) -> Sentences:
-    """Sentences of at least three words that hold no identifier; names redacted as [NAME]."""
+def split_sentences(descriptions: pd.Series, redactor: Redactor) -> Sentences:
+    """Sentences of at least three words, identifiers replaced by placeholders ([NAME_1], [PHONE])."""
     complaint, text, redacted = [], [], []
     for position, description in enumerate(descriptions.fillna("").astype(str)):
         for sentence in SENTENCE_END.split(description):
             sentence = sentence.strip()
             if len(sentence.split()) < MIN_WORDS:
                 continue
-            if redact(sentence) != sentence or UNQUOTABLE.search(sentence):
-                continue  # contact details, dates, references: not a root cause, never quoted
             complaint.append(position)
             text.append(sentence)
-            redacted.append(replace_names(sentence, known_words, "[NAME]"))
+            redacted.append(redactor.redact(sentence))
     return Sentences(np.asarray(complaint, dtype=int), text, redacted)
 
 
@@ -285,9 +279,7 @@ def recurring_issues(
         *[f"Example {n + 1}" for n in range(config.examples)],
     ]
     history = records[records["description"].notna() & (records["financial_year"] <= year)].reset_index(drop=True)
-    # Sentence-initial function words ("Nobody told me...") are capitalised but no name.
-    known = lowercase_vocabulary(history["description"], NAME_SPELLINGS_NEEDED) | STOP_WORDS
-    everything = split_sentences(history["description"], known)
+    everything = split_sentences(history["description"], Redactor())
     labels, cohesion, features, centres = _group(everything, config.max_clusters)
     in_year = (history["financial_year"] == year).to_numpy()
     if not len(cohesion) or not in_year.any():

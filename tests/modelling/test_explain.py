@@ -56,3 +56,17 @@ def test_a_refitted_model_gets_a_new_explainer(tiny_category_model, tiny_trainin
     assert explainer_for(model) is first
     model.fit(tiny_training_frame[["description"]], tiny_training_frame["category"].to_numpy())
     assert explainer_for(model) is not first
+
+
+def test_explanations_never_show_an_identifier_of_the_text(trained_sample):
+    _, trained = trained_sample
+    explainer = explainer_for(trained.model)
+    text = (
+        "My son alfie-james okafor (NHS 999 000 0018, NI QQ123456C) lives at 14 Elm Road, ls1 4ap, and "
+        "Mr Kowalczyk on 0113 496 0456 said case CSC-110001 was closed. The social worker was rude and dismissive."
+    )
+    identifiers = {"alfie", "james", "okafor", "999", "0018", "qq123456c", "14", "elm", "ls1", "4ap"}
+    identifiers |= {"kowalczyk", "0113", "496", "0456", "csc", "110001"}
+    for output in range(len(trained.classes)):
+        shown = {word for term in explainer.explain(text, output, top_n=10) for word in term.text.lower().split()}
+        assert not shown & identifiers, shown & identifiers

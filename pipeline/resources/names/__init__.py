@@ -1,0 +1,1 @@
+"""Name lists read by pipeline.privacy.Gazetteer."""
