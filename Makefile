@@ -28,7 +28,7 @@ demo: $(STAMP)  ## train on the bundled sample, evaluate, score the new year, wr
 	@echo "Intake page: $(BIN)/complaints serve  (then open http://127.0.0.1:8000/)"
 	@echo "MLflow UI: $(BIN)/mlflow ui --backend-store-uri sqlite:///mlruns.db  (then open http://127.0.0.1:5000)"
 
-test: $(DEV_STAMP)  ## the whole test suite on every core (what CI runs; about 5 minutes on 2 cores)
+test: $(DEV_STAMP)  ## the whole test suite on every core (what CI runs; about 4 minutes on 2 cores)
 	$(BIN)/python -m pytest -n auto --dist loadfile
 
 test-fast: $(DEV_STAMP)  ## the unit tests only: everything not marked slow (about a minute)
