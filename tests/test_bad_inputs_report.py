@@ -13,6 +13,8 @@ from tests.bad_inputs_common import IDS, said
 from tests.conftest import make_workspace, run_cli
 from tests.corpora.bad_inputs.generate import CASES, Case, write_case
 
+pytestmark = pytest.mark.slow  # the command end to end on 42 files
+
 
 @pytest.fixture(scope="module")
 def workdir(tmp_path_factory) -> Path:
