@@ -483,6 +483,9 @@ def report(
     labels: str | None = typer.Option(
         None, "--labels", help="recorded, predicted (the model's) or both; default report.labels."
     ),
+    audience: str | None = typer.Option(
+        None, "--audience", help="public (small counts withheld) or internal (exact); default report.audience."
+    ),
     params_file: Path | None = ParamsOption,
     model: str | None = ModelOption,
     themes_model: str | None = ThemesModelOption,
@@ -497,7 +500,7 @@ def report(
     with user_errors():
         params = load_params(params_file)
         found = inputs.read_records(data, params, today=date.today())
-        settings = report_settings(params.report, year, compare_to, labels, found.scored)
+        settings = report_settings(params.report, year, compare_to, labels, found.scored, audience)
         suggestions = report_suggestions(params, found, settings.labels, model, themes_model)
         taxonomy, published = inputs.read_report_references(params.themes, settings.published_file)
         with progress_bar("Building the report"):

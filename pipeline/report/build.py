@@ -301,7 +301,12 @@ LABEL_SOURCES = ("recorded", "predicted", "both")
 
 
 def report_settings(
-    config: ReportConfig, year: str | None, compare_to: str | None, labels: str | None, scored_file: bool
+    config: ReportConfig,
+    year: str | None,
+    compare_to: str | None,
+    labels: str | None,
+    scored_file: bool,
+    audience: str | None = None,
 ) -> ReportConfig:
     """The report section of the params with the command line's choices applied and checked.
 
@@ -309,6 +314,8 @@ def report_settings(
     ``predicted`` can be chosen for it.
     """
     chosen = labels or config.labels
+    if audience not in (None, "public", "internal"):
+        raise ConfigError(f"--audience is '{audience}'; choose public or internal.")
     if chosen not in LABEL_SOURCES:
         raise ConfigError(f"--labels is '{chosen}'; choose one of: {', '.join(LABEL_SOURCES)}.")
     if scored_file:
@@ -318,7 +325,13 @@ def report_settings(
                 "Use --labels predicted, or report on the records file (with --labels both to compare)."
             )
         chosen = "predicted"
-    return replace(config, year=year or config.year, compare_to=compare_to or config.compare_to, labels=chosen)
+    return replace(
+        config,
+        year=year or config.year,
+        compare_to=compare_to or config.compare_to,
+        labels=chosen,
+        audience=audience or config.audience,
+    )
 
 
 def build_report(

@@ -3,10 +3,17 @@ import dataclasses
 import pandas as pd
 import pytest
 
+from pipeline.config import ConfigError
 from pipeline.data import files
 from pipeline.data.schema import validate
 from pipeline.report import ReportError, build_report, render, report_records
-from pipeline.report.build import Suggestions, build_report_from_records, check_published, choose_years
+from pipeline.report.build import (
+    Suggestions,
+    build_report_from_records,
+    check_published,
+    choose_years,
+    report_settings,
+)
 from tests.conftest import REPO, complaint_records
 
 PUBLISHED = {
@@ -161,3 +168,11 @@ def test_team_names_differing_only_in_case_or_spacing_are_one_team(params):
     rows = [{"team": "Looked After Children"}] * 3 + [{"team": "looked after  children"}] + [{"team": "Fostering"}]
     records = _records(rows, params)
     assert records.frame["team"].value_counts().to_dict() == {"Looked After Children": 4, "Fostering": 1}
+
+
+def test_the_audience_is_chosen_on_the_command_line_or_in_the_params(params):
+    assert params.report.audience == "public"
+    assert report_settings(params.report, None, None, None, False).audience == "public"
+    assert report_settings(params.report, None, None, None, False, "internal").audience == "internal"
+    with pytest.raises(ConfigError, match="--audience is 'everyone'"):
+        report_settings(params.report, None, None, None, False, "everyone")
