@@ -111,3 +111,13 @@ def _steps(estimator):
     for name, step, *_ in children:
         yield name, step
         yield from _steps(step)
+
+
+def test_a_masker_saved_before_case_reference_formats_loads_with_the_built_in_ones():
+    import pickle
+
+    old = IdentifierMasker(names=False).fit(["x"])
+    del old.case_ref_patterns  # as pickled by the version without the parameter
+    loaded = pickle.loads(pickle.dumps(old))
+    assert loaded.get_params()["case_ref_patterns"] == ()
+    assert "xxcaseref" in loaded.transform(["file CSC-110001 open"])[0]
