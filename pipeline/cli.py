@@ -310,13 +310,14 @@ def drift(
     from pipeline.data import files, inputs
     from pipeline.lifecycle import drift as stage
     from pipeline.lifecycle import provenance
+    from pipeline.privacy import Redactor
 
     with user_errors():
         params = load_params(params_file)
         periods = [stage.read_period(old_file, old_year, params), stage.read_period(new_file, new_year, params)]
         taxonomy = inputs.read_taxonomy(params.themes)
         theme_names = {theme.id: theme.name for theme in taxonomy.themes} if taxonomy else None
-        found = stage.measure_drift(*periods, params.drift, theme_names)
+        found = stage.measure_drift(*periods, params.drift, theme_names, Redactor(params.privacy.case_ref_patterns))
     page = files.write_text(stage.html(found, generated=provenance.now_utc()), out / stage.page_name(*periods))
     for line in views.drift_summary(periods, found):
         console.print(line)

@@ -108,12 +108,15 @@ class IdentifierMasker(TransformerMixin, BaseEstimator):
     With ``names=True`` the step learns, at fit, every word that the training texts also write in
     lower case; a capitalised word never written in lower case there (Tyler, Kowalski) is taken for
     a name and masked. That keeps names out of the saved vocabulary and out of the prediction.
-    The fit uses the training texts only, without labels.
+    The fit uses the training texts only, without labels. ``case_ref_patterns`` (the council's own case
+    reference formats, ``privacy.case_ref_patterns``) are kept as a parameter, so a saved model masks
+    with the formats it was trained with.
     """
 
-    def __init__(self, patterns: bool = True, names: bool = True):
+    def __init__(self, patterns: bool = True, names: bool = True, case_ref_patterns: tuple[str, ...] = ()):
         self.patterns = patterns
         self.names = names
+        self.case_ref_patterns = case_ref_patterns
 
     def fit(self, texts: Iterable[object], y: object = None) -> IdentifierMasker:
         self.lowercase_words_ = sorted(lowercase_vocabulary(texts, redactor=self.redactor())) if self.names else []
@@ -131,7 +134,7 @@ class IdentifierMasker(TransformerMixin, BaseEstimator):
         """The masking redactor, built once per masker (not part of its saved state)."""
         redactor = self.__dict__.get("_redactor")
         if redactor is None:
-            redactor = self.__dict__["_redactor"] = Redactor()
+            redactor = self.__dict__["_redactor"] = Redactor(tuple(self.case_ref_patterns))
         return redactor
 
     def __getstate__(self) -> dict:
@@ -139,6 +142,11 @@ class IdentifierMasker(TransformerMixin, BaseEstimator):
         state.pop("_known", None)
         state.pop("_redactor", None)
         return state
+
+    def __setstate__(self, state: dict) -> None:
+        # A model saved before case_ref_patterns existed masked with the built-in formats only.
+        state.setdefault("case_ref_patterns", ())
+        super().__setstate__(state)
 
     def transform(self, texts: Iterable[object]) -> np.ndarray:
         strings = _as_strings(texts)

@@ -47,17 +47,24 @@ PLACEHOLDERS = {
 
 # Built-in case reference formats; a council adds its own with privacy.case_ref_patterns.
 DEFAULT_CASE_REF_PATTERNS: tuple[str, ...] = (
-    r"\b[A-Z]{2,6}[-/ ]?(?:19|20)\d\d[-/ ]\d{2,7}\b",  # CSC/2023/00417, COMP-2024-0912, CF 2021 118
+    r"\b[A-Z]{2,6}\d?[-/ ]?(?:19|20)\d\d[-/ ]\d{2,7}\b",  # CSC/2023/00417, COMP-2024-0912, CF 2021 118, STG2/2019/614
     r"\b[A-Z]{1,6}[-/]?\d{5,}(?:[-/]\d+)*\b",  # CSC-110001, ABC123456, LAC12345
-    r"\b[A-Z]{2,4}/\d{4}/\d{3,6}\b",  # CP/2014/0123
+    r"\b[A-Z]{2,4}/\d{3,6}/\d{2,6}\b",  # CP/2014/0123, CC/1103/25
     r"\b\d{2}/\d{4,6}/[A-Z]{2,4}\b",  # 19/04412/CP
     r"\b[A-Z]{2,4}\d{2,4}[-/]\d{3,6}\b",  # AB12-3456
+    r"\b[A-Z]{2,4}[-/]\d{2}[-/]\d{3,6}\b",  # CIN-20-6469, CP/20/5587
 )
 # After a cue ("case number", "ref:", "Mosaic ID"), any code holding four or more digits.
 _CUED_REFERENCE = re.compile(
     r"\b(?:case|ref|reference|mosaic|lcs|eclipse|liquidlogic|complaint|file|client|person|child|id)"
     r"(?:\s+(?:no|number|id|ref|reference|is))*\.?\s*[:#.]?\s*"
     r"(?P<value>(?=[\w/-]*\d[\w/-]*\d[\w/-]*\d[\w/-]*\d)(?![12]\d{3}\b)[A-Za-z0-9][A-Za-z0-9/-]{3,}[A-Za-z0-9])",
+    re.IGNORECASE,
+)
+# A case system's number named earlier in the sentence: "Her Mosaic ID, according to the letter, is 1426105".
+_DISTANT_REFERENCE = re.compile(
+    r"\b(?:mosaic|lcs|eclipse|liquidlogic|case|reference|ref)\s+(?:id|no|number|ref|reference)\b[^.\n]{0,60}?"
+    r"\b(?:is|was|reads)\s*:?\s*(?P<value>\d{5,})\b",
     re.IGNORECASE,
 )
 
@@ -68,7 +75,11 @@ _WRITTEN_DATE = (
     rf"|{_MONTHS}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"
 )
 _DATE = re.compile(rf"\b(?:{_NUMERIC_DATE}|{_WRITTEN_DATE})\b", re.IGNORECASE)
-_DOB_CUE = re.compile(r"\b(?:d\.?\s?o\.?\s?b\b\.?|dates?\s+of\s+birth|born|birthday|b\.(?=\s*\d)|dob)", re.IGNORECASE)
+_DOB_CUE = re.compile(
+    r"\b(?:d\.?\s?o\.?\s?b\b\.?|dates?\s+of\s+birth|born|birthday|b\.(?=\s*\d)|dob|gave\s+birth"
+    r"|had\s+(?:my|her|our|the|a)\s+(?:baby|son|daughter|twins?))",
+    re.IGNORECASE,
+)
 _BRACKETED_DATE = re.compile(rf"\(\s*((?:{_NUMERIC_DATE}|{_WRITTEN_DATE}))\s*\)", re.IGNORECASE)
 _LIST_GAP = re.compile(r"(?:\s*,\s*|\s+and\s+|\s*;\s*)?")
 _DOB_WINDOW = 40  # characters between the cue and the date
@@ -76,7 +87,7 @@ _DOB_WINDOW = 40  # characters between the cue and the date
 _STREET_TYPES = (
     r"(?:Road|Rd|Street|St|Avenue|Ave|Lane|Ln|Close|Cl|Drive|Dr|Way|Court|Ct|Crescent|Cres|Place|Pl|Gardens|Gdns|"
     r"Grove|Gr|Terrace|Ter|Walk|Green|Park|Square|Sq|View|Rise|Mews|Hill|Row|Parade|Vale|Croft|Fold|Gate|"
-    r"Meadow|Meadows|Bank|Villas|Cottages|Heights|Wharf|Yard|Crossing|Chase|Boulevard|Approach|Side|Wynd)"
+    r"Meadow|Meadows|Bank|Villas|Cottages|Heights|Wharf|Yard|Crossing|Chase|Boulevard|Approach|Side|Wynd|Pleasant)"
 )
 _ADDRESS = re.compile(
     r"\b(?:(?i:Flat|Apartment|Apt|Unit|Room)\s+\d{1,4}[A-Za-z]?,?\s+(?:[A-Z][\w'’-]+\s+(?:House|Court|Lodge|"
@@ -84,7 +95,7 @@ _ADDRESS = re.compile(
     rf"\d{{1,4}}[A-Za-z]?,?\s+(?:(?:[A-Z][\w'’-]+|St\.?|of|the)\s+){{1,3}}(?i:{_STREET_TYPES})\b\.?",
 )
 _ADDRESS_LOWER = re.compile(
-    rf"\b(?:flat\s+\d{{1,4}}[a-z]?,?\s+)?\d{{1,4}}[a-z]?,?\s+[a-z][\w'-]+\s+(?:[a-z][\w'-]+\s+)?{_STREET_TYPES}\b",
+    rf"\b(?:(?:flat|apartment|apt|unit|room)\s+\d{{1,4}}[a-z]?,?\s+)?\d{{1,4}}[a-z]?,?\s+[a-z][\w'-]+\s+(?:[a-z][\w'-]+\s+)?{_STREET_TYPES}\b",
     re.IGNORECASE,
 )
 _NOT_STREET_WORDS = frozenset({"family", "youth", "crown", "county", "magistrates", "high court", "the", "times"})
@@ -357,6 +368,7 @@ class Redactor:
     def _case_ref(self, text: str) -> list[Span]:
         found = [Span(m.start(), m.end(), "case_ref") for pattern in self.case_refs for m in pattern.finditer(text)]
         found += [Span(m.start("value"), m.end("value"), "case_ref") for m in _CUED_REFERENCE.finditer(text)]
+        found += [Span(m.start("value"), m.end("value"), "case_ref") for m in _DISTANT_REFERENCE.finditer(text)]
         return sorted(found, key=lambda s: (s.start, -s.end))
 
     def _phone(self, text: str) -> list[Span]:

@@ -105,6 +105,23 @@ def test_a_council_adds_its_own_case_reference_format():
     assert load_params().privacy.case_ref_patterns == []
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("logged as CC/4821/23 today", "logged as [CASE_REF] today"),
+        ("her complaint (CIN-21-3344) is open", "her complaint ([CASE_REF]) is open"),
+        ("ref created: CP/22/7781.", "ref created: [CASE_REF]."),
+        ("entry STG2/2021/902 noted", "entry [CASE_REF] noted"),
+        ("His Mosaic ID, as the school wrote, is 7731904.", "His Mosaic ID, as the school wrote, is [CASE_REF]."),
+        ("we live at apartment 4, 19 birch lane, thanks", "we live at [ADDRESS], thanks"),
+        ("Flat 2 15 Mount Pleasant, Leeds", "[ADDRESS], Leeds"),
+        ("I had my baby on 14.03.2022 at home", "I had my baby on [DOB] at home"),
+    ],
+)
+def test_case_references_addresses_and_births_in_everyday_formats(redactor: Redactor, text: str, expected: str):
+    assert redactor.redact(text) == expected
+
+
 def test_the_name_lists_ship_with_the_package_and_have_a_few_thousand_names():
     lists = Gazetteer.packaged()
     assert len(lists.first) + len(lists.surnames) > 2000

@@ -257,10 +257,16 @@ def _score_drift(old: pd.DataFrame | None, new: pd.DataFrame) -> tuple[pd.DataFr
 
 
 def measure_drift(
-    old: Period, new: Period, config: DriftConfig, theme_names: dict[str, str] | None = None
+    old: Period,
+    new: Period,
+    config: DriftConfig,
+    theme_names: dict[str, str] | None = None,
+    redactor: Redactor | None = None,
 ) -> DriftReport:
     """Compare ``new`` with ``old``. Neither input is changed. Themes are shown by their names in
-    ``theme_names`` (id: name, from the themes file), ids without one as they are."""
+    ``theme_names`` (id: name, from the themes file), ids without one as they are. ``redactor`` (default:
+    built-in formats only) takes identifiers out of the text measures; the stage passes one built from
+    ``privacy.case_ref_patterns``."""
     for period in (old, new):
         if period.records.empty:
             raise DataContractError(f"{period.name} has no usable records to compare (every row was set aside).")
@@ -314,7 +320,7 @@ def measure_drift(
         if arrived:
             notes.append(f"Teams new in {new.name}: {', '.join(arrived)} (renamed? add them to report.team_aliases).")
 
-    redactor = Redactor()
+    redactor = redactor or Redactor()
     old_words, new_words = _words(old.records["description"], redactor), _words(new.records["description"], redactor)
     text_rows = []
     if old_words and new_words:

@@ -206,7 +206,9 @@ def model_inputs(frame: pd.DataFrame, columns: Iterable[str]) -> pd.DataFrame:
     return pd.DataFrame(inputs, index=frame.index)
 
 
-def build_text_features(features: FeaturesConfig, text: TextConfig, normalise: bool = True) -> ColumnTransformer:
+def build_text_features(
+    features: FeaturesConfig, text: TextConfig, normalise: bool = True, case_ref_patterns: Iterable[str] = ()
+) -> ColumnTransformer:
     """Unfitted transformer: DataFrame[description] -> sparse TF-IDF matrix (then embeddings, if switched on).
 
     ``normalise=False`` expects text already masked and passed through :func:`pipeline.language.normalise_texts`
@@ -239,12 +241,12 @@ def build_text_features(features: FeaturesConfig, text: TextConfig, normalise: b
     steps = [("tfidf", vectorisers)]
     if normalise:
         steps = [
-            ("mask", IdentifierMasker(text.mask_identifiers, text.mask_names)),
+            ("mask", IdentifierMasker(text.mask_identifiers, text.mask_names, tuple(case_ref_patterns))),
             ("normalise", LemmaNormaliser(text.lemmatize, text.batch_size)),
         ] + steps
     blocks = [("text", SkPipeline(steps), TEXT_COLUMN)]
     if features.embeddings != "none":
-        blocks.append(_embedding_block(features, text, normalise))
+        blocks.append(_embedding_block(features, text, normalise, case_ref_patterns))
     if features.team:
         # Unknown teams (renamed, or new since training) and missing ones add nothing: no column fires.
         blocks.append(("team", OneHotEncoder(handle_unknown="ignore", dtype=np.float32), [TEAM_COLUMN]))
@@ -252,7 +254,9 @@ def build_text_features(features: FeaturesConfig, text: TextConfig, normalise: b
     return ColumnTransformer(blocks, remainder="drop", sparse_threshold=1.0)
 
 
-def _embedding_block(features: FeaturesConfig, text: TextConfig, normalise: bool) -> tuple:
+def _embedding_block(
+    features: FeaturesConfig, text: TextConfig, normalise: bool, case_ref_patterns: Iterable[str] = ()
+) -> tuple:
     """Sentence embeddings of the masked (not lemmatised) text, after the TF-IDF columns.
 
     On the pre-normalised path training has already embedded every row once (the columns named by
@@ -261,7 +265,7 @@ def _embedding_block(features: FeaturesConfig, text: TextConfig, normalise: bool
     if not normalise:
         return ("embedding", "passthrough", embedding_columns(ENCODERS[features.embeddings]))
     steps = [
-        ("mask", IdentifierMasker(text.mask_identifiers, text.mask_names)),
+        ("mask", IdentifierMasker(text.mask_identifiers, text.mask_names, tuple(case_ref_patterns))),
         ("embed", SentenceEmbedder(features.embeddings, features.embedding_weight)),
     ]
     return ("embedding", SkPipeline(steps), TEXT_COLUMN)

@@ -51,7 +51,7 @@ def build_theme_model(params: Params, C: float, class_weight: str | None) -> SkP
     """Unfitted pipeline: DataFrame with ``description`` -> a probability per theme."""
     return SkPipeline(
         [
-            ("features", build_text_features(params.features, params.text)),
+            ("features", build_text_features(params.features, params.text, True, params.privacy.case_ref_patterns)),
             ("classifier", build_theme_head(params.themes, C, class_weight)),
         ]
     )
@@ -68,7 +68,10 @@ def build_category_model(
     """Unfitted pipeline: DataFrame with ``description`` -> calibrated probabilities per category."""
     return SkPipeline(
         [
-            ("features", build_text_features(params.features, params.text, normalise)),
+            (
+                "features",
+                build_text_features(params.features, params.text, normalise, params.privacy.case_ref_patterns),
+            ),
             ("classifier", build_classifier(params.train, C, class_weight, calibration, calibration_folds)),
         ]
     )

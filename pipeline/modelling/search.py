@@ -199,6 +199,7 @@ def out_of_fold_scores(
     progress: Progress | None = None,
     rank: Callable[[dict[tuple, np.ndarray], Splits], list[tuple]] | None = None,
     final_inputs: pd.DataFrame | None = None,
+    case_ref_patterns: Sequence[str] = (),
 ) -> tuple[dict[tuple, np.ndarray], tuple[Any, Any] | None]:
     """Out-of-fold decision values of the (C, class weight) candidates for every row of ``normalised``
     (already masked and normalised text). ``scorer(candidate, fit_matrix, fit_targets, test_matrix)``
@@ -213,7 +214,8 @@ def out_of_fold_scores(
 
     With ``final_inputs`` (the raw model inputs of every row) the saved model's features are fitted on
     them as one more task beside the folds' (where a worker would otherwise wait), and returned with
-    their matrix: ``(scores, (fitted features, matrix))``; otherwise ``(scores, None)``.
+    their matrix: ``(scores, (fitted features, matrix))``; otherwise ``(scores, None)``. Their masking
+    carries ``case_ref_patterns`` (``privacy.case_ref_patterns``).
     """
     halving = (
         rank is not None and len(candidates) > 2 and len(splits) > HALVING_FOLDS and len(normalised) >= HALVING_MIN_ROWS
@@ -224,7 +226,9 @@ def out_of_fold_scores(
     fold_tasks = [
         delayed(_fold_features)(normalised, fit_rows, test_rows, features, text) for fit_rows, test_rows in splits
     ]
-    final_task = [] if final_inputs is None else [delayed(final_features)(final_inputs, features, text)]
+    final_task = (
+        [] if final_inputs is None else [delayed(final_features)(final_inputs, features, text, case_ref_patterns)]
+    )
     matrices = Parallel(n_jobs=workers)(fold_tasks + final_task)
     final = matrices.pop() if final_inputs is not None else None
     total = len(splits) + first * len(candidates) + (len(splits) - first) * kept + 1
@@ -260,10 +264,12 @@ def out_of_fold_scores(
     return scores, final
 
 
-def final_features(inputs: pd.DataFrame, features: FeaturesConfig, text: TextConfig) -> tuple[Any, Any]:
+def final_features(
+    inputs: pd.DataFrame, features: FeaturesConfig, text: TextConfig, case_ref_patterns: Sequence[str] = ()
+) -> tuple[Any, Any]:
     """The saved model's features (masking and normalising included) fitted on every training row, and
     their matrix."""
-    transformer = build_text_features(features, text)
+    transformer = build_text_features(features, text, case_ref_patterns=case_ref_patterns)
     return transformer, transformer.fit_transform(inputs)
 
 

@@ -117,7 +117,9 @@ def _normalised(frame: pd.DataFrame, params: Params) -> pd.DataFrame:
     Masking learns only which words the training texts write in lower case (no labels), so it is
     fitted once on all training rows.
     """
-    masked = IdentifierMasker(params.text.mask_identifiers, params.text.mask_names).fit_transform(frame[TEXT_COLUMN])
+    masked = IdentifierMasker(
+        params.text.mask_identifiers, params.text.mask_names, tuple(params.privacy.case_ref_patterns)
+    ).fit_transform(frame[TEXT_COLUMN])
     normalised = pd.DataFrame({TEXT_COLUMN: normalise_texts(masked, params.text.lemmatize, params.text.batch_size)})
     if params.features.team:
         normalised[TEAM_COLUMN] = model_inputs(frame, [TEAM_COLUMN])[TEAM_COLUMN].to_numpy()
@@ -196,6 +198,7 @@ def search_categories(
         progress,
         rank,
         final_inputs,
+        params.privacy.case_ref_patterns,
     )
     out_of_fold = {
         candidate: calibrate_out_of_fold(scores[candidate[:2]], labels, splits, candidate[2])
@@ -334,6 +337,7 @@ def train_themes(
         params.text,
         progress,
         final_inputs=model_inputs(frame, columns),
+        case_ref_patterns=params.privacy.case_ref_patterns,
     )
     out_of_fold = {
         candidate: calibrate_themes_out_of_fold(values, targets, splits, themes.calibration, themes.classifier)

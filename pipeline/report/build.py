@@ -18,6 +18,7 @@ import pandas as pd
 from pipeline.config import ConfigError, LabelsConfig, Params, ReportConfig
 from pipeline.data.schema import build_label_lookup, normalise_label, unmapped_warnings
 from pipeline.data.taxonomy import Taxonomy
+from pipeline.privacy import Redactor
 from pipeline.report import tables
 from pipeline.report.clusters import leading_issues, recurring_issues
 from pipeline.report.records import DECIDED, NOT_RECORDED, ReportError, ReportRecords, report_records, year_label
@@ -343,8 +344,12 @@ def build_report(
     published: Mapping | None = None,
     model_versions: Sequence[str] = (),
     suggestion_threshold: float | None = None,
+    redactor: Redactor | None = None,
 ) -> Report:
-    """Build the report for ``config.year`` (default the latest year) against ``config.compare_to``."""
+    """Build the report for ``config.year`` (default the latest year) against ``config.compare_to``.
+
+    ``redactor`` takes identifiers out of the quoted sentences (default: built-in formats only);
+    :func:`build_report_from_records` passes one built from ``privacy.case_ref_patterns``."""
     theme_names = dict(theme_names or {})
     counts = records.frame["financial_year"].value_counts().to_dict()
     year, compare_to = choose_years(counts, config.year, config.compare_to)
@@ -361,7 +366,7 @@ def build_report(
     team_outcomes = {c: tables.team_outcomes(year_rows, c, outcome_columns) for c in commonest}
     theme_team = tables.theme_by_team(year_rows, theme_names, config.min_cell, config.fdr)
     upheld_by_theme, upheld_by_team = tables.upheld_rates(year_rows, theme_names, config.min_cell)
-    issues = recurring_issues(frame, year, config, compare_to, theme_names)
+    issues = recurring_issues(frame, year, config, compare_to, theme_names, redactor)
     trend = tables.trends(frame, year, compare_to, theme_names, config.fdr) if compare_to else None
     shown_categories = [c for c in year_rows["category"].value_counts().index[:6]]
     shown_themes = tables.theme_pairs(year_rows)["theme"].value_counts().index[:6].tolist()
@@ -540,4 +545,5 @@ def build_report_from_records(
         published=published,
         model_versions=suggestions.versions,
         suggestion_threshold=suggestions.threshold,
+        redactor=Redactor(params.privacy.case_ref_patterns),
     )

@@ -251,6 +251,7 @@ def recurring_issues(
     config: ReportConfig,
     compare_to: str | None = None,
     theme_names: dict[str, str] | None = None,
+    redactor: Redactor | None = None,
 ) -> pd.DataFrame:
     """One row per (team, recurring issue) of ``year`` worth reporting, most distinctive issues first.
 
@@ -279,7 +280,7 @@ def recurring_issues(
         *[f"Example {n + 1}" for n in range(config.examples)],
     ]
     history = records[records["description"].notna() & (records["financial_year"] <= year)].reset_index(drop=True)
-    everything = split_sentences(history["description"], Redactor())
+    everything = split_sentences(history["description"], redactor or Redactor())
     labels, cohesion, features, centres = _group(everything, config.max_clusters)
     in_year = (history["financial_year"] == year).to_numpy()
     if not len(cohesion) or not in_year.any():

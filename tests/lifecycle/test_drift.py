@@ -6,6 +6,7 @@ import pytest
 
 from pipeline.data import files
 from pipeline.lifecycle.drift import Period, html, measure_drift, page_name, read_period
+from pipeline.privacy import Redactor
 from tests.conftest import REPO
 
 
@@ -122,3 +123,19 @@ def test_the_drift_page_names_themes_and_lists_no_stop_words_or_placeholders(yea
     assert terms and not terms & {"the", "and", "was", "name", "again", "xxphone"}
     assert all(not term.startswith("xx") for term in terms)
     assert "Produced 3 December 2026." in html(report, generated="2026-12-03T09:00:00Z")
+
+
+def test_the_configured_case_reference_formats_never_become_drift_terms(year_2014, sample_validated, params):
+    # XY/123 is no built-in format: only privacy.case_ref_patterns keeps its letters out of the terms.
+    year_2013 = sample_validated.frame[sample_validated.frame["financial_year"] == "2013/14"].reset_index(drop=True)
+    padded = year_2013.assign(
+        description=year_2013["description"] + " Quote XY/" + (year_2013.index % 900 + 100).astype(str)
+    )
+
+    def terms(redactor):
+        report = measure_drift(Period("2014/15", year_2014), Period("padded", padded), params.drift, redactor=redactor)
+        return set(report.rising["Term"]) | set(report.falling["Term"])
+
+    assert "xy" in terms(None)
+    configured = terms(Redactor([r"\bXY/\d{3}\b"]))
+    assert "xy" not in configured and not any(term.startswith("xx") for term in configured)

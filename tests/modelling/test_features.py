@@ -86,3 +86,38 @@ def test_fitted_features_save_their_vocabulary_as_an_array_and_load_the_same(par
         ):
             assert after.vocabulary_ == before.vocabulary_
         assert (loaded.transform(unseen) != features.transform(unseen)).nnz == 0
+
+
+def test_the_saved_features_mask_with_the_case_reference_formats_they_were_trained_with(params):
+    import dataclasses
+    import pickle
+
+    from pipeline.modelling.model import build_category_model
+
+    configured = dataclasses.replace(
+        params, privacy=dataclasses.replace(params.privacy, case_ref_patterns=(r"\bXY/\d{3}\b",))
+    )
+    model = build_category_model(configured, 1.0, None, "sigmoid", 2)
+    maskers = [step for _, step in _steps(model) if isinstance(step, IdentifierMasker)]
+    assert maskers and all(m.case_ref_patterns == (r"\bXY/\d{3}\b",) for m in maskers)
+    masker = pickle.loads(pickle.dumps(maskers[0].fit(TEXTS["description"])))
+    assert "xxcaseref" in masker.transform(["Please quote XY/123 in letters"])[0]
+    assert "XY/123" in IdentifierMasker(names=False).fit(["x"]).transform(["Please quote XY/123 in letters"])[0]
+
+
+def _steps(estimator):
+    """Every (name, step) inside nested pipelines and column transformers."""
+    children = getattr(estimator, "steps", None) or getattr(estimator, "transformers", None) or []
+    for name, step, *_ in children:
+        yield name, step
+        yield from _steps(step)
+
+
+def test_a_masker_saved_before_case_reference_formats_loads_with_the_built_in_ones():
+    import pickle
+
+    old = IdentifierMasker(names=False).fit(["x"])
+    del old.case_ref_patterns  # as pickled by the version without the parameter
+    loaded = pickle.loads(pickle.dumps(old))
+    assert loaded.get_params()["case_ref_patterns"] == ()
+    assert "xxcaseref" in loaded.transform(["file CSC-110001 open"])[0]

@@ -175,3 +175,36 @@ def test_an_issue_is_compared_with_the_year_before(params):
     transport = found[found["Issue"].str.contains("transport")].iloc[0]
     assert transport["Complaints before"] == 0 and transport["Team complaints before"] >= 15  # duplicates dropped
     assert transport["Trend"] == "new"
+
+
+def test_the_configured_case_reference_formats_reach_the_quotes(params):
+    # XY/123 is no built-in format: only privacy.case_ref_patterns makes the report's quotes redact it.
+    rng = np.random.default_rng(3)
+    quoted = [f"Transport to contact was not arranged for case XY/{n:03d} again." for n in range(1, 4)]
+    rows = _rows(rng, "Looked After Children", 12, extra=[quoted]) + _rows(rng, "Family Support", 30)
+    records = report_records(complaint_records(rows, params), params.labels, params.report).frame
+    config = dataclasses.replace(params.report, min_cell=5, max_clusters=6)
+
+    def quotes(redactor):
+        found = recurring_issues(records, "2013/14", config, redactor=redactor)
+        return " ".join(found.filter(like="Example").fillna("").astype(str).to_numpy().ravel())
+
+    assert "XY/00" in quotes(None)
+    configured = quotes(Redactor([r"\bXY/\d{3}\b"]))
+    assert "[CASE_REF]" in configured and "XY/00" not in configured
+
+
+def test_the_report_of_validated_records_redacts_with_the_configured_formats(params):
+    from pipeline.report.build import Suggestions, build_report_from_records
+
+    rng = np.random.default_rng(3)
+    quoted = [f"Transport to contact was not arranged for case XY/{n:03d} again." for n in range(1, 4)]
+    rows = _rows(rng, "Looked After Children", 12, extra=[quoted]) + _rows(rng, "Family Support", 30)
+    frame = complaint_records(rows, params)
+    configured = dataclasses.replace(
+        params, privacy=dataclasses.replace(params.privacy, case_ref_patterns=[r"\bXY/\d{3}\b"])
+    )
+    settings = dataclasses.replace(params.report, min_cell=5, max_clusters=6)
+    issues = build_report_from_records(frame, configured, settings, Suggestions(), None, None).issues
+    text = " ".join(issues.filter(like="Example").fillna("").astype(str).to_numpy().ravel())
+    assert "[CASE_REF]" in text and "XY/00" not in text
