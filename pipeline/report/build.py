@@ -239,6 +239,8 @@ def _headlines(
     else:
         lines.append(f"{total} complaints in {year}.")
     top = year_rows["category"].value_counts().head(3)
+    if settings.audience != "internal":  # a published headline never quotes a count the tables withhold
+        top = top[top >= settings.min_cell]
     if len(top):
         lines.append("Commonest categories: " + ", ".join(f"{c} ({n})" for c, n in top.items()) + ".")
     flagged = theme_team[theme_team["Over-represented"] & ~theme_team["Small cell"]].sort_values("q").head(4)

@@ -176,3 +176,12 @@ def test_the_audience_is_chosen_on_the_command_line_or_in_the_params(params):
     assert report_settings(params.report, None, None, None, False, "internal").audience == "internal"
     with pytest.raises(ConfigError, match="--audience is 'everyone'"):
         report_settings(params.report, None, None, None, False, "everyone")
+
+
+def test_a_published_headline_never_quotes_a_small_count(params):
+    rows = [{"category": "Other"}] * 6 + [{"category": "About Policy"}] * 2
+    public = build_report(_records(rows, params), params.report, params.labels)
+    assert "Commonest categories: Other (6)." in public.headlines
+    internal = dataclasses.replace(params.report, audience="internal")
+    built = build_report(_records(rows, params), internal, params.labels)
+    assert "Commonest categories: Other (6), About Policy (2)." in built.headlines
