@@ -17,7 +17,7 @@ from datetime import date
 import pandas as pd
 
 from pipeline.config import OUTCOMES, RECORD_COLUMNS, Params
-from pipeline.data.schema import financial_year, label_key, parse_dates, parse_stages
+from pipeline.data.schema import financial_year, label_key, one_spelling, parse_dates, parse_stages
 
 # Names councils give our columns (compared lower-case, punctuation as spaces, as whole words).
 NAME_HINTS: Mapping[str, tuple[str, ...]] = {
@@ -302,13 +302,7 @@ def _spellings(values: pd.Series) -> pd.Series:
     are one (labels are matched that way), shown in their commonest form."""
     text = values.dropna().astype(str).str.strip()
     text = text[text != ""]
-    counts = text.value_counts()
-    keys = pd.Series(counts.index.map(lambda spelling: " ".join(spelling.casefold().split())), index=counts.index)
-    grouped = counts.groupby(keys.to_numpy(), sort=False).sum()
-    shown = counts.groupby(keys.to_numpy(), sort=False).apply(lambda group: group.index[0])
-    return pd.Series(grouped.to_numpy(), index=shown.loc[grouped.index].to_numpy()).sort_values(
-        ascending=False, kind="stable"
-    )
+    return one_spelling(text).value_counts(sort=True)
 
 
 def propose_values(frame: pd.DataFrame, mapping: Mapping[str, str], params: Params) -> list[ValueMatch]:

@@ -265,15 +265,25 @@ STAGE_NAMES = {"local resolution": 1, "investigation": 2, "review panel": 3, "in
 STAGE_WORDS = {"one": 1, "two": 2, "three": 3, "1": 1, "2": 2, "3": 3, "i": 1, "ii": 2, "iii": 3}
 
 
+def spelling_key(spelling: str) -> str:
+    """Case and runs of spaces do not make two spellings of a stage, team or outcome different."""
+    return " ".join(spelling.casefold().split())
+
+
+def one_spelling(names: pd.Series) -> pd.Series:
+    """Spellings that differ only in case or spacing ("looked after children", "Looked After  Children")
+    are one, written as its commonest spelling among ``names``."""
+    key = names.map(spelling_key, na_action="ignore")
+    counts = pd.DataFrame({"key": key, "name": names}).dropna().value_counts(sort=True)
+    commonest = {k: name for (k, name) in counts.index[::-1]}  # the commonest is written last, so it wins
+    return key.map(commonest).astype("string").where(names.notna(), pd.NA)
+
+
 def parse_stages(values: pd.Series, aliases: Mapping[str, int]) -> tuple[pd.Series, dict[str, int]]:
     """Stage numbers (Int64) from an export's stage column, and every spelling that maps to no stage with
     its count. Read in order: ``aliases`` (any case), a stage number ("1", "Stage 2", "Stage 1 - Local
     Resolution", "stage one"), then a stage's name ("Investigation")."""
     text = _as_text(values)
-
-    def spelling_key(spelling: str) -> str:
-        return re.sub(r"\s+", " ", spelling.casefold().strip())
-
     lookup = {spelling_key(spelling): stage for spelling, stage in aliases.items()}
 
     def stage_of(spelling: str) -> int | None:

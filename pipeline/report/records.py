@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from pipeline.config import OUTCOMES, LabelsConfig, ReportConfig
-from pipeline.data.schema import SOURCE_ROW, build_label_lookup, normalise_label, set_aside
+from pipeline.data.schema import SOURCE_ROW, build_label_lookup, normalise_label, one_spelling, set_aside
 from pipeline.errors import ReportError
 
 UPHELD, PARTIAL, NOT_UPHELD, NO_FINDING, WITHDRAWN = OUTCOMES
@@ -45,15 +45,6 @@ class ReportRecords:
     def theme_ids(self) -> set[str]:
         """Every theme id the counted records carry."""
         return {theme for ids in self.frame["theme_ids"] for theme in ids}
-
-
-def _one_spelling(names: pd.Series) -> pd.Series:
-    """Names that differ only in case or spacing ("looked after children", "Looked After  Children") are
-    one, written as its commonest spelling in the file."""
-    key = names.str.casefold().str.split().str.join(" ")
-    counts = pd.DataFrame({"key": key, "name": names}).dropna().value_counts(sort=True)
-    commonest = {k: name for (k, name) in counts.index[::-1]}  # the commonest is written last, so it wins
-    return key.map(commonest).astype("string").where(names.notna(), pd.NA)
 
 
 def parse_year(text: str) -> str | None:
@@ -127,7 +118,7 @@ def report_records(
     excluded.append(set_aside(records, no_year, "no_year", reason))
 
     team = records["team"].astype("string").str.strip().replace(dict(config.team_aliases))
-    records["team"] = _one_spelling(team).fillna(NOT_RECORDED)
+    records["team"] = one_spelling(team).fillna(NOT_RECORDED)
 
     lookup = build_label_lookup(labels)
     recorded = records["category"].astype("string").str.strip()

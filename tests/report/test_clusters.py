@@ -45,14 +45,19 @@ def _rows(rng, team, count, extra=()):
 
 
 @pytest.fixture(scope="module")
-def issues(params):
+def issue_records(params) -> pd.DataFrame:
+    """A year with one recurring issue in one team (transport to contact), identifiers and other teams."""
     rng = np.random.default_rng(3)
     rows = _rows(rng, "Looked After Children", 12, extra=[TRANSPORT])
     rows += _rows(rng, "Looked After Children", 6, extra=[list(IDENTIFIERS.values())])
     rows += _rows(rng, "Family Support", 30) + _rows(rng, "Referral & Assessment", 20)
     rows += _rows(rng, "Fostering", 3, extra=[["The passport application for the child was delayed again."]])
-    records = report_records(complaint_records(rows, params), params.labels, params.report).frame
-    return recurring_issues(records, "2013/14", dataclasses.replace(params.report, min_cell=5, max_clusters=8))
+    return report_records(complaint_records(rows, params), params.labels, params.report).frame
+
+
+@pytest.fixture(scope="module")
+def issues(issue_records, params):
+    return recurring_issues(issue_records, "2013/14", dataclasses.replace(params.report, min_cell=5, max_clusters=8))
 
 
 def test_a_planted_recurring_issue_surfaces_in_its_team_first(issues):
@@ -130,14 +135,9 @@ def test_issue_names_are_readable_phrases_not_token_pairs(issues):
         assert words[0] not in STOP_WORDS and words[-1] not in STOP_WORDS
 
 
-def test_every_quote_is_among_its_groups_sentences_nearest_the_centre(issues, params):
+def test_every_quote_is_among_its_groups_sentences_nearest_the_centre(issues, issue_records, params):
     config = dataclasses.replace(params.report, min_cell=5, max_clusters=8)
-    rng = np.random.default_rng(3)
-    rows = _rows(rng, "Looked After Children", 12, extra=[TRANSPORT])
-    rows += _rows(rng, "Looked After Children", 6, extra=[list(IDENTIFIERS.values())])
-    rows += _rows(rng, "Family Support", 30) + _rows(rng, "Referral & Assessment", 20)
-    rows += _rows(rng, "Fostering", 3, extra=[["The passport application for the child was delayed again."]])
-    records = report_records(complaint_records(rows, params), params.labels, params.report).frame
+    records = issue_records
     sentences = split_sentences(records["description"], Redactor())
     labels, _, features, centres = clusters._group(sentences, config.max_clusters)
     teams = records["team"].astype(str).to_numpy()[sentences.complaint]
