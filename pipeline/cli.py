@@ -127,7 +127,7 @@ def init(
         if out.exists() and not force:
             raise files.InputFileError(f"{out} already exists: add --force to replace it, or --out another name.")
         layout = files.describe_table(export, sheet, header_row)
-        frame = files.read_table(export, layout.sheet, layout.header_row)
+        frame = files.read_table(export, layout=layout)
         # Proposed against the packaged defaults, which the config inherits (not a local params.yaml).
         defaults = load_params(default_file(PARAMS_NAME))
         found = propose_config(frame, defaults, export.as_posix(), layout.config_values())

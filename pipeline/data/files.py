@@ -558,16 +558,17 @@ def read_table(
     sheet: str | None = None,
     header_row: int | None = None,
     max_text_chars: int = DEFAULT_MAX_TEXT_CHARS,
+    layout: TableLayout | None = None,
 ) -> pd.DataFrame:
-    """Read CSV, XLSX or Parquet wherever its table starts (see :func:`describe_table`), every column
-    of a CSV or XLSX as text.
+    """Read CSV, XLSX or Parquet wherever its table starts (see :func:`describe_table`; a caller that has
+    already described the file passes its ``layout``), every column of a CSV or XLSX as text.
 
     ``frame.attrs["first_data_row"]`` is the file's row number of the first record, ``attrs["source_rows"]``
     each row's number (rows that could not be read are not in the frame), and ``attrs["unreadable"]`` the
     rows that could not be read (``source_row``, ``reason``): :func:`pipeline.data.schema.validate` sets
     them aside, so every record of the file is accounted for.
     """
-    layout = describe_table(path, sheet, header_row)
+    layout = layout or describe_table(path, sheet, header_row)
     path = Path(path)
     if layout.format == "parquet":
         frame = pd.read_parquet(path)
