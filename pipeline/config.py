@@ -243,6 +243,16 @@ class PrivacyConfig:
 
 
 @dataclass(frozen=True)
+class FeedbackConfig:
+    """The officers' decisions (POST /feedback, complaints feedback): where they are stored and what with."""
+
+    database_url: str = "sqlite:///feedback.db"  # any SQLAlchemy URL; SQLite is a file in the working folder
+    url_variable: str = "COMPLAINTS_FEEDBACK_DATABASE_URL"  # when this variable is set, it overrides database_url
+    store_text: bool = False  # keep the complaint text with the decision (off: only its SHA-256)
+    teams: tuple[str, ...] = ()  # offered on the intake page (free text is still allowed)
+
+
+@dataclass(frozen=True)
 class OutputConfig:
     model_dir: str  # the category champion (a challenger that is not promoted never lands here)
     themes_model_dir: str  # the theme champion
@@ -269,6 +279,7 @@ class Params:
     drift: DriftConfig
     output: OutputConfig
     privacy: PrivacyConfig = field(default_factory=PrivacyConfig)
+    feedback: FeedbackConfig = field(default_factory=FeedbackConfig)
     source: str = field(default="", compare=False)
 
     def as_dict(self) -> dict[str, Any]:
@@ -407,6 +418,8 @@ def _coerce(section: str, key: str, value: Any) -> Any:
         return tuple(str(v) for v in value or ())
     if (section, key) == ("service", "allowed_hosts"):
         return _allowed_hosts(value)
+    if (section, key) == ("feedback", "teams"):
+        return tuple(str(v) for v in value or ())
     if key == "timescales":
         return _timescales(value)
     if key == "outcome_aliases":

@@ -18,6 +18,7 @@ FLOORS = {
     "data": 2,
     "modelling": 3,
     "report": 4,
+    "feedback": 4.5,  # the officers' decisions: above the report (whose tables it renders), below drift and serving
     "lifecycle": 5,
     "serving": 6,
     "console_views": 7,  # what the CLI prints, built from the stages' results

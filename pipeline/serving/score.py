@@ -107,12 +107,16 @@ def _score_themes(
     category: _Pass | None,
     explain: bool,
     top_n: int,
+    below: int = 0,
 ) -> dict[str, list[str]]:
-    """Theme columns for the rows with text (others stay empty)."""
+    """Theme columns for the rows with text (others stay empty); with ``below``, also the most likely
+    themes under their thresholds (at most that many, each at least half its threshold)."""
     model = scorers.themes
     names = ["themes", "theme_names", "theme_probabilities"]
     if explain:
         names += ["theme_terms", "theme_patterns"]
+    if below:
+        names += ["themes_below_threshold"]
     columns = {name: [""] * n for name in names}
     if len(positions):
         found = _probabilities(model, rows, texts, category)
@@ -129,6 +133,15 @@ def _score_themes(
             columns["theme_probabilities"][row] = "; ".join(
                 f"{ids[k]}={probabilities[position, k]:.2f}" for k in chosen[position]
             )
+            if below:
+                near = [
+                    k
+                    for k in np.argsort(-probabilities[position])
+                    if not assigned[position, k] and probabilities[position, k] >= model.theme_thresholds[k] / 2
+                ][:below]
+                columns["themes_below_threshold"][row] = "; ".join(
+                    f"{ids[k]}={probabilities[position, k]:.2f}" for k in near
+                )
             if explain:
                 columns["theme_terms"][row] = (
                     _join([(ids[k], terms) for k, terms in zip(chosen[position], words[position], strict=True)])
@@ -164,13 +177,16 @@ def _review_reasons(
     return reasons
 
 
-def score(scorers: Scorers, frame: pd.DataFrame, params: Params, explain: bool = True) -> pd.DataFrame:
+def score(
+    scorers: Scorers, frame: pd.DataFrame, params: Params, explain: bool = True, themes_below: int = 0
+) -> pd.DataFrame:
     """Top-k categories with calibrated probabilities, plus ``needs_review`` and why; themes when given.
 
     Probabilities come from each model's estimator; with ``explain`` each suggestion also carries the
     words of the complaint that raised it (linear models; any other kind says it has none) and each
     theme the seed patterns it matched. Rows without text are kept (not scored, flagged for review)
-    so rows in equals rows out. "Needs review" follows the category model's own threshold.
+    so rows in equals rows out. "Needs review" follows the category model's own threshold. With
+    ``themes_below`` (the intake page) up to that many themes just under their thresholds are listed too.
     """
     model, k = scorers.category, params.evaluate.top_k
     passed = frame.loc[:, [c for c in PASS_THROUGH if c in frame.columns]]
@@ -222,7 +238,7 @@ def score(scorers: Scorers, frame: pd.DataFrame, params: Params, explain: bool =
         columns["category_terms"] = pd.array(terms, dtype="string")
     if scorers.themes is not None:
         theme_columns = _score_themes(
-            scorers, rows, texts, positions, len(frame), found, explain, params.score.explain_terms
+            scorers, rows, texts, positions, len(frame), found, explain, params.score.explain_terms, themes_below
         )
         columns |= {name: pd.array(values, dtype="string") for name, values in theme_columns.items()}
     return pd.concat([passed.reset_index(drop=True), pd.DataFrame(columns)], axis=1)
@@ -236,8 +252,10 @@ def _pairs(text: object, separator: str) -> dict[str, str]:
     return dict(part.split(separator, 1) for part in text.split(delimiter))
 
 
-def suggestion(row: pd.Series, top_k: int) -> dict[str, Any]:
-    """One scored row as the structured suggestion shown at intake (CLI --json, HTTP API, page)."""
+def suggestion(row: pd.Series, top_k: int, names: dict[str, str] | None = None) -> dict[str, Any]:
+    """One scored row as the structured suggestion shown at intake (CLI --json, HTTP API, page);
+    ``names`` (theme id: name) names the themes under their thresholds."""
+    names = names or {}
     theme_terms = row.get("theme_terms")
     words = _pairs(theme_terms, ":") if theme_terms != NO_EXPLANATION else {}
     patterns = _pairs(row.get("theme_patterns"), ":")
@@ -264,6 +282,11 @@ def suggestion(row: pd.Series, top_k: int) -> dict[str, Any]:
                 "patterns": patterns[theme].strip().split(", ") if theme in patterns else [],
             }
             for theme, probability in _pairs(row.get("theme_probabilities"), "=").items()
+        ],
+        # Themes under their thresholds but close: shown apart at intake, for the officer to tick or not.
+        "themes_below_threshold": [
+            {"theme": theme, "name": names.get(theme, theme), "probability": float(probability)}
+            for theme, probability in _pairs(row.get("themes_below_threshold"), "=").items()
         ],
         # Seed patterns that matched although the model did not suggest their theme: worth a look.
         "patterns_without_theme": {
