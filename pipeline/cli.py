@@ -565,3 +565,131 @@ def redact(
         frame[column] = Redactor(params.privacy.case_ref_patterns).redact_all(frame[column])
         written = files.write_table(frame, out or data.with_name(f"{data.stem}_redacted.csv"))
     console.print(f"Redacted {len(frame):,} rows ({column}): {written}")
+
+
+# --- complaints feedback: what the officers decided at intake ------------------------------------------
+
+feedback_app = typer.Typer(
+    no_args_is_help=True,
+    help="The officers' decisions at intake: live accuracy (summary), labelled records for retraining "
+    "(export), and decisions from the case system joined to scored output (import).",
+)
+app.add_typer(feedback_app, name="feedback")
+SinceOption = typer.Option(None, "--since", help="Only decisions recorded on or after this date (YYYY-MM-DD).")
+
+
+def _since(since: str | None) -> date | None:
+    from pipeline.errors import ConfigError
+
+    try:
+        return date.fromisoformat(since) if since else None
+    except ValueError:
+        raise ConfigError(f"--since {since!r} is not a date: write it as YYYY-MM-DD, e.g. 2025-04-01.") from None
+
+
+def _decision_store(params):
+    from pipeline.feedback import store
+
+    url = store.database_url(params.feedback, os.environ)
+    log.info("Decision store: %s", store.shown_url(url))
+    return store.open_store(url)
+
+
+@feedback_app.command("summary")
+def feedback_summary(
+    since: str | None = SinceOption,
+    out: Path = typer.Option(Path("reports"), "--out", help="Folder for the page and the workbook."),
+    params_file: Path | None = ParamsOption,
+) -> None:
+    """How often the first suggestion is kept, per week, category, team and model version; whether the
+    confident suggestions keep the model card's promise; the commonest corrections; theme precision and recall."""
+    from datetime import UTC, datetime
+
+    from pipeline.data import files, inputs
+    from pipeline.feedback import summary as stage
+    from pipeline.lifecycle import provenance
+    from pipeline.privacy import Redactor
+    from pipeline.report.published import INTERNAL_BANNER
+
+    with user_errors():
+        params = load_params(params_file)
+        start = _since(since)
+        store = _decision_store(params)
+        decisions = store.frame(datetime.combine(start, datetime.min.time(), UTC) if start else None)
+        store.close()
+        taxonomy = inputs.read_taxonomy(params.themes)
+        names = {theme.id: theme.name for theme in taxonomy.themes} if taxonomy else {}
+        target = params.evaluate.target_precision or stage.DEFAULT_TARGET
+        found = stage.summarise(decisions, target, names, since, Redactor(params.privacy.case_ref_patterns))
+    written = [
+        files.write_text(stage.html(found, provenance.now_utc()), out / "feedback_summary.html"),
+        files.write_workbook(found.sheets(), out / "feedback_summary.xlsx", banner=INTERNAL_BANNER),
+    ]
+    console.print(found.headline())
+    for warning in found.warnings:
+        console.print(f"[bold yellow]Warning:[/] {warning}")
+    console.print("\n".join(f"Summary:  {path}" for path in written))
+
+
+@feedback_app.command("export")
+def feedback_export(
+    out: Path = typer.Option(Path("decisions.csv"), "--out", help="The labelled records (CSV, XLSX or Parquet)."),
+    texts: Path | None = typer.Option(
+        None, "--texts", help="A table of complaint_ref and description, for decisions stored without their text."
+    ),
+    since: str | None = SinceOption,
+    params_file: Path | None = ParamsOption,
+) -> None:
+    """Write the decisions as labelled complaint records (the officer's category and themes), which
+    complaints retrain takes as a --history file and complaints label-issues reads."""
+    from datetime import UTC, datetime
+
+    from pipeline.data import files
+    from pipeline.feedback import exchange
+    from pipeline.privacy import Redactor
+
+    with user_errors():
+        params = load_params(params_file)
+        start = _since(since)
+        given = None
+        if texts is not None:
+            table = files.read_table(texts, params.data.sheet, params.data.header_row, params.data.max_text_chars)
+            given = exchange.texts_by_reference(table, params)
+        store = _decision_store(params)
+        decisions = store.frame(datetime.combine(start, datetime.min.time(), UTC) if start else None)
+        store.close()
+        records, without_text = exchange.export_records(decisions, Redactor(params.privacy.case_ref_patterns), given)
+        written = files.write_table(records, out)
+    console.print(f"Exported {len(records):,} decisions as labelled records: {written}")
+    if without_text:
+        console.print(
+            f"[yellow]•[/] {without_text:,} decisions have no text (feedback.store_text is off and no --texts file "
+            "gave it by case reference): they were left out."
+        )
+
+
+@feedback_app.command("import")
+def feedback_import(
+    decisions_file: Path = typer.Argument(..., help="Final decisions: complaint_ref, category and (optional) themes."),
+    scored: Path = typer.Option(..., "--scored", help="The file complaints score wrote for the same complaints."),
+    params_file: Path | None = ParamsOption,
+) -> None:
+    """Record decisions made in the case system, joined by case reference to the suggestions scored for them."""
+    from pipeline.data import files
+    from pipeline.feedback import exchange
+
+    with user_errors():
+        params = load_params(params_file)
+        read = [
+            files.read_table(path, params.data.sheet, params.data.header_row, params.data.max_text_chars)
+            for path in (decisions_file, scored)
+        ]
+        categories = params.labels.categories or exchange.categories_in(read[0], params)
+        joined = exchange.join_decisions(read[0], read[1], params, categories)
+        store = _decision_store(params)
+        recorded = store.record_all(joined.decisions)
+        store.close()
+    console.print(f"Recorded {recorded:,} of {len(read[0]):,} decisions.")
+    if len(joined.set_aside):
+        path = files.write_table(joined.set_aside, files.rejects_path(decisions_file))
+        console.print(f"[yellow]•[/] {len(joined.set_aside):,} set aside (see the problem column): {path}")

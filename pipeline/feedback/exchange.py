@@ -46,7 +46,9 @@ def _column(frame: pd.DataFrame, params: Params, ours: str, where: str, required
 
 
 def _themes(value: object) -> list[str]:
-    return [theme.strip() for theme in str(value).replace(",", ";").split(";") if theme.strip()] if pd.notna(value) else []
+    return (
+        [theme.strip() for theme in str(value).replace(",", ";").split(";") if theme.strip()] if pd.notna(value) else []
+    )
 
 
 def _suggestion(added: pd.Series, top_k: int) -> dict[str, object]:
@@ -115,7 +117,9 @@ def join_decisions(
     aliases = {key.casefold(): value for key, value in params.labels.aliases.items()}
     joined, problems = [], []
     for position, (ref, category) in enumerate(zip(refs, chosen, strict=True)):
-        label = known.get(aliases.get(str(category).casefold(), str(category)).casefold()) if pd.notna(category) else None
+        label = (
+            known.get(aliases.get(str(category).casefold(), str(category)).casefold()) if pd.notna(category) else None
+        )
         if pd.isna(ref) or ref == "":
             problems.append((position, "no case reference"))
         elif ref not in where:
@@ -150,6 +154,18 @@ def join_decisions(
     set_aside.insert(0, "problem", [problem for _, problem in problems])
     set_aside.insert(0, "row", [p + 2 for p, _ in problems])
     return Joined(joined, set_aside.reset_index(drop=True))
+
+
+def texts_by_reference(table: pd.DataFrame, params: Params) -> dict[str, str]:
+    """case reference -> complaint text, from a table with both (a case system's export, a scored file)."""
+    refs = _column(table, params, "complaint_ref", "The --texts file")
+    texts = _column(table, params, "description", "The --texts file")
+    return {ref: text for ref, text in zip(refs, texts, strict=True) if pd.notna(ref) and pd.notna(text) and text}
+
+
+def categories_in(decisions: pd.DataFrame, params: Params) -> list[str]:
+    """The categories a decisions file names (when labels.categories is null: any label is allowed)."""
+    return sorted({str(c) for c in _column(decisions, params, "category", "The decisions file").dropna()})
 
 
 def financial_year(when: pd.Series) -> pd.Series:

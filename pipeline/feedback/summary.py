@@ -21,6 +21,7 @@ from pipeline.privacy import Redactor
 from pipeline.report.published import INTERNAL_BANNER
 
 LEVEL = 0.95  # two-sided Wilson intervals
+DEFAULT_TARGET = 0.9  # the promise when evaluate.target_precision is null (the project's usual target)
 TOP_CORRECTIONS = 15
 
 
