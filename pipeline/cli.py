@@ -684,8 +684,7 @@ def feedback_import(
             files.read_table(path, params.data.sheet, params.data.header_row, params.data.max_text_chars)
             for path in (decisions_file, scored)
         ]
-        categories = params.labels.categories or exchange.categories_in(read[0], params)
-        joined = exchange.join_decisions(read[0], read[1], params, categories)
+        joined = exchange.join_decisions(read[0], read[1], params)
         store = _decision_store(params)
         recorded = store.record_all(joined.decisions)
         store.close()

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 import pandas as pd
 
 from pipeline.config import RECORD_COLUMNS, Params
+from pipeline.data.schema import build_label_lookup, normalise_label
 from pipeline.data.scored import split_scored
 from pipeline.errors import DataContractError
 from pipeline.feedback.store import Decision
@@ -51,22 +52,27 @@ def _themes(value: object) -> list[str]:
     )
 
 
+def _text(value: object) -> str:
+    """A cell as text: empty when missing."""
+    return "" if value is None or pd.isna(value) else str(value)
+
+
 def _suggestion(added: pd.Series, top_k: int) -> dict[str, object]:
     """A scored row's added columns -> the suggestion as POST /feedback stores it."""
     categories = [
         {"category": str(added[f"suggestion_{k}"]), "probability": float(added[f"probability_{k}"])}
         for k in range(1, top_k + 1)
-        if f"suggestion_{k}" in added and pd.notna(added[f"suggestion_{k}"]) and str(added[f"suggestion_{k}"])
+        if _text(added.get(f"suggestion_{k}"))
     ]
     themes = []
-    for pair in str(added.get("theme_probabilities") or "").split(";"):
+    for pair in _text(added.get("theme_probabilities")).split(";"):
         if "=" in pair:
             theme, probability = pair.split("=", 1)
             themes.append({"theme": theme.strip(), "probability": float(probability), "assigned": True})
     return {
         "categories": categories,
-        "needs_review": str(added.get("needs_review")).strip().lower() in ("true", "1", "yes"),
-        "review_reason": "" if pd.isna(added.get("review_reason")) else str(added.get("review_reason")),
+        "needs_review": _text(added.get("needs_review")).strip().lower() in ("true", "1", "yes"),
+        "review_reason": _text(added.get("review_reason")),
         "themes": themes,
     }
 
@@ -83,11 +89,10 @@ def join_decisions(
     decisions: pd.DataFrame,
     scored: pd.DataFrame,
     params: Params,
-    categories: Sequence[str],
     recorded_at: datetime | None = None,
 ) -> Joined:
     """The decisions file's rows (case reference, final category, themes) joined by case reference to
-    the scored file they were suggested in. ``categories`` are the labels a decision may choose.
+    the scored file they were suggested in. Categories are read as validation reads them (labels.aliases).
 
     A reference found twice in either file is an error (which decision would it be?); a decision
     whose reference the scored file lacks, or whose category is unknown, is set aside with the reason.
@@ -113,19 +118,16 @@ def join_decisions(
                 "keep one row per case, then import again."
             )
     where = {ref: position for position, ref in enumerate(scored_refs) if pd.notna(ref)}
-    known = {label.casefold(): label for label in categories}
-    aliases = {key.casefold(): value for key, value in params.labels.aliases.items()}
+    lookup = build_label_lookup(params.labels)  # the spellings and aliases validation accepts
     joined, problems = [], []
     for position, (ref, category) in enumerate(zip(refs, chosen, strict=True)):
-        label = (
-            known.get(aliases.get(str(category).casefold(), str(category)).casefold()) if pd.notna(category) else None
-        )
+        label = normalise_label(category, lookup)
         if pd.isna(ref) or ref == "":
             problems.append((position, "no case reference"))
         elif ref not in where:
             problems.append((position, "case reference not in the scored file"))
         elif label is None:
-            problems.append((position, f"category {category!r} is not one the model knows"))
+            problems.append((position, f"category {category!r} is not a national category (labels.categories)"))
         else:
             row = where[ref]
             text = "" if pd.isna(texts.iloc[row]) else str(texts.iloc[row])
@@ -143,9 +145,7 @@ def join_decisions(
                     case_ref=str(ref),
                     team=None if teams is None or pd.isna(teams.iloc[row]) else str(teams.iloc[row]),
                     text=text if params.feedback.store_text else None,
-                    themes_model_version=None
-                    if pd.isna(added.iloc[row].get("themes_model_version"))
-                    else str(added.iloc[row].get("themes_model_version")),
+                    themes_model_version=_text(added.iloc[row].get("themes_model_version")) or None,
                     source="import",
                     recorded_at=recorded_at or datetime.now(UTC),
                 )
@@ -161,11 +161,6 @@ def texts_by_reference(table: pd.DataFrame, params: Params) -> dict[str, str]:
     refs = _column(table, params, "complaint_ref", "The --texts file")
     texts = _column(table, params, "description", "The --texts file")
     return {ref: text for ref, text in zip(refs, texts, strict=True) if pd.notna(ref) and pd.notna(text) and text}
-
-
-def categories_in(decisions: pd.DataFrame, params: Params) -> list[str]:
-    """The categories a decisions file names (when labels.categories is null: any label is allowed)."""
-    return sorted({str(c) for c in _column(decisions, params, "category", "The decisions file").dropna()})
 
 
 def financial_year(when: pd.Series) -> pd.Series:

@@ -203,6 +203,8 @@ class Store:
     def record_all(self, decisions: Iterable[Decision]) -> int:
         """Store many decisions in one transaction (an import); returns how many."""
         rows = [decision.row() for decision in decisions]
+        if not rows:
+            return 0
         with Session(self.engine) as session, session.begin():
             session.execute(sa.insert(DecisionRow), rows)
         return len(rows)
