@@ -197,3 +197,102 @@ def test_a_full_queue_answers_429_with_retry_after(scorers, service_params):
     release.set()
     assert len(waiting.result(10)) == 3
     assert client.post("/suggest", json={"text": TEXT}).status_code == 200
+
+
+# --- POST /feedback: the officer's decision -------------------------------------------------------------
+
+
+@pytest.fixture
+def decision_store(tmp_path):
+    from pipeline.feedback.store import open_store
+
+    store = open_store(f"sqlite:///{tmp_path / 'feedback.db'}")
+    yield store
+    store.close()
+
+
+def decided(**changes) -> dict:
+    shown = {
+        "categories": [{"category": "Staff Attitude/Conduct", "probability": 0.8}],
+        "needs_review": False,
+        "model_version": "category v1",
+    }
+    return {"text": TEXT, "suggestion": shown, "category": "Delay/Failed Service", "themes": ["delay"]} | changes
+
+
+def test_a_decision_is_recorded_once_with_a_hash_of_the_text_not_the_text(scorers, service_params, decision_store):
+    client = TestClient(create_app(scorers, service_params, store=decision_store), base_url=LOCAL)
+    body = decided(decision_id="0b7e3c52-1111-4222-8333-444455556666", complaint_ref="CSC-1", team="Fostering")
+    first, again = client.post("/feedback", json=body), client.post("/feedback", json=body)
+    assert first.status_code == 201 and first.json()["recorded"] and not first.json()["accepted"]
+    assert again.status_code == 200 and not again.json()["recorded"]
+    row = decision_store.frame().iloc[0]
+    assert decision_store.count() == 1 and row["text"] is None
+    assert row["text_sha256"] == hashlib.sha256(TEXT.encode()).hexdigest() and row["team"] == "Fostering"
+
+
+def test_the_text_is_kept_only_when_store_text_is_on(scorers, service_params, decision_store):
+    keeping = dataclasses.replace(
+        service_params, feedback=dataclasses.replace(service_params.feedback, store_text=True)
+    )
+    client = TestClient(create_app(scorers, keeping, store=decision_store), base_url=LOCAL)
+    assert client.post("/feedback", json=decided()).status_code == 201
+    assert decision_store.frame()["text"].tolist() == [TEXT]
+
+
+@pytest.mark.parametrize(
+    ("changes", "status", "says"),
+    [
+        ({"category": "Mystery"}, 422, "not a category"),
+        ({"themes": ["no_such_theme"]}, 422, "does not know"),
+        ({"text": "   "}, 422, "empty"),
+        ({"suggestion": {"categories": [], "needs_review": False, "model_version": "category v1"}}, 422, ""),
+        ({"decision_id": "not a uuid!"}, 422, ""),
+        ({"colour": "red"}, 422, ""),
+        ({"text": "x" * 301}, 413, "characters"),
+        (
+            {
+                "suggestion": {
+                    "categories": [{"category": "Other", "probability": 1}],
+                    "needs_review": False,
+                    "model_version": "category v0",
+                }
+            },
+            409,
+            "another model version",
+        ),
+    ],
+)
+def test_a_bad_decision_gets_a_4xx_and_nothing_is_stored(
+    scorers, service_params, decision_store, changes, status, says
+):
+    client = TestClient(create_app(scorers, service_params, store=decision_store), base_url=LOCAL)
+    response = client.post("/feedback", json=decided(**changes))
+    assert response.status_code == status and says in response.text
+    assert TEXT not in response.text and decision_store.count() == 0
+
+
+def test_recording_needs_the_token_and_a_store(scorers, service_params, decision_store):
+    guarded = TestClient(create_app(scorers, service_params, token="s3cret", store=decision_store), base_url=LOCAL)
+    assert guarded.post("/feedback", json=decided()).status_code == 401
+    storeless = TestClient(create_app(scorers, service_params), base_url=LOCAL)
+    assert storeless.post("/feedback", json=decided()).status_code == 503
+    assert storeless.get("/choices").json()["recording"] is False
+
+
+def test_choices_list_categories_theme_names_and_known_teams(scorers, service_params):
+    teams = dataclasses.replace(
+        service_params, feedback=dataclasses.replace(service_params.feedback, teams=("Fostering",))
+    )
+    choices = TestClient(create_app(scorers, teams), base_url=LOCAL).get("/choices").json()
+    assert "Other" in choices["categories"] and "Staff Attitude/Conduct" in choices["categories"]
+    assert {"theme": "staff_attitude", "name": "Staff attitude"} in choices["themes"]
+    assert choices["teams"] == ["Fostering"]
+
+
+def test_a_suggestion_lists_close_themes_apart_from_assigned_ones(client):
+    body = client.post("/suggest", json={"text": TEXT}).json()
+    assigned = {theme["theme"] for theme in body["themes"]}
+    below = {theme["theme"] for theme in body["themes_below_threshold"]}
+    assert assigned and below and not assigned & below
+    assert all(theme["name"] != theme["theme"] for theme in body["themes_below_threshold"])
