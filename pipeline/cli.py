@@ -317,7 +317,9 @@ def drift(
         periods = [stage.read_period(old_file, old_year, params), stage.read_period(new_file, new_year, params)]
         taxonomy = inputs.read_taxonomy(params.themes)
         theme_names = {theme.id: theme.name for theme in taxonomy.themes} if taxonomy else None
-        found = stage.measure_drift(*periods, params.drift, theme_names, Redactor(params.privacy.case_ref_patterns))
+        redactor = Redactor(params.privacy.case_ref_patterns)
+        acceptance, warnings = _acceptance(params, redactor)
+        found = stage.measure_drift(*periods, params.drift, theme_names, redactor, acceptance, warnings)
     page = files.write_text(stage.html(found, generated=provenance.now_utc()), out / stage.page_name(*periods))
     for line in views.drift_summary(periods, found):
         console.print(line)
@@ -439,7 +441,8 @@ def serve(
         help="Server processes, each with its own copy of the models; default service.workers.",
     ),
 ) -> None:
-    """Serve the intake page (GET /) and the JSON API (POST /suggest, POST /score, GET /health, /docs)."""
+    """Serve the intake page (GET /) and the JSON API (POST /suggest, POST /score, POST /feedback, GET /health,
+    /docs); officers' decisions go to feedback.database_url."""
     import dataclasses
 
     import uvicorn
@@ -450,6 +453,7 @@ def serve(
     with user_errors():
         params = load_params(params_file)
         scorers = load_scorers(params, model, themes_model)  # in this process too, so a bad model is reported here
+        store = _decision_store(params)  # likewise a store that cannot be opened
     token = os.environ.get(params.service.token_variable) or None
     host, port = host or params.service.host, port or params.service.port
     workers = workers or params.service.workers
@@ -465,9 +469,10 @@ def serve(
         f"{workers} worker{'s' if workers > 1 else ''})"
     )
     if workers == 1:
-        uvicorn.run(create_app(scorers, params, token), host=host, port=port)
+        uvicorn.run(create_app(scorers, params, token, store), host=host, port=port)
         return
     del scorers  # each worker process loads its own
+    store.close()
     arguments = {"params": params.source, "model": model, "themes_model": themes_model, "allowed_hosts": allowed}
     os.environ[SERVE_ARGUMENTS] = json.dumps(arguments)
     uvicorn.run("pipeline.serving.service:app_from_environment", factory=True, workers=workers, host=host, port=port)
@@ -593,6 +598,27 @@ def _decision_store(params):
     url = store.database_url(params.feedback, os.environ)
     log.info("Decision store: %s", store.shown_url(url))
     return store.open_store(url)
+
+
+def _acceptance(params, redactor):
+    """The officers' acceptance rate per model version, and any broken promise, when decisions exist (drift)."""
+    from pipeline.errors import ConfigError
+    from pipeline.feedback import store, summary
+
+    url = store.database_url(params.feedback, os.environ)
+    if not store.has_store(url):
+        return None, []
+    try:
+        opened = store.open_store(url)
+    except ConfigError as error:
+        log.warning("The drift report leaves out the officers' decisions: %s", error)
+        return None, []
+    decisions = opened.frame()
+    opened.close()
+    if decisions.empty:
+        return None, []
+    found = summary.summarise(decisions, params.evaluate.target_precision or summary.DEFAULT_TARGET, redactor=redactor)
+    return found.by_model, found.warnings
 
 
 @feedback_app.command("summary")

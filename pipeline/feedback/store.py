@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -122,6 +123,17 @@ def shown_url(url: str) -> str:
         return sa.engine.make_url(url).render_as_string(hide_password=True)
     except ArgumentError:
         return "(not a database URL)"
+
+
+def has_store(url: str) -> bool:
+    """Whether there may be decisions at ``url``: a SQLite file that exists, or any server database."""
+    try:
+        parsed = sa.engine.make_url(url)
+    except ArgumentError:
+        return False
+    if parsed.get_backend_name() != "sqlite":
+        return True
+    return bool(parsed.database) and parsed.database != ":memory:" and Path(parsed.database).is_file()
 
 
 def _engine(url: str) -> sa.Engine:

@@ -93,3 +93,11 @@ def test_a_bad_since_date_is_a_user_error(replayed):
     folder, _, _ = replayed
     result = run_cli(["feedback", "summary", "--since", "last week"], folder)
     assert result.returncode == 2 and "YYYY-MM-DD" in result.stderr
+
+
+def test_the_drift_report_gains_the_acceptance_rate_once_decisions_exist(replayed):
+    folder, _, _ = replayed
+    result = run_cli(["drift", "data/sample/complaints.csv", CLOSED, "--old-year", "2014/15"], folder)
+    assert result.returncode == 0, result.stderr
+    page = (folder / "reports" / "drift_2015-16_vs_2014-15.html").read_text(encoding="utf-8")
+    assert "What officers decided" in page and "complaints-category v" in page
