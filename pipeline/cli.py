@@ -600,6 +600,17 @@ def _decision_store(params):
     return store.open_store(url)
 
 
+def _theme_names(params) -> dict[str, str]:
+    """Theme id -> name from the themes file (read directly: the training modules take seconds to import)."""
+    from pipeline.data import files
+    from pipeline.defaults import THEMES_NAME, default_file
+
+    if not params.themes.enabled:
+        return {}
+    taxonomy = files.read_taxonomy(params.themes.taxonomy_file or default_file(THEMES_NAME))
+    return {theme.id: theme.name for theme in taxonomy.themes}
+
+
 def _acceptance(params, redactor):
     """The officers' acceptance rate per model version, and any broken promise, when decisions exist (drift)."""
     from pipeline.errors import ConfigError
@@ -613,7 +624,7 @@ def _acceptance(params, redactor):
     except ConfigError as error:
         log.warning("The drift report leaves out the officers' decisions: %s", error)
         return None, []
-    decisions = opened.frame()
+    decisions = opened.frame(with_text=False, with_suggestion=False)
     opened.close()
     if decisions.empty:
         return None, []
@@ -631,7 +642,7 @@ def feedback_summary(
     confident suggestions keep the model card's promise; the commonest corrections; theme precision and recall."""
     from datetime import UTC, datetime
 
-    from pipeline.data import files, inputs
+    from pipeline.data import files
     from pipeline.feedback import summary as stage
     from pipeline.lifecycle import provenance
     from pipeline.privacy import Redactor
@@ -641,10 +652,11 @@ def feedback_summary(
         params = load_params(params_file)
         start = _since(since)
         store = _decision_store(params)
-        decisions = store.frame(datetime.combine(start, datetime.min.time(), UTC) if start else None)
+        decisions = store.frame(
+            datetime.combine(start, datetime.min.time(), UTC) if start else None, with_text=False, with_suggestion=False
+        )
         store.close()
-        taxonomy = inputs.read_taxonomy(params.themes)
-        names = {theme.id: theme.name for theme in taxonomy.themes} if taxonomy else {}
+        names = _theme_names(params)
         target = params.evaluate.target_precision or stage.DEFAULT_TARGET
         found = stage.summarise(decisions, target, names, since, Redactor(params.privacy.case_ref_patterns))
     written = [

@@ -11,6 +11,7 @@ keeps the first, so a retried request never duplicates a decision.
 
 from __future__ import annotations
 
+import json
 import logging
 import uuid
 from collections.abc import Iterable, Mapping
@@ -55,13 +56,17 @@ class DecisionRow(Base):
     needs_review: Mapped[bool] = mapped_column(sa.Boolean)
     review_reason: Mapped[str] = mapped_column(sa.Text)
     suggestion: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    # Theme ids joined by ";" (plain text, so a summary of many decisions need not parse JSON).
+    suggested_themes: Mapped[str] = mapped_column(sa.Text)
     chosen_category: Mapped[str] = mapped_column(sa.String(200))
-    chosen_themes: Mapped[list[str]] = mapped_column(sa.JSON)
+    chosen_themes: Mapped[str] = mapped_column(sa.Text)
     accepted: Mapped[bool] = mapped_column(sa.Boolean)
     source: Mapped[str] = mapped_column(sa.String(20))
 
 
 COLUMNS = [column.name for column in DecisionRow.__table__.columns if column.name != "id"]
+_PARSED_HERE = {"recorded_at", "suggestion"}
+THEME_LISTS = ("suggested_themes", "chosen_themes")
 
 
 @dataclass(frozen=True)
@@ -99,8 +104,11 @@ class Decision:
             "needs_review": bool(self.suggestion.get("needs_review", False)),
             "review_reason": str(self.suggestion.get("review_reason") or ""),
             "suggestion": dict(self.suggestion),
+            "suggested_themes": ";".join(
+                str(theme["theme"]) for theme in self.suggestion.get("themes", []) if theme.get("assigned", True)
+            ),
             "chosen_category": self.chosen_category,
-            "chosen_themes": list(self.chosen_themes),
+            "chosen_themes": ";".join(self.chosen_themes),
             "accepted": self.chosen_category == first["category"],
             "source": self.source,
         }
@@ -221,17 +229,37 @@ class Store:
             session.execute(sa.insert(DecisionRow), rows)
         return len(rows)
 
-    def frame(self, since: datetime | None = None) -> pd.DataFrame:
-        """Every decision (recorded on or after ``since``), oldest first, one row each."""
-        query = sa.select(*[DecisionRow.__table__.c[name] for name in COLUMNS]).order_by(
-            DecisionRow.recorded_at, DecisionRow.id
-        )
+    def frame(
+        self, since: datetime | None = None, with_text: bool = True, with_suggestion: bool = True
+    ) -> pd.DataFrame:
+        """Every decision (recorded on or after ``since``), oldest first, one row each, themes as lists.
+        ``with_text`` and ``with_suggestion`` False leave the stored texts and the suggestions as shown
+        (JSON) in the database: a summary needs neither."""
+        table = DecisionRow.__table__
+        left_out = {"text"} if not with_text else set()
+        left_out |= {"suggestion"} if not with_suggestion else set()
+        names = [name for name in COLUMNS if name not in left_out]
+        # Dates and JSON come back as the database holds them and are parsed once per column below:
+        # SQLAlchemy's per-value conversion takes seconds on 100,000 decisions.
+        columns = [
+            sa.type_coerce(table.c[name], sa.String).label(name) if name in _PARSED_HERE else table.c[name]
+            for name in names
+        ]
+        query = sa.select(*columns).order_by(table.c.recorded_at, table.c.id)
         if since is not None:
-            query = query.where(DecisionRow.recorded_at >= since)
+            query = query.where(table.c.recorded_at >= since)
         with self.engine.connect() as connection:
-            rows = connection.execute(query).mappings().all()
-        frame = pd.DataFrame([dict(row) for row in rows], columns=COLUMNS)
-        frame["recorded_at"] = pd.to_datetime(frame["recorded_at"], utc=True)
+            rows = [tuple(row) for row in connection.execute(query)]  # plain tuples: pandas probes Row objects slowly
+        frame = pd.DataFrame(rows, columns=names)
+        frame["recorded_at"] = pd.to_datetime(frame["recorded_at"], utc=True, format="ISO8601")
+        if with_suggestion:
+            frame["suggestion"] = [
+                json.loads(value) if isinstance(value, str) else value for value in frame["suggestion"]
+            ]
+        for name in THEME_LISTS:
+            frame[name] = [value.split(";") if value else [] for value in frame[name].tolist()]
+        for name in ("needs_review", "accepted"):
+            frame[name] = frame[name].astype(bool)
         return frame
 
     def count(self) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import jinja2
 import numpy as np
@@ -17,8 +18,10 @@ import pandas as pd
 from markupsafe import Markup
 
 from pipeline.modelling.metrics import wilson_lower_bound
-from pipeline.privacy import Redactor
 from pipeline.report.published import INTERNAL_BANNER
+
+if TYPE_CHECKING:
+    from pipeline.privacy import Redactor
 
 LEVEL = 0.95  # two-sided Wilson intervals
 DEFAULT_TARGET = 0.9  # the promise when evaluate.target_precision is null (the project's usual target)
@@ -61,9 +64,8 @@ def _weeks(decisions: pd.DataFrame) -> pd.DataFrame:
 def _themes(decisions: pd.DataFrame, theme_names: Mapping[str, str]) -> pd.DataFrame:
     """Per theme: suggested, ticked, both; precision (ticked among suggested) and recall (suggested among ticked)."""
     counts: dict[str, list[int]] = {}
-    for suggestion, chosen in zip(decisions["suggestion"], decisions["chosen_themes"], strict=True):
-        suggested = {str(theme["theme"]) for theme in suggestion.get("themes", []) if theme.get("assigned", True)}
-        ticked = set(chosen or [])
+    for suggested_list, chosen in zip(decisions["suggested_themes"], decisions["chosen_themes"], strict=True):
+        suggested, ticked = set(suggested_list), set(chosen)
         for theme in suggested | ticked:
             row = counts.setdefault(theme, [0, 0, 0])
             row[0] += theme in suggested
@@ -179,8 +181,12 @@ def summarise(
     """The summary of ``decisions`` (the store's frame); ``target`` is the precision the model card
     promises for suggestions shown as confident. Teams are typed freely at intake, so ``redactor``
     (default: the built-in formats) takes identifiers out of them. ``decisions`` is not changed."""
-    redactor = redactor or Redactor()
-    decisions = decisions.assign(team=redactor.redact_all(decisions["team"]))
+    if redactor is None:
+        from pipeline.privacy import Redactor
+
+        redactor = Redactor()
+    teams = decisions["team"].dropna().unique().tolist()  # a few teams over many decisions: each redacted once
+    decisions = decisions.assign(team=decisions["team"].map(dict(zip(teams, redactor.redact_all(teams), strict=True))))
     accepted = int(decisions["accepted"].astype(bool).sum())
     confident, warnings = _confident(decisions, target)
     corrected = decisions[~decisions["accepted"].astype(bool)]

@@ -16,7 +16,7 @@ def decisions(rows: list[dict]) -> pd.DataFrame:
         "suggested_category": "Delay/Failed Service",
         "chosen_category": "Delay/Failed Service",
         "needs_review": False,
-        "suggestion": {"themes": []},
+        "suggested_themes": [],
         "chosen_themes": [],
     }
     frame = pd.DataFrame([defaults | row for row in rows])
@@ -56,11 +56,11 @@ def test_the_wilson_interval_holds_the_share_and_narrows_with_more_decisions():
 
 
 def test_theme_precision_and_recall_compare_suggested_with_ticked():
-    suggested = {"themes": [{"theme": "delay", "probability": 0.7}, {"theme": "contact", "probability": 0.5}]}
+    suggested = ["delay", "contact"]
     frame = decisions(
         [
-            {"suggestion": suggested, "chosen_themes": ["delay"]},
-            {"suggestion": suggested, "chosen_themes": ["delay", "staff"]},
+            {"suggested_themes": suggested, "chosen_themes": ["delay"]},
+            {"suggested_themes": suggested, "chosen_themes": ["delay", "staff"]},
         ]
     )
     themes = summarise(frame, 0.9, {"delay": "Delay"}).themes.set_index("Theme")

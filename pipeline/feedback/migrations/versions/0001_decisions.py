@@ -31,8 +31,9 @@ def upgrade() -> None:
         sa.Column("needs_review", sa.Boolean, nullable=False),
         sa.Column("review_reason", sa.Text, nullable=False),
         sa.Column("suggestion", sa.JSON, nullable=False),
+        sa.Column("suggested_themes", sa.Text, nullable=False),
         sa.Column("chosen_category", sa.String(200), nullable=False),
-        sa.Column("chosen_themes", sa.JSON, nullable=False),
+        sa.Column("chosen_themes", sa.Text, nullable=False),
         sa.Column("accepted", sa.Boolean, nullable=False),
         sa.Column("source", sa.String(20), nullable=False),
     )
