@@ -23,7 +23,7 @@ from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
-from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, NoSuchModuleError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from pipeline.config import FeedbackConfig
@@ -275,7 +275,7 @@ def open_store(url: str) -> Store:
     engine = _engine(url)
     try:
         migrate(engine)
-    except OperationalError as error:
+    except DBAPIError as error:  # unreachable server, wrong password, no right to create the table...
         engine.dispose()
         raise ConfigError(
             f"Cannot open the decision store {shown_url(url)}: {error.orig}. Check feedback.database_url "
