@@ -11,7 +11,7 @@ from __future__ import annotations
 import weakref
 from collections.abc import Sequence
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -39,6 +39,9 @@ class Reading:
     masked: list[str]  # per text, identifiers and names replaced by placeholders
     tokens: list[list[tuple[str, str]]]  # per text: (word as written after masking, normalised form)
     tfidf: sparse.csr_matrix  # per text: the TF-IDF row of the model's text features
+    # What explanations derive from the reading alone (which words hold which columns), worked out
+    # once for the category and theme explanations that share it.
+    derived: dict = field(default_factory=dict, compare=False, repr=False)
 
 
 class TextReader:
@@ -144,7 +147,11 @@ class LinearExplainer:
         if not len(pair_rows) or not reading.tfidf.nnz:
             return explained
         pair_outputs = np.fromiter((output for wanted in outputs for output in wanted), dtype=np.int64)
-        table = _Holdings(reading, self)
+        # A reading is shared only by models that read alike (same vocabularies): the same holdings.
+        key = ("holdings", len(self._names), len(self.reader.char_vocabulary))
+        table = reading.derived.get(key)
+        if table is None:
+            table = reading.derived[key] = _Holdings(reading, self)
         pairs, terms, values, first = table.contributions(pair_rows, pair_outputs, self)
         readable = np.concatenate([self._readable, [_readable(lemma) for lemma in table.lemmas]]).astype(bool)
         keep = (values > 0) & readable[terms]  # raises the output; no stop word or placeholder at either end
