@@ -26,9 +26,15 @@ WORD = re.compile(r"\b[^\W\d_]+(?:['’-][^\W\d_]+)*\b")
 CAPITALISED_WORD = re.compile(r"\b[^\W\d_a-z][^\W\d_]*(?:['’-][^\W\d_]+)*\b")
 
 
-@lru_cache(maxsize=2)
 def blank_english(lemmatize: bool = True) -> spacy.language.Language:
     """A blank English pipeline, with the lookup lemmatizer when asked (tables ship in a package)."""
+    # One per process however it is asked for (blank_english(True) and blank_english(lemmatize=True)
+    # are different keys to a cache): building it takes a few tenths of a second.
+    return _blank_english(bool(lemmatize))
+
+
+@lru_cache(maxsize=2)
+def _blank_english(lemmatize: bool) -> spacy.language.Language:
     logging.getLogger("spacy").setLevel(logging.WARNING)
     nlp = spacy.blank("en")
     if lemmatize:
