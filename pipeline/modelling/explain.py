@@ -24,6 +24,7 @@ from pipeline.modelling.features import WORD_CACHE_SIZE, CharWbNgrams, ngram_col
 from pipeline.modelling.model import base_head, linear_weights
 
 PLACEHOLDER_PREFIX = "xx"
+EXPLAIN_ROWS = 1000  # texts explained together (their tables take about 0.1 MB a text)
 
 
 @dataclass(frozen=True)
@@ -142,6 +143,16 @@ class LinearExplainer:
         a word written twice holds two shares) and its own word or phrase column. Terms are ranked by
         contribution, ties in the order the text first uses them, then phrases by column.
         """
+        if len(reading.tokens) > EXPLAIN_ROWS:
+            # A slice of texts at a time: the tables hold several numbers per character column of each
+            # text, so memory stays bounded however large the chunk (each text is explained alone anyway).
+            return [
+                row
+                for start in range(0, len(reading.tokens), EXPLAIN_ROWS)
+                for row in self.explain_batch(
+                    _slice(reading, start, start + EXPLAIN_ROWS), outputs[start : start + EXPLAIN_ROWS], top_n
+                )
+            ]
         explained: list[list[list[Term]]] = [[[] for _ in wanted] for wanted in outputs]
         pair_rows = np.fromiter((row for row, wanted in enumerate(outputs) for _ in wanted), dtype=np.int64)
         if not len(pair_rows) or not reading.tfidf.nnz:
@@ -188,6 +199,18 @@ class LinearExplainer:
             if len(self._word_features) < WORD_CACHE_SIZE:  # a service may see endless new words
                 self._word_features[lemma] = found
         return found
+
+
+def _slice(reading: Reading, start: int, end: int) -> Reading:
+    """Texts ``start:end`` of ``reading``, one object per slice, so the theme explanations reuse the
+    category explanations' tables for it."""
+    key = ("slice", start, end)
+    found = reading.derived.get(key)
+    if found is None:
+        found = reading.derived[key] = Reading(
+            reading.masked[start:end], reading.tokens[start:end], reading.tfidf[start:end]
+        )
+    return found
 
 
 def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:

@@ -160,3 +160,15 @@ def test_batch_explanations_of_themes_are_the_per_row_explanations_on_the_sample
     assert_same_explanations(
         explainer.explain_batch(reading, outputs, 8), reference_explanations(explainer, reading, outputs, 8)
     )
+
+
+def test_a_batch_explained_a_slice_at_a_time_is_explained_the_same(trained_sample, monkeypatch):
+    from pipeline.modelling import explain
+
+    _, trained = trained_sample
+    explainer = explainer_for(trained.model)
+    reading = explainer.reader.read(sample_texts(100))
+    outputs = [[row % len(trained.classes)] for row in range(len(reading.tokens))]
+    whole = explainer.explain_batch(reading, outputs, 5)
+    monkeypatch.setattr(explain, "EXPLAIN_ROWS", 30)
+    assert explainer.explain_batch(explainer.reader.read(sample_texts(100)), outputs, 5) == whole
