@@ -24,7 +24,7 @@ from pipeline.modelling.features import WORD_CACHE_SIZE, CharWbNgrams, ngram_col
 from pipeline.modelling.model import base_head, linear_weights
 
 PLACEHOLDER_PREFIX = "xx"
-EXPLAIN_ROWS = 1000  # texts explained together (their tables take about 0.1 MB a text)
+EXPLAIN_ROWS = 500  # texts explained together (their tables take about 0.1 MB a text)
 
 
 @dataclass(frozen=True)
