@@ -299,12 +299,15 @@ def with_seed(params: Params, seed: int) -> Params:
     return dataclasses.replace(params, prepare=dataclasses.replace(params.prepare, random_state=seed))
 
 
-def run(tasks: list[Task], quick: bool, embeddings: bool = False, redraws: int = 0) -> dict:
+def run(
+    tasks: list[Task], quick: bool, embeddings: bool = False, redraws: int = 0, partial: Path | None = None
+) -> dict:
     """Every task that has its data; a task whose data is absent is listed as skipped.
 
     With ``embeddings`` each task also trains the pipeline with MiniLM sentence embeddings. With
     ``redraws`` every task but the weak-label one is also run on that many redrawn splits (seeds 1 to
-    ``redraws``), references and pipeline side by side on each.
+    ``redraws``), references and pipeline side by side on each. With ``partial`` the splits done so far
+    are written there after each one (a long run stopped early keeps them).
     """
     results: dict[str, Any] = {
         "mode": "quick" if quick else "full",
@@ -331,6 +334,9 @@ def run(tasks: list[Task], quick: bool, embeddings: bool = False, redraws: int =
             )
             splits[seed], seconds = _timed(lambda r=runner, t=task, p=seeded, v=variants: r(t, p, quick, v))
             print(f"{task.name}, split {seed}: done in {seconds:.0f} s", flush=True)
+            if partial is not None:
+                done = {"task": task.name, "splits": {str(key): value for key, value in splits.items()}}
+                partial.write_text(json.dumps(results | {"partial": done}, indent=2, default=str), encoding="utf-8")
         results["tasks"][task.name] = {
             "dataset": task.dataset,
             "task": task.description,
@@ -508,8 +514,14 @@ def main() -> None:
         raise SystemExit('--embeddings needs the optional extra: pip install ".[embeddings]"')
     if args.embeddings:
         memoise_embeddings()
-    results = run([t for t in TASKS if t.name in args.tasks], args.quick, args.embeddings, args.redraws)
     args.out.mkdir(parents=True, exist_ok=True)
+    results = run(
+        [t for t in TASKS if t.name in args.tasks],
+        args.quick,
+        args.embeddings,
+        args.redraws,
+        args.out / "results.partial.json",
+    )
     (args.out / "results.json").write_text(json.dumps(results, indent=2, default=str) + "\n", encoding="utf-8")
     (args.out / "results.md").write_text(markdown(results), encoding="utf-8")
     print(markdown(results))
