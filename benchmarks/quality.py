@@ -482,6 +482,28 @@ def redrawn_section(results: dict) -> list[str]:
     return lines
 
 
+def finished_or_partial(folder: Path) -> dict:
+    """A run's results.json, or, for a run stopped early, the splits its results.partial.json holds (the
+    task it was on, with the redrawn splits it finished; a task without its standard split is left out)."""
+    if (folder / "results.json").is_file():
+        return json.loads((folder / "results.json").read_text(encoding="utf-8"))
+    results = json.loads((folder / "results.partial.json").read_text(encoding="utf-8"))
+    done = results.pop("partial")
+    splits = dict(done["splits"])
+    standard = splits.pop(str(STANDARD_SEED), None)
+    if standard is not None:
+        task = next(task for task in TASKS if task.name == done["task"])
+        results["tasks"][task.name] = {
+            "dataset": task.dataset,
+            "task": task.description,
+            "weak_labels": task.weak,
+            "stopped_early": True,
+            **standard,
+            "redrawn": splits,
+        }
+    return results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help=f"{QUICK_ROWS} training rows per task, one C.")
@@ -502,7 +524,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     if args.merge:
-        runs = [json.loads((folder / "results.json").read_text(encoding="utf-8")) for folder in args.merge]
+        runs = [finished_or_partial(folder) for folder in args.merge]
         results = runs[0] | {"tasks": {name: task for run in runs for name, task in run["tasks"].items()}}
         results["started"] = min(run["started"] for run in runs)
         args.out.mkdir(parents=True, exist_ok=True)
