@@ -26,6 +26,7 @@ import dataclasses
 import importlib.util
 import json
 import platform
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -359,8 +360,8 @@ def markdown(results: dict) -> str:
     lines = [
         "# Benchmark results",
         "",
-        f"`python -m benchmarks.quality{' --quick' if results['mode'] == 'quick' else ''}`, "
-        f"{results['started']}, {results['machine']}.",
+        results.get("command", f"`python -m benchmarks.quality{' --quick' if results['mode'] == 'quick' else ''}`")
+        + f", {results['started']}, {results['machine']}.",
         "Each task's split is the standard one in its `../shared/data/*/SOURCE.md`; references and the pipeline",
         "train on the same training rows and are scored once on the same test rows. Housing Ombudsman",
         "categories are weak labels (the compiler's keyword rules): reported, not tuned for.",
@@ -527,6 +528,11 @@ def main() -> None:
         runs = [finished_or_partial(folder) for folder in args.merge]
         results = runs[0] | {"tasks": {name: task for run in runs for name, task in run["tasks"].items()}}
         results["started"] = min(run["started"] for run in runs)
+        results["command"] = " and ".join(run.get("command", "`python -m benchmarks.quality`") for run in runs)
+        results["command"] += " side by side, joined by `--merge`"
+        stopped = [name for name, task in results["tasks"].items() if task.get("stopped_early")]
+        if stopped:
+            results["command"] += f" ({', '.join(stopped)}: stopped early, with the redrawn splits it finished)"
         args.out.mkdir(parents=True, exist_ok=True)
         (args.out / "results.json").write_text(json.dumps(results, indent=2, default=str) + "\n", encoding="utf-8")
         (args.out / "results.md").write_text(markdown(results), encoding="utf-8")
@@ -537,13 +543,14 @@ def main() -> None:
     if args.embeddings:
         memoise_embeddings()
     args.out.mkdir(parents=True, exist_ok=True)
+    command = "python -m benchmarks.quality " + " ".join(sys.argv[1:])
     results = run(
         [t for t in TASKS if t.name in args.tasks],
         args.quick,
         args.embeddings,
         args.redraws,
         args.out / "results.partial.json",
-    )
+    ) | {"command": f"`{command.strip()}`"}
     (args.out / "results.json").write_text(json.dumps(results, indent=2, default=str) + "\n", encoding="utf-8")
     (args.out / "results.md").write_text(markdown(results), encoding="utf-8")
     print(markdown(results))
