@@ -110,7 +110,7 @@ def _score_themes(
 ) -> dict[str, list[str]]:
     """Theme columns for the rows with text (others stay empty)."""
     model = scorers.themes
-    names = ["themes", "theme_names", "theme_probabilities"]
+    names = ["themes", "theme_names", "theme_probabilities", "possible_themes"]
     if explain:
         names += ["theme_terms", "theme_patterns"]
     columns = {name: [""] * n for name in names}
@@ -118,6 +118,8 @@ def _score_themes(
         found = _probabilities(model, rows, texts, category)
         probabilities, assigned = found.probabilities, model.assigned(found.probabilities)
         chosen = [[k for k in np.argsort(-probabilities[p]) if assigned[p, k]] for p in range(len(positions))]
+        # Themes training could not promise are shown apart, never among the assigned ones.
+        possible = model.possible(found.probabilities)
         ids, readable = model.labels, model.theme_names
         words = _explained(explainer_for(model.estimator), found, chosen, top_n) if explain else None
         # Patterns are matched on the masked text, so the evidence never quotes a name or number.
@@ -128,6 +130,9 @@ def _score_themes(
             columns["theme_names"][row] = "; ".join(readable[ids[k]] for k in chosen[position])
             columns["theme_probabilities"][row] = "; ".join(
                 f"{ids[k]}={probabilities[position, k]:.2f}" for k in chosen[position]
+            )
+            columns["possible_themes"][row] = ";".join(
+                ids[k] for k in np.argsort(-probabilities[position]) if possible[position, k]
             )
             if explain:
                 columns["theme_terms"][row] = (
@@ -265,6 +270,7 @@ def suggestion(row: pd.Series, top_k: int) -> dict[str, Any]:
             }
             for theme, probability in _pairs(row.get("theme_probabilities"), "=").items()
         ],
+        "possible_themes": [theme for theme in str(row.get("possible_themes") or "").split(";") if theme],
         # Seed patterns that matched although the model did not suggest their theme: worth a look.
         "patterns_without_theme": {
             theme: found.strip().split(", ")
