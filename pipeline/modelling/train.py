@@ -372,26 +372,21 @@ def train_themes(
         candidate: calibrate_themes_out_of_fold(values, targets, splits, themes.calibration, themes.classifier)
         for candidate, values in scores.items()
     }
+    # Each candidate is judged as it would be shown: the themes it assigns, at the thresholds it would get.
     search = {}
     for candidate, proba in out_of_fold.items():
-        thresholds = tune_thresholds(targets, proba, recall=target_recall)
-        search[candidate] = (multilabel_metrics(targets, proba, thresholds, theme_ids), thresholds)
+        found = theme_thresholds(
+            targets, proba, splits, themes.target_precision, params.evaluate.target_precision_level, target_recall
+        )
+        search[candidate] = (multilabel_metrics(targets, proba, found.assign, theme_ids), found)
         log.info(
-            "themes %s: cross-validated micro-F1 %.3f, macro-F1 %.3f",
+            "themes %s: cross-validated micro-F1 %.3f, macro-F1 %.3f (assigned themes)",
             _describe(candidate),
             search[candidate][0]["micro_f1"],
             search[candidate][0]["macro_f1"],
         )
     chosen = max(search, key=lambda candidate: search[candidate][0]["macro_f1"])
-    found = theme_thresholds(
-        targets,
-        out_of_fold[chosen],
-        splits,
-        themes.target_precision,
-        params.evaluate.target_precision_level,
-        target_recall,
-    )
-    cv_metrics = multilabel_metrics(targets, out_of_fold[chosen], found.assign, theme_ids)
+    cv_metrics, found = search[chosen]
     cv_metrics["assigned_or_possible"] = _headline(
         multilabel_metrics(targets, out_of_fold[chosen], found.possible, theme_ids)
     )
