@@ -93,6 +93,7 @@ CONFUSABLE = {
     "Other": ("Not to Standard",),
 }
 NOISE_RATE = 0.05
+MIN_PER_YEAR = 4  # rows of each category in every year but the seed's
 
 # Themes: (theme, weight) drawn for each category; team themes add the team's recurring issues.
 CATEGORY_THEMES = {
@@ -402,6 +403,12 @@ def _other_year_cells(rng: np.random.Generator, size: int) -> list[tuple[str, st
     base = np.array([SEED_TABLE_1[c] for c in CATEGORIES], dtype=float) + 5.0
     shares = rng.dirichlet(base / base.sum() * 120)
     categories = rng.choice(len(CATEGORIES), size=size, p=shares)
+    # Every category turns up a few times a year (real councils log even About Legislation now and then),
+    # taken from the commonest, so that a model trained on the sample can learn each one.
+    for index in range(len(CATEGORIES)):
+        while (categories == index).sum() < MIN_PER_YEAR:
+            commonest = np.bincount(categories, minlength=len(CATEGORIES)).argmax()
+            categories[rng.choice(np.flatnonzero(categories == commonest))] = index
     cells = []
     for index in categories:
         category = CATEGORIES[index]
@@ -604,7 +611,7 @@ def compose_description(
     if style == "short":
         note, stated = bank.SHORT_NOTES[category][rng.integers(0, len(bank.SHORT_NOTES[category]))]
         slots = _slots(rng, False, False, team, received)
-        text = _render(note, slots)
+        text = f"{_render(note, slots)} {_render(_pick(rng, bank.SHORT_TAILS), slots)}"
         if rng.random() < 0.35:
             text = f"{_render(_pick(rng, bank.OPENERS_INTAKE), slots)} {text}"
         return _misspell(rng, text, rate=0.01), list(stated)

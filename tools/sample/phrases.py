@@ -1107,6 +1107,18 @@ SHORT_NOTES = {
     ],
 }
 
+# What an officer adds to a short note, so that two short notes are seldom word for word the same.
+SHORT_TAILS = [
+    "Re {child}.",
+    "Logged {date}.",
+    "Call back on {phone}.",
+    "Ref {case_ref}.",
+    "Child: {child}.",
+    "{child}, {team}.",
+    "Caller: {full_name}.",
+    "Since {month}.",
+]
+
 # How people write in a hurry or on a phone: dropped apostrophes, short forms, no capitals.
 INFORMAL = {
     "social worker": "sw",
