@@ -93,7 +93,7 @@ CONFUSABLE = {
     "Other": ("Not to Standard",),
 }
 NOISE_RATE = 0.05
-MIN_PER_YEAR = 4  # rows of each category in every year but the seed's
+MIN_PER_YEAR = 5  # rows of each category in every year but the seed's (5: none published as "<5")
 
 # Themes: (theme, weight) drawn for each category; team themes add the team's recurring issues.
 CATEGORY_THEMES = {
