@@ -157,6 +157,9 @@ class ThemesConfig:
     registered_model: str
     classifier: str = "linear_svc"  # or logistic_regression (own probabilities, no calibration folds)
     weak_recall: float = 0.9  # labels from patterns: each threshold recovers this share of matched texts
+    # A theme is assigned only where its out-of-fold precision reaches this (by the lower bound at
+    # evaluate.target_precision_level); other themes are shown as "possible". None: best F1 per theme.
+    target_precision: float | None = 0.7
 
     def candidates(self) -> list[tuple[float, str | None]]:
         return [(C, weight) for weight in self.class_weight for C in self.C]
@@ -329,6 +332,7 @@ _RANGES = {
     ("themes", "calibration_folds"): (2, 100),
     ("themes", "min_theme_count"): (2, 10**9),
     ("themes", "weak_recall"): (0.05, 1.0),
+    ("themes", "target_precision"): (0.05, 1.0),
     ("evaluate", "cv_folds"): (2, 100),
     ("evaluate", "top_k"): (1, 100),
     ("evaluate", "suggestion_threshold"): (0.0, 1.0),
@@ -457,7 +461,7 @@ def _coerce(section: str, key: str, value: Any) -> Any:
         return _date_text(section, key, value)
     if key in {"columns", "aliases", "one_hot_columns", "outcome_aliases", "team_aliases"}:
         return MappingProxyType({str(k): str(v) for k, v in (value or {}).items()})
-    if (section, key) in _RANGES:
+    if (section, key) in _RANGES and not (value is None and key == "target_precision"):  # null: switched off
         low, high = _RANGES[(section, key)]
         numbers = value if isinstance(value, tuple | list) else [value]
         if not all(isinstance(n, int | float) and low <= n <= high for n in numbers):

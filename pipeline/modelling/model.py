@@ -317,7 +317,8 @@ class MultiLabelLinear(ClassifierMixin, BaseEstimator):
         return estimator.fit(X, target)
 
     def set_thresholds(self, thresholds) -> MultiLabelLinear:
-        """Store the per-theme cut-offs tuned on validation rows, so the saved model carries them."""
+        """Store the per-theme cut-offs tuned on validation rows, so the saved model carries them
+        (infinite for a theme that is never assigned, only shown as possible)."""
         self.thresholds_ = np.asarray(thresholds, dtype=float)
         return self
 

@@ -112,7 +112,7 @@ def _score_themes(
     """Theme columns for the rows with text (others stay empty); with ``below``, also the most likely
     themes under their thresholds (at most that many, each at least half its threshold)."""
     model = scorers.themes
-    names = ["themes", "theme_names", "theme_probabilities"]
+    names = ["themes", "theme_names", "theme_probabilities", "possible_themes"]
     if explain:
         names += ["theme_terms", "theme_patterns"]
     if below:
@@ -122,6 +122,8 @@ def _score_themes(
         found = _probabilities(model, rows, texts, category)
         probabilities, assigned = found.probabilities, model.assigned(found.probabilities)
         chosen = [[k for k in np.argsort(-probabilities[p]) if assigned[p, k]] for p in range(len(positions))]
+        # Themes training could not promise are shown apart, never among the assigned ones.
+        possible = model.possible(found.probabilities)
         ids, readable = model.labels, model.theme_names
         words = _explained(explainer_for(model.estimator), found, chosen, top_n) if explain else None
         # Patterns are matched on the masked text, so the evidence never quotes a name or number.
@@ -142,6 +144,9 @@ def _score_themes(
                 columns["themes_below_threshold"][row] = "; ".join(
                     f"{ids[k]}={probabilities[position, k]:.2f}" for k in near
                 )
+            columns["possible_themes"][row] = ";".join(
+                ids[k] for k in np.argsort(-probabilities[position]) if possible[position, k]
+            )
             if explain:
                 columns["theme_terms"][row] = (
                     _join([(ids[k], terms) for k, terms in zip(chosen[position], words[position], strict=True)])
@@ -288,6 +293,7 @@ def suggestion(row: pd.Series, top_k: int, names: dict[str, str] | None = None) 
             {"theme": theme, "name": names.get(theme, theme), "probability": float(probability)}
             for theme, probability in _pairs(row.get("themes_below_threshold"), "=").items()
         ],
+        "possible_themes": [theme for theme in str(row.get("possible_themes") or "").split(";") if theme],
         # Seed patterns that matched although the model did not suggest their theme: worth a look.
         "patterns_without_theme": {
             theme: found.strip().split(", ")
