@@ -3,9 +3,6 @@ duplicates on retry, and 20 officers recording at once through the service on lo
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -13,13 +10,13 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 import sqlalchemy as sa
-import uvicorn
 
 from pipeline.errors import ConfigError
 from pipeline.feedback.store import Decision, database_url, open_store, schema_version, shown_url
 from pipeline.serving.score import Scorers
 from pipeline.serving.service import create_app
 from tests.conftest import loaded_category
+from tests.serving.live_server import live_server
 
 SHOWN = {
     "categories": [
@@ -95,12 +92,6 @@ def test_the_same_decision_sent_twice_is_recorded_once(store_url):
     assert len(frame) == 1 and frame["chosen_category"].tolist() == ["Delay/Failed Service"]
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def test_twenty_officers_recording_at_once_lose_and_duplicate_nothing(
     store_url, tiny_category_model, tiny_themes, tiny_params
 ):
@@ -108,18 +99,11 @@ def test_twenty_officers_recording_at_once_lose_and_duplicate_nothing(
     app = create_app(
         Scorers(loaded_category(tiny_category_model, version="category v1"), tiny_themes), tiny_params, store=store
     )
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
     categories = [c["category"] for c in SHOWN["categories"]]
 
     def officer(number: int) -> list[tuple[str, str, int]]:
         sent = []
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+        with httpx.Client(base_url=url, timeout=30) as client:
             for n in range(EACH):
                 body = {
                     "text": f"Officer {number} complaint {n}: the visit was late.",
@@ -138,12 +122,8 @@ def test_twenty_officers_recording_at_once_lose_and_duplicate_nothing(
                     )
         return sent
 
-    try:
-        with ThreadPoolExecutor(OFFICERS) as pool:
-            sent = [item for items in pool.map(officer, range(OFFICERS)) for item in items]
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with live_server(app) as url, ThreadPoolExecutor(OFFICERS) as pool:
+        sent = [item for items in pool.map(officer, range(OFFICERS)) for item in items]
     frame = store.frame()
     store.close()
     statuses = sorted({status for _, _, status in sent})

@@ -8,28 +8,19 @@ drives it and downloads nothing. The screenshot is kept in ``test-artifacts/``.
 from __future__ import annotations
 
 import shutil
-import socket
-import threading
-import time
 from pathlib import Path
 
 import pytest
-import uvicorn
 
 from pipeline.feedback.store import open_store
 from pipeline.serving.score import Scorers
 from pipeline.serving.service import create_app
 from tests.conftest import REPO, loaded_category
+from tests.serving.live_server import live_server
 
 pytestmark = pytest.mark.slow
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 TEXT = "The social worker was rude and shouted at my son on the phone, and the visit was late."
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -42,17 +33,8 @@ def store(tmp_path_factory):
 @pytest.fixture(scope="module")
 def server_url(tiny_category_model, tiny_themes, tiny_params, store):
     scorers = Scorers(loaded_category(tiny_category_model, version="category v1"), tiny_themes)
-    app = create_app(scorers, tiny_params, store=store)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}/"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with live_server(create_app(scorers, tiny_params, store=store)) as url:
+        yield url
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="needs Chromium (apt-get install chromium)")
