@@ -692,17 +692,23 @@ def feedback_export(
         given = None
         if texts is not None:
             table = files.read_table(texts, params.data.sheet, params.data.header_row, params.data.max_text_chars)
-            given = exchange.texts_by_reference(table, params)
+            given = exchange.by_reference(table, params)
         store = _decision_store(params)
         decisions = store.frame(datetime.combine(start, datetime.min.time(), UTC) if start else None)
         store.close()
-        records, without_text = exchange.export_records(decisions, Redactor(params.privacy.case_ref_patterns), given)
-        written = files.write_table(records, out)
-    console.print(f"Exported {len(records):,} decisions as labelled records: {written}")
-    if without_text:
+        exported = exchange.export_records(decisions, Redactor(params.privacy.case_ref_patterns), given)
+        written = files.write_table(exported.records, out)
+    console.print(f"Exported {len(exported.records):,} decisions as labelled records: {written}")
+    if exported.without_text:
         console.print(
-            f"[yellow]•[/] {without_text:,} decisions have no text (feedback.store_text is off and no --texts file "
-            "gave it by case reference): they were left out."
+            f"[yellow]•[/] {exported.without_text:,} decisions have no text (feedback.store_text is off and no "
+            "--texts file gave it by case reference): they were left out."
+        )
+    if exported.dated_by_decision:
+        console.print(
+            f"[yellow]•[/] {exported.dated_by_decision:,} records are dated by the day the decision was recorded: "
+            "the complaint's received date was not stored with it and no --texts file gave it (a date_received "
+            "column). Their financial year may be off near 1 April."
         )
 
 

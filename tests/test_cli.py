@@ -219,7 +219,7 @@ def test_report_on_a_scored_file_uses_its_suggestions(workdir: Path):
     result = run(["report", "out/new_scored.csv", "--out", "scored_report"], workdir)
     assert result.returncode == 0, result.stderr
     sheets = pd.read_excel(workdir / "scored_report" / "complaints_report_2015-16.xlsx", sheet_name=None)
-    assert sheets["Categories"].set_index("Category").at["Total", "2015/16"] == 122  # every row, text or not
+    assert sheets["Categories"].set_index("Category").at["Total", "2015/16"] == 200  # every row, text or not
     assert "model's suggestions, not recorded decisions" in " ".join(sheets["Notes"]["Note"])
     refused = run(["report", "out/new_scored.csv", "--labels", "both", "--out", "x"], workdir)
     assert refused.returncode == 2 and "scored file" in refused.stderr

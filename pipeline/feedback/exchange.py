@@ -9,12 +9,12 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pandas as pd
 
 from pipeline.config import RECORD_COLUMNS, Params
-from pipeline.data.schema import build_label_lookup, normalise_label
+from pipeline.data.schema import build_label_lookup, normalise_label, parse_dates
 from pipeline.data.scored import split_scored
 from pipeline.errors import DataContractError
 from pipeline.feedback.store import Decision
@@ -110,6 +110,7 @@ def join_decisions(
     scored_refs = _column(inputs, params, "complaint_ref", "The scored file")
     texts = _column(inputs, params, "description", "The scored file")
     teams = _column(inputs, params, "team", "The scored file", required=False)
+    received = _received(inputs, params, "The scored file")
     for name, values in (("decisions file", refs), ("scored file", scored_refs)):
         repeated = [p for p, twice in enumerate(values.duplicated(keep=False) & values.notna()) if twice]
         if repeated:
@@ -148,6 +149,7 @@ def join_decisions(
                     themes_model_version=_text(added.iloc[row].get("themes_model_version")) or None,
                     source="import",
                     recorded_at=recorded_at or datetime.now(UTC),
+                    date_received=received.get(row),
                 )
             )
     set_aside = decisions.iloc[[p for p, _ in problems]].copy()
@@ -156,11 +158,34 @@ def join_decisions(
     return Joined(joined, set_aside.reset_index(drop=True))
 
 
-def texts_by_reference(table: pd.DataFrame, params: Params) -> dict[str, str]:
-    """case reference -> complaint text, from a table with both (a case system's export, a scored file)."""
+def _received(table: pd.DataFrame, params: Params, where: str) -> dict[int, date]:
+    """Row position -> the date the complaint was received, read as validation reads dates (rows
+    without a readable date are left out; a table without the column gives none)."""
+    column = _column(table, params, "date_received", where, required=False)
+    if column is None:
+        return {}
+    parsed = parse_dates(column.reset_index(drop=True), params.data.date_dayfirst, params.data.date_format)
+    return {position: when.date() for position, when in parsed.items() if pd.notna(when)}
+
+
+@dataclass(frozen=True)
+class CaseFile:
+    """What a case system's table says by case reference: the complaint's text and received date."""
+
+    texts: Mapping[str, str]
+    dates: Mapping[str, date]
+
+
+def by_reference(table: pd.DataFrame, params: Params) -> CaseFile:
+    """Texts and received dates by case reference, from a table with both (a case system's export, a
+    scored file); the date column may be missing."""
     refs = _column(table, params, "complaint_ref", "The --texts file")
     texts = _column(table, params, "description", "The --texts file")
-    return {ref: text for ref, text in zip(refs, texts, strict=True) if pd.notna(ref) and pd.notna(text) and text}
+    dates = _received(table, params, "The --texts file")
+    return CaseFile(
+        texts={ref: text for ref, text in zip(refs, texts, strict=True) if pd.notna(ref) and pd.notna(text) and text},
+        dates={refs.iloc[position]: when for position, when in dates.items() if pd.notna(refs.iloc[position])},
+    )
 
 
 def financial_year(when: pd.Series) -> pd.Series:
@@ -169,26 +194,37 @@ def financial_year(when: pd.Series) -> pd.Series:
     return start.astype(str) + "/" + ((start + 1) % 100).astype(str).str.zfill(2)
 
 
-def export_records(
-    decisions: pd.DataFrame, redactor: Redactor, texts: Mapping[str, str] | None = None
-) -> tuple[pd.DataFrame, int]:
-    """Stored decisions as labelled records in the record schema (the officer's category and ticked
-    themes; the date the decision was recorded), and how many had no text and were left out.
+@dataclass(frozen=True)
+class Exported:
+    """Decisions as labelled records, and what could not be carried over as it was."""
 
-    The text is the one stored with the decision, else ``texts[case reference]`` (a file given by
-    reference); identifiers are taken out of it by ``redactor`` as in every file that leaves the
-    machine. A case decided twice keeps its latest decision.
+    records: pd.DataFrame
+    without_text: int  # left out: no stored text and none given by reference
+    dated_by_decision: int  # no received date known: dated by the day the decision was recorded
+
+
+def export_records(decisions: pd.DataFrame, redactor: Redactor, case_file: CaseFile | None = None) -> Exported:
+    """Stored decisions as labelled records in the record schema: the officer's category and ticked
+    themes, dated by the day the complaint was received (stored with the decision, else from
+    ``case_file`` by reference, else the day the decision was recorded, counted).
+
+    The text is the one stored with the decision, else the case file's by reference; identifiers are
+    taken out of it by ``redactor`` as in every file that leaves the machine. A case decided twice
+    keeps its latest decision.
     """
     with_ref = decisions[decisions["case_ref"].notna()].drop_duplicates("case_ref", keep="last")
     decisions = pd.concat([decisions[decisions["case_ref"].isna()], with_ref]).sort_values("recorded_at", kind="stable")
-    given = texts or {}
+    given = case_file or CaseFile({}, {})
     text = [
-        stored if isinstance(stored, str) and stored else given.get(ref) if isinstance(ref, str) else None
+        stored if isinstance(stored, str) and stored else given.texts.get(ref) if isinstance(ref, str) else None
         for stored, ref in zip(decisions["text"], decisions["case_ref"], strict=True)
     ]
     has_text = pd.Series([bool(t) for t in text], index=decisions.index)
     kept = decisions[has_text]
-    when = pd.to_datetime(kept["recorded_at"], utc=True)
+    stored_date = pd.to_datetime(kept["date_received"]) if "date_received" in kept else pd.Series(pd.NaT, kept.index)
+    from_file = pd.to_datetime(pd.Series([given.dates.get(ref) for ref in kept["case_ref"]], index=kept.index))
+    decided = pd.to_datetime(kept["recorded_at"], utc=True).dt.tz_localize(None).dt.normalize()
+    when = stored_date.fillna(from_file).fillna(decided)
     records = pd.DataFrame({column: pd.Series([""] * len(kept), dtype="string") for column in RECORD_COLUMNS})
     records["complaint_ref"] = kept["case_ref"].fillna("").astype("string").to_numpy()
     records["date_received"] = when.dt.strftime("%Y-%m-%d").to_numpy()
@@ -197,4 +233,5 @@ def export_records(
     records["description"] = pd.array(redactor.redact_all([t for t in text if t]), dtype="string")
     records["category"] = kept["chosen_category"].astype("string").to_numpy()
     records["themes"] = [";".join(themes or []) for themes in kept["chosen_themes"]]
-    return records.fillna(""), int((~has_text).sum())
+    dated_by_decision = int((stored_date.isna() & from_file.isna()).sum())
+    return Exported(records.fillna(""), int((~has_text).sum()), dated_by_decision)

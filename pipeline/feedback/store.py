@@ -16,7 +16,7 @@ import logging
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -62,10 +62,11 @@ class DecisionRow(Base):
     chosen_themes: Mapped[str] = mapped_column(sa.Text)
     accepted: Mapped[bool] = mapped_column(sa.Boolean)
     source: Mapped[str] = mapped_column(sa.String(20))
+    date_received: Mapped[date | None] = mapped_column(sa.Date)
 
 
 COLUMNS = [column.name for column in DecisionRow.__table__.columns if column.name != "id"]
-_PARSED_HERE = {"recorded_at", "suggestion"}
+_PARSED_HERE = {"recorded_at", "date_received", "suggestion"}
 THEME_LISTS = ("suggested_themes", "chosen_themes")
 
 
@@ -85,6 +86,7 @@ class Decision:
     source: str = "page"  # page (the intake page or API) | import (complaints feedback import)
     decision_id: str | None = None  # a retried request with the same id records nothing new
     recorded_at: datetime | None = None  # now, unless replayed
+    date_received: date | None = None  # when the complaint came in, when known (an export dates records by it)
 
     def row(self) -> dict[str, Any]:
         """The stored columns: the first suggestion, whether it was accepted, and when."""
@@ -111,6 +113,7 @@ class Decision:
             "chosen_themes": ";".join(self.chosen_themes),
             "accepted": self.chosen_category == first["category"],
             "source": self.source,
+            "date_received": self.date_received,
         }
 
 
@@ -252,6 +255,7 @@ class Store:
             rows = [tuple(row) for row in connection.execute(query)]  # plain tuples: pandas probes Row objects slowly
         frame = pd.DataFrame(rows, columns=names)
         frame["recorded_at"] = pd.to_datetime(frame["recorded_at"], utc=True, format="ISO8601")
+        frame["date_received"] = pd.to_datetime(frame["date_received"].astype("string"), format="ISO8601")
         if with_suggestion:
             frame["suggestion"] = [
                 json.loads(value) if isinstance(value, str) else value for value in frame["suggestion"]

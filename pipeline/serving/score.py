@@ -107,16 +107,13 @@ def _score_themes(
     category: _Pass | None,
     explain: bool,
     top_n: int,
-    below: int = 0,
 ) -> dict[str, list[str]]:
-    """Theme columns for the rows with text (others stay empty); with ``below``, also the most likely
-    themes under their thresholds (at most that many, each at least half its threshold)."""
+    """Theme columns for the rows with text (others stay empty): the assigned themes, and apart from
+    them the possible ones (over the threshold training chose for showing, under the one for assigning)."""
     model = scorers.themes
-    names = ["themes", "theme_names", "theme_probabilities", "possible_themes"]
+    names = ["themes", "theme_names", "theme_probabilities", "possible_themes", "possible_theme_probabilities"]
     if explain:
         names += ["theme_terms", "theme_patterns"]
-    if below:
-        names += ["themes_below_threshold"]
     columns = {name: [""] * n for name in names}
     if len(positions):
         found = _probabilities(model, rows, texts, category)
@@ -135,17 +132,10 @@ def _score_themes(
             columns["theme_probabilities"][row] = "; ".join(
                 f"{ids[k]}={probabilities[position, k]:.2f}" for k in chosen[position]
             )
-            if below:
-                near = [
-                    k
-                    for k in np.argsort(-probabilities[position])
-                    if not assigned[position, k] and probabilities[position, k] >= model.theme_thresholds[k] / 2
-                ][:below]
-                columns["themes_below_threshold"][row] = "; ".join(
-                    f"{ids[k]}={probabilities[position, k]:.2f}" for k in near
-                )
-            columns["possible_themes"][row] = ";".join(
-                ids[k] for k in np.argsort(-probabilities[position]) if possible[position, k]
+            shown_apart = [k for k in np.argsort(-probabilities[position]) if possible[position, k]]
+            columns["possible_themes"][row] = ";".join(ids[k] for k in shown_apart)
+            columns["possible_theme_probabilities"][row] = "; ".join(
+                f"{ids[k]}={probabilities[position, k]:.2f}" for k in shown_apart
             )
             if explain:
                 columns["theme_terms"][row] = (
@@ -182,16 +172,13 @@ def _review_reasons(
     return reasons
 
 
-def score(
-    scorers: Scorers, frame: pd.DataFrame, params: Params, explain: bool = True, themes_below: int = 0
-) -> pd.DataFrame:
+def score(scorers: Scorers, frame: pd.DataFrame, params: Params, explain: bool = True) -> pd.DataFrame:
     """Top-k categories with calibrated probabilities, plus ``needs_review`` and why; themes when given.
 
     Probabilities come from each model's estimator; with ``explain`` each suggestion also carries the
     words of the complaint that raised it (linear models; any other kind says it has none) and each
     theme the seed patterns it matched. Rows without text are kept (not scored, flagged for review)
-    so rows in equals rows out. "Needs review" follows the category model's own threshold. With
-    ``themes_below`` (the intake page) up to that many themes just under their thresholds are listed too.
+    so rows in equals rows out. "Needs review" follows the category model's own threshold.
     """
     model, k = scorers.category, params.evaluate.top_k
     passed = frame.loc[:, [c for c in PASS_THROUGH if c in frame.columns]]
@@ -243,7 +230,7 @@ def score(
         columns["category_terms"] = pd.array(terms, dtype="string")
     if scorers.themes is not None:
         theme_columns = _score_themes(
-            scorers, rows, texts, positions, len(frame), found, explain, params.score.explain_terms, themes_below
+            scorers, rows, texts, positions, len(frame), found, explain, params.score.explain_terms
         )
         columns |= {name: pd.array(values, dtype="string") for name, values in theme_columns.items()}
     return pd.concat([passed.reset_index(drop=True), pd.DataFrame(columns)], axis=1)
@@ -259,7 +246,7 @@ def _pairs(text: object, separator: str) -> dict[str, str]:
 
 def suggestion(row: pd.Series, top_k: int, names: dict[str, str] | None = None) -> dict[str, Any]:
     """One scored row as the structured suggestion shown at intake (CLI --json, HTTP API, page);
-    ``names`` (theme id: name) names the themes under their thresholds."""
+    ``names`` (theme id: name) names the possible themes."""
     names = names or {}
     theme_terms = row.get("theme_terms")
     words = _pairs(theme_terms, ":") if theme_terms != NO_EXPLANATION else {}
@@ -288,12 +275,12 @@ def suggestion(row: pd.Series, top_k: int, names: dict[str, str] | None = None) 
             }
             for theme, probability in _pairs(row.get("theme_probabilities"), "=").items()
         ],
-        # Themes under their thresholds but close: shown apart at intake, for the officer to tick or not.
-        "themes_below_threshold": [
+        # Possible themes (not assigned: training could not promise their precision at this probability)
+        # are shown apart at intake, for the officer to tick or not.
+        "possible_themes": [
             {"theme": theme, "name": names.get(theme, theme), "probability": float(probability)}
-            for theme, probability in _pairs(row.get("themes_below_threshold"), "=").items()
+            for theme, probability in _pairs(row.get("possible_theme_probabilities"), "=").items()
         ],
-        "possible_themes": [theme for theme in str(row.get("possible_themes") or "").split(";") if theme],
         # Seed patterns that matched although the model did not suggest their theme: worth a look.
         "patterns_without_theme": {
             theme: found.strip().split(", ")

@@ -20,6 +20,7 @@ import os
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import date
 from importlib import resources
 from typing import Annotated, Any
 
@@ -44,7 +45,6 @@ log = logging.getLogger(__name__)
 SERVE_ARGUMENTS = "COMPLAINTS_SERVE_ARGUMENTS"
 MAX_DETAILS = 10  # validation problems listed in one error
 MAX_WHERE = 60  # characters of a field's path shown (a field name may be anything the client sent)
-THEMES_BELOW = 3  # themes under their thresholds offered on the page, unticked
 
 
 def _unicode(value: str) -> str:
@@ -115,6 +115,9 @@ class FeedbackIn(Complaint):
     decision_id: Annotated[str, Field(pattern=r"^[0-9a-fA-F-]{8,36}$")] | None = Field(
         default=None, description="A UUID chosen by the client: sending the same decision again records it once."
     )
+    date_received: date | None = Field(
+        default=None, description="When the complaint was received (YYYY-MM-DD); exports date its record by it."
+    )
 
 
 def body_limit(service: ServiceConfig) -> int:
@@ -154,7 +157,7 @@ def create_app(scorers: Scorers, params: Params, token: str | None = None, store
 
     def score_all(complaints: list[Complaint]) -> list[dict[str, Any]]:
         frame = intake_frame([c.text for c in complaints], params.data, [c.team for c in complaints])
-        scored = score(scorers, frame, params, params.score.explain, THEMES_BELOW)
+        scored = score(scorers, frame, params, params.score.explain)
         return [
             suggestion(row, params.evaluate.top_k, theme_names) | {"complaint_ref": c.complaint_ref, "team": c.team}
             for (_, row), c in zip(scored.iterrows(), complaints, strict=True)
@@ -266,6 +269,7 @@ def create_app(scorers: Scorers, params: Params, token: str | None = None, store
                 team=decision.team,
                 text=decision.text if params.feedback.store_text else None,
                 decision_id=decision.decision_id,
+                date_received=decision.date_received,
             )
         )
         response.status_code = 201 if new else 200

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+from datetime import date
 
 import pandas as pd
 import pytest
 
 from pipeline.errors import DataContractError
-from pipeline.feedback.exchange import export_records, join_decisions, text_hash
+from pipeline.feedback.exchange import CaseFile, export_records, join_decisions, text_hash
 from pipeline.privacy import Redactor
 
 
@@ -18,6 +19,7 @@ def scored_file() -> pd.DataFrame:
         {
             "complaint_ref": ["C1", "C2"],
             "team": ["Fostering", "Family Support"],
+            "date_received": ["2015-06-01", "not a date"],
             "description": ["The visit was late again.", "The worker was rude."],
             "source_row": ["2", "3"],
             "predicted_category": ["Delay/Failed Service", "Staff Attitude/Conduct"],
@@ -46,6 +48,7 @@ def test_decisions_join_by_reference_with_the_suggestion_they_were_made_on(param
     assert first.row()["accepted"] is False and first.chosen_themes == ("delay",)
     assert first.suggestion["themes"] == [{"theme": "delay", "probability": 0.71, "assigned": True}]
     assert first.text is None and first.text_sha256 == text_hash("The visit was late again.")
+    assert first.date_received == date(2015, 6, 1) and second.date_received is None  # unreadable: none kept
     keeping = dataclasses.replace(params, feedback=dataclasses.replace(params.feedback, store_text=True))
     assert join_decisions(decisions, scored_file(), keeping).decisions[1].text == "The visit was late again."
 
@@ -74,11 +77,24 @@ def test_the_export_keeps_each_cases_latest_decision_and_redacts_the_text():
             {"case_ref": "C3"},
         ]
     )
-    records, without_text = export_records(frame, Redactor(), {"C3": "Text from the case system."})
-    assert without_text == 0 and len(records) == 3
+    exported = export_records(frame, Redactor(), CaseFile({"C3": "Text from the case system."}, {}))
+    records = exported.records
+    assert exported.without_text == 0 and len(records) == 3
     latest = records.set_index("complaint_ref").loc["C1"]
     assert latest["category"] == "Not to Standard" and "07700" not in latest["description"]
     assert records["themes"].tolist() == ["", "delay;contact", ""]
     assert records["financial_year"].tolist() == ["2025/26", "2025/26", "2025/26"]
-    assert records["date_received"].tolist()[0] == "2025-04-10"
-    assert export_records(frame, Redactor(), None)[1] == 1  # C3 has no text without the file
+    assert records["date_received"].tolist()[0] == "2025-04-10"  # no received date known: the decision's day
+    assert exported.dated_by_decision == 3
+    assert export_records(frame, Redactor(), None).without_text == 1  # C3 has no text without the file
+
+
+def test_the_export_dates_records_by_when_the_complaint_was_received_not_when_it_was_decided():
+    frame = stored([{"case_ref": "C1", "text": "Stored text."}, {"case_ref": "C2", "text": "Stored too."}, {}])
+    frame["text"] = frame["text"].fillna("No reference.")
+    frame["date_received"] = pd.to_datetime(["2025-03-28", None, None])  # decided 10 March, 10 April, 10 May
+    exported = export_records(frame, Redactor(), CaseFile({}, {"C2": date(2025, 3, 31)}))
+    records = exported.records.set_index("description")
+    assert records.loc["Stored text.", "date_received"] == "2025-03-28"
+    assert records.loc["Stored too.", "financial_year"] == "2024/25"  # received 31 March, decided in April
+    assert records.loc["No reference.", "date_received"] == "2025-05-10" and exported.dated_by_decision == 1

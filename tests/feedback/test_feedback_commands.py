@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from pipeline.data import inputs
-from pipeline.data.schema import build_label_lookup, normalise_label
+from pipeline.data.schema import build_label_lookup, normalise_label, parse_dates
 from tests.conftest import copy_workspace, run_cli
 
 pytestmark = pytest.mark.slow
@@ -45,7 +45,7 @@ def test_the_summary_reports_the_acceptance_rate_computed_by_hand_from_the_score
     recorded = closed.set_index("complaint_ref")["category"].map(lambda label: normalise_label(label, lookup))
     by_hand = scored.set_index("complaint_ref")["predicted_category"] == recorded
     overall = pd.read_excel(folder / "reports" / "feedback_summary.xlsx", sheet_name="Overall", header=1)
-    assert overall.loc[0, "Decisions"] == len(closed) == 122  # the sample's closed year holds 122 complaints
+    assert overall.loc[0, "Decisions"] == len(closed) == 200  # the sample's closed year holds 200 complaints
     assert overall.loc[0, "Accepted"] == by_hand.sum() and 0 < by_hand.sum() < len(closed)
     assert overall.loc[0, "Acceptance"] == round(by_hand.mean(), 3)
     assert f"({by_hand.mean():.1%}," in " ".join(result.stderr.split())
@@ -65,6 +65,11 @@ def test_the_export_is_a_history_file_retrain_reads(replayed, fast_params, param
     officer = sorted(normalise_label(label, lookup) for label in closed["category"])
     assert sorted(exported["category"]) == officer  # the officer's choice is the label
     assert "Sarah Jackson" not in " ".join(exported["description"])  # redacted like every file that leaves
+    # Dated by when each complaint was received (carried from the scored file), not when it was decided.
+    received = parse_dates(closed["date_received"], params.data.date_dayfirst, params.data.date_format)
+    expected = dict(zip(closed["complaint_ref"], received.dt.strftime("%Y-%m-%d"), strict=True))
+    assert dict(zip(exported["complaint_ref"], exported["date_received"], strict=True)) == expected
+    assert set(exported["financial_year"]) == {"2015/16"} and "dated by the day" not in result.stderr
     latest, earlier = inputs.read_years(folder / CLOSED, [folder / "decisions.csv"], fast_params)
     history = earlier["decisions.csv"]
     assert len(history.frame) == len(closed) and history.rows_in == len(closed)

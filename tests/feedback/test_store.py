@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import httpx
+import pandas as pd
 import pytest
 import sqlalchemy as sa
 
@@ -59,22 +60,46 @@ def decision(**changes) -> Decision:
 
 def test_the_schema_is_made_by_the_migrations_and_reopening_changes_nothing(store_url):
     store = open_store(store_url)
-    assert schema_version(store.engine) == "0001"
+    assert schema_version(store.engine) == "0002"
     store.record(decision())
     store.close()
     again = open_store(store_url)
-    assert schema_version(again.engine) == "0001" and again.count() == 1
+    assert schema_version(again.engine) == "0002" and again.count() == 1
     again.close()
+
+
+def test_a_store_from_before_received_dates_is_migrated_and_keeps_its_decisions(tmp_path):
+    from alembic import command
+
+    from pipeline.feedback.store import _alembic_config
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        command.upgrade(_alembic_config(connection), "0001")
+    old_row = {key: value for key, value in decision().row().items() if key != "date_received"}
+    with engine.begin() as connection:
+        table = sa.Table("decisions", sa.MetaData(), autoload_with=connection)
+        connection.execute(table.insert().values(**old_row))
+    engine.dispose()
+    store = open_store(url)
+    frame, version = store.frame(), schema_version(store.engine)
+    store.close()
+    assert version == "0002"
+    assert len(frame) == 1 and frame.loc[0, "case_ref"] == "CSC-150001" and pd.isna(frame.loc[0, "date_received"])
 
 
 def test_a_decision_comes_back_as_it_was_recorded(store_url):
     store = open_store(store_url)
     when = datetime(2025, 6, 2, 9, 30, tzinfo=UTC)
-    decision_id, new = store.record(decision(recorded_at=when, text="kept only when asked"))
+    decision_id, new = store.record(
+        decision(recorded_at=when, text="kept only when asked", date_received=date(2025, 5, 30))
+    )
     row = store.frame().iloc[0]
     store.close()
     assert new and row["decision_id"] == decision_id
     assert row["recorded_at"] == when and row["case_ref"] == "CSC-150001" and row["team"] == "Family Support"
+    assert row["date_received"] == pd.Timestamp("2025-05-30")
     assert row["model_name"] == "complaints-category" and row["model_version"] == "complaints-category v3 (champion)"
     assert row["suggested_category"] == "Staff Attitude/Conduct" and row["suggested_probability"] == 0.81
     assert row["chosen_category"] == "Delay/Failed Service" and not row["accepted"]

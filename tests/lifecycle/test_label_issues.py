@@ -86,7 +86,8 @@ def test_categories_too_small_to_check_are_set_aside_with_a_reason(tiny_params, 
 @pytest.mark.slow
 def test_most_flipped_sample_labels_are_found(sample_validated, params):
     truth = pd.read_csv(REPO / "data" / "sample" / "generator_truth.csv", encoding="utf-8-sig")
-    flipped = set(truth.loc[truth["label_flipped"], "complaint_ref"])
+    # Only the labelled years' records are checked: the truth file also covers the new year.
+    flipped = set(truth.loc[truth["label_flipped"], "complaint_ref"]) & set(sample_validated.frame["complaint_ref"])
     # params.yaml's whole search, as `complaints label-issues` runs it (about ten seconds on the sample).
     found = find_label_issues(sample_validated.frame, params)
     flagged = set(found.issues["complaint_ref"])

@@ -68,7 +68,7 @@ def test_a_pasted_complaint_shows_suggestions_and_the_decision_is_recorded(serve
             themes = page.locator("#themes").inner_text()
             assert "Staff attitude" in themes and "staff_attitude" not in themes  # names, not ids
             assert page.locator("#themes input:checked").count() == page.locator("#themes input").count() >= 1
-            assert page.locator("#themes-below input:checked").count() == 0  # under the threshold: not ticked
+            assert page.locator("#possible-themes input:checked").count() == 0  # possible, not assigned: not ticked
             page.screenshot(path=str(artefacts / "intake_page.png"), full_page=True)
 
             second = page.locator("#category-1").get_attribute("value")

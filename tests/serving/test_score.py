@@ -142,3 +142,7 @@ def test_a_theme_training_could_not_promise_is_shown_apart_as_possible(tiny_para
     assert scored.loc[1, "possible_themes"].split(";")[0] == "staff_attitude"
     for assigned, possible in zip(scored["themes"], scored["possible_themes"], strict=True):
         assert not set(assigned.split(";")) & set(possible.split(";")) - {""}
+    # Each possible theme carries its probability, at or over the threshold for showing it.
+    shown = dict(part.split("=") for part in scored.loc[1, "possible_theme_probabilities"].split("; "))
+    assert list(shown) == scored.loc[1, "possible_themes"].split(";")
+    assert float(shown["staff_attitude"]) >= 0.3

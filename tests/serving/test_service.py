@@ -13,6 +13,7 @@ import threading
 import pytest
 from fastapi.testclient import TestClient
 
+from pipeline.modelling.contract import LoadedModel
 from pipeline.serving.score import Scorers
 from pipeline.serving.service import Complaint, body_limit, create_app
 from tests.conftest import loaded_category
@@ -222,13 +223,19 @@ def decided(**changes) -> dict:
 
 def test_a_decision_is_recorded_once_with_a_hash_of_the_text_not_the_text(scorers, service_params, decision_store):
     client = TestClient(create_app(scorers, service_params, store=decision_store), base_url=LOCAL)
-    body = decided(decision_id="0b7e3c52-1111-4222-8333-444455556666", complaint_ref="CSC-1", team="Fostering")
+    body = decided(
+        decision_id="0b7e3c52-1111-4222-8333-444455556666",
+        complaint_ref="CSC-1",
+        team="Fostering",
+        date_received="2025-03-31",
+    )
     first, again = client.post("/feedback", json=body), client.post("/feedback", json=body)
     assert first.status_code == 201 and first.json()["recorded"] and not first.json()["accepted"]
     assert again.status_code == 200 and not again.json()["recorded"]
     row = decision_store.frame().iloc[0]
     assert decision_store.count() == 1 and row["text"] is None
     assert row["text_sha256"] == hashlib.sha256(TEXT.encode()).hexdigest() and row["team"] == "Fostering"
+    assert str(row["date_received"].date()) == "2025-03-31"
 
 
 def test_the_text_is_kept_only_when_store_text_is_on(scorers, service_params, decision_store):
@@ -248,6 +255,7 @@ def test_the_text_is_kept_only_when_store_text_is_on(scorers, service_params, de
         ({"text": "   "}, 422, "empty"),
         ({"suggestion": {"categories": [], "needs_review": False, "model_version": "category v1"}}, 422, ""),
         ({"decision_id": "not a uuid!"}, 422, ""),
+        ({"date_received": "31/13/2025"}, 422, "date_received"),
         ({"colour": "red"}, 422, ""),
         ({"text": "x" * 301}, 413, "characters"),
         (
@@ -290,9 +298,15 @@ def test_choices_list_categories_theme_names_and_known_teams(scorers, service_pa
     assert choices["teams"] == ["Fostering"]
 
 
-def test_a_suggestion_lists_close_themes_apart_from_assigned_ones(client):
-    body = client.post("/suggest", json={"text": TEXT}).json()
+def test_a_suggestion_lists_possible_themes_by_name_apart_from_assigned_ones(scorers, service_params):
+    # Shown from 0.05: a theme under its assign threshold is then possible for this text.
+    themes = [
+        {"id": "delay", "name": "Delay", "threshold": 0.3, "possible_threshold": 0.05},
+        {"id": "staff_attitude", "name": "Staff attitude", "threshold": 0.3, "possible_threshold": 0.05},
+    ]
+    cautious = Scorers(scorers.category, LoadedModel(scorers.themes.estimator, {"themes": themes}, "t2"))
+    body = TestClient(create_app(cautious, service_params), base_url=LOCAL).post("/suggest", json={"text": TEXT}).json()
     assigned = {theme["theme"] for theme in body["themes"]}
-    below = {theme["theme"] for theme in body["themes_below_threshold"]}
-    assert assigned and below and not assigned & below
-    assert all(theme["name"] != theme["theme"] for theme in body["themes_below_threshold"])
+    possible = {theme["theme"] for theme in body["possible_themes"]}
+    assert assigned and possible and not assigned & possible
+    assert all(theme["name"] != theme["theme"] for theme in body["possible_themes"])

@@ -72,6 +72,9 @@ SEED_TABLE_2 = {LAC: (6, 4, 3, 1), FS: (3, 4, 4, 0), RA: (3, 3, 1, 0)}
 SEED_TABLE_3 = {LAC: (2, 0, 1, 0), FS: (5, 9, 11, 0), RA: (1, 1, 1, 1)}
 SEED_NOT_TO_STANDARD_PARTIAL = 4
 OTHER_YEAR_SIZES = {"2011/12": 94, "2012/13": 128, "2014/15": 141, NEW_YEAR: 122}
+# The new year grew to 200 complaints (enough to replay 200 officers' decisions) with its own random
+# stream, so the labelled years and the first 122 of the new year stay as they were.
+NEW_YEAR_MORE = 78
 
 # Recorded-label spellings of other systems (the seed itself uses two of them).
 LABEL_VARIANTS = {
@@ -780,6 +783,12 @@ def generate_sample(seed: int = 2015) -> SampleData:
     records = _intake_slips(rng, pd.concat(frames, ignore_index=True))
     records = records.sort_values(["date_received", "complaint_ref"], kind="stable", ignore_index=True)
     records["date_responded"], extension = _response_dates(rng, records)
+    more_rng = np.random.default_rng([seed, 1])
+    more = _year_frame(more_rng, NEW_YEAR, _other_year_cells(more_rng, NEW_YEAR_MORE), OTHER_YEAR_SIZES[NEW_YEAR] + 1)
+    more["date_responded"], more_extension = _response_dates(more_rng, more)
+    records = pd.concat([records.assign(extension=extension), more.assign(extension=more_extension)], ignore_index=True)
+    records = records.sort_values(["date_received", "complaint_ref"], kind="stable", ignore_index=True)
+    extension = records.pop("extension")
     records["extension_agreed"] = np.where(extension, "Yes", "No")
     new = records["financial_year"] == NEW_YEAR
     records.loc[new, "team"] = records.loc[new, "team"].replace(RENAMED_TEAMS)
