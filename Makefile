@@ -48,4 +48,4 @@ sample: $(STAMP)  ## regenerate data/sample from the seeded generator
 	$(BIN)/python -m tools.sample
 
 clean:
-	rm -rf models/category models/themes models/challenger outputs reports mlruns mlruns.db mlartifacts test-artifacts
+	rm -rf models/category models/themes models/challenger outputs reports mlruns mlruns.db mlruns.db.models mlartifacts test-artifacts

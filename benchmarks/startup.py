@@ -38,7 +38,7 @@ import pipeline.cli; step("import pipeline.cli (typer, rich, config)")
 import numpy, pandas; step("import numpy, pandas")
 import sklearn.pipeline, sklearn.calibration, sklearn.svm, sklearn.feature_extraction.text, sklearn.compose
 step("import scikit-learn (the model's classes)")
-import spacy; step("import spaCy (with thinc, which imports torch when installed)")
+import pipeline.spacy_text; step("import spaCy (without torch: pipeline/spacy_text.py)")
 import mlflow; step("import MLflow")
 import skops.io; step("import skops")
 from pipeline.serving.models import load_scorers; step("import the rest of the scorer")

@@ -14,11 +14,10 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 import numpy as np
-import spacy
 from sklearn.base import BaseEstimator, TransformerMixin
-from spacy.attrs import IDX, IS_CURRENCY, IS_PUNCT, IS_SPACE, LENGTH, LIKE_NUM
 
 from pipeline.privacy import Redactor
+from pipeline.spacy_text import spacy
 
 NAME_PLACEHOLDER = "xxname"
 WORD = re.compile(r"\b[^\W\d_]+(?:['’-][^\W\d_]+)*\b")
@@ -48,7 +47,10 @@ def _as_strings(texts: Iterable[object]) -> list[str]:
     return ["" if text is None or text != text else str(text) for text in values]
 
 
-_TOKEN_ATTRIBUTES = [IDX, LENGTH, IS_PUNCT, IS_SPACE, LIKE_NUM, IS_CURRENCY]  # the last four: what _keep drops
+# What each token is read as; the last four: what _keep drops.
+_TOKEN_ATTRIBUTES = [
+    getattr(spacy.attrs, name) for name in ("IDX", "LENGTH", "IS_PUNCT", "IS_SPACE", "LIKE_NUM", "IS_CURRENCY")
+]
 
 
 def _keep(token: spacy.tokens.Token) -> bool:

@@ -20,7 +20,6 @@ import pandas as pd
 from markupsafe import Markup
 from scipy import stats
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-from spacy.lang.en.stop_words import STOP_WORDS
 
 from pipeline.config import DriftConfig, Params
 from pipeline.data.inputs import RecordsFile, read_records
@@ -28,6 +27,7 @@ from pipeline.data.schema import DataContractError
 from pipeline.privacy import Redactor
 from pipeline.report.build import plain_date
 from pipeline.report.stats import benjamini_hochberg
+from pipeline.spacy_text import STOP_WORDS
 
 WORD = re.compile(r"[a-z][a-z']+")
 # A term list shows words that carry meaning: no stop words ("the", "was"), no placeholders of removed
