@@ -16,8 +16,8 @@ from functools import lru_cache
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
+from pipeline.imports import spacy
 from pipeline.privacy import Redactor
-from pipeline.spacy_text import spacy
 
 NAME_PLACEHOLDER = "xxname"
 WORD = re.compile(r"\b[^\W\d_]+(?:['’-][^\W\d_]+)*\b")

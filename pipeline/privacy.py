@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import NamedTuple
 
-from pipeline.spacy_text import STOP_WORDS
+from pipeline.imports import STOP_WORDS
 
 NAME_KINDS = ("first_names", "surnames", "word_names", "not_names")
 # Kinds in order of precedence: an earlier kind's span wins any overlap with a later one.

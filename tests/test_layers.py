@@ -12,7 +12,7 @@ FLOORS = {
     "config": 0,
     "errors": -2,  # the user-facing errors: imported by every room, importing none
     "defaults": -1,  # where the packaged params.yaml and themes.yaml are
-    "spacy_text": -1,  # spaCy imported without torch (below privacy, which reads its stop words)
+    "imports": -1,  # spaCy and skops imported without torch (below privacy, which reads its stop words)
     "privacy": 0,
     "resources": -1,  # data files (the name lists privacy reads), no code
     "language": 1,

@@ -24,10 +24,10 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 from pipeline.config import DriftConfig, Params
 from pipeline.data.inputs import RecordsFile, read_records
 from pipeline.data.schema import DataContractError
+from pipeline.imports import STOP_WORDS
 from pipeline.privacy import Redactor
 from pipeline.report.build import plain_date
 from pipeline.report.stats import benjamini_hochberg
-from pipeline.spacy_text import STOP_WORDS
 
 WORD = re.compile(r"[a-z][a-z']+")
 # A term list shows words that carry meaning: no stop words ("the", "was"), no placeholders of removed

@@ -344,10 +344,11 @@ def _registry_bytes(mlflow: Any, name: str, version: Any, uri: str) -> bytes:
 def _skops_loads(data: bytes, uri: str) -> Any:
     """A checked model file deserialised with the skops loader and this package's trusted types only, never
     MLflow's loaders (which would follow the MLmodel to pickle or cloudpickle, and trust the types it lists)."""
-    import skops.io
+    from pipeline.imports import import_without_torch
 
+    skops_io = import_without_torch("skops.io")
     try:
-        return skops.io.loads(data, trusted=TRUSTED_TYPES)
+        return skops_io.loads(data, trusted=TRUSTED_TYPES)
     except Exception as error:  # noqa: BLE001 - skops raises many kinds; any of them means "not loaded"
         raise ModelIntegrityError(
             f"{uri} matches its recorded hash but holds types this version does not trust or cannot read "

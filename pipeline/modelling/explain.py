@@ -18,10 +18,10 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from pipeline.imports import STOP_WORDS
 from pipeline.language import lemma_tokens
 from pipeline.modelling.features import WORD_CACHE_SIZE, CharWbNgrams, ngram_columns
 from pipeline.modelling.model import base_head, linear_weights
-from pipeline.spacy_text import STOP_WORDS
 
 PLACEHOLDER_PREFIX = "xx"
 EXPLAIN_ROWS = 500  # texts explained together (their tables take about 0.1 MB a text)

@@ -23,11 +23,11 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer,
 from sklearn.preprocessing import normalize
 
 from pipeline.config import ReportConfig
+from pipeline.imports import STOP_WORDS
 from pipeline.language import normalise_texts
 from pipeline.privacy import Redactor
 from pipeline.report.records import DECIDED, PARTIAL, UPHELD
 from pipeline.report.stats import benjamini_hochberg, lift, over_representation, share_change
-from pipeline.spacy_text import STOP_WORDS
 
 SENTENCE_END = re.compile(r"(?<=[.!?;])\s+(?=[A-Z0-9\"'(‘“])|\n+")
 PLACEHOLDER = re.compile(r"\[[A-Z_]+\]")

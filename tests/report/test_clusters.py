@@ -4,11 +4,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from pipeline.imports import STOP_WORDS
 from pipeline.privacy import Redactor
 from pipeline.report import clusters
 from pipeline.report.clusters import recurring_issues, split_sentences
 from pipeline.report.records import report_records
-from pipeline.spacy_text import STOP_WORDS
 from tests.conftest import complaint_records
 
 FILLER = [
