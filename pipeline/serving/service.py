@@ -25,15 +25,17 @@ from importlib import resources
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictStr
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException
 
 from pipeline.config import Params, ServiceConfig, load_params
 from pipeline.data.schema import intake_frame
-from pipeline.feedback.exchange import text_hash
+from pipeline.feedback.exchange import MAX_FIELD, text_hash
 from pipeline.feedback.store import Decision, Store
 from pipeline.serving.guard import Guard, error_body, token_matches
 from pipeline.serving.queue import Busy, ScoringQueue
@@ -52,6 +54,8 @@ def _unicode(value: str) -> str:
         value.encode("utf-8")
     except UnicodeEncodeError:
         raise ValueError("it holds a lone surrogate (\\ud800 to \\udfff), which is not text") from None
+    if "\x00" in value:  # no database column takes it (PostgreSQL refuses it), and no complaint holds it
+        raise ValueError("it holds a NUL character (\\u0000), which is not text")
     return value
 
 
@@ -72,8 +76,12 @@ class Complaint(BaseModel):
     text: Annotated[Text, AfterValidator(_has_words)] = Field(
         description="The complaint, in the complainant's or officer's words."
     )
-    team: Text | None = Field(default=None, description="The team the complaint is about, if known.")
-    complaint_ref: Text | None = Field(default=None, description="Your reference, returned unchanged.")
+    team: Text | None = Field(
+        default=None, max_length=MAX_FIELD, description="The team the complaint is about, if known."
+    )
+    complaint_ref: Text | None = Field(
+        default=None, max_length=MAX_FIELD, description="Your reference, returned unchanged."
+    )
 
 
 class Batch(BaseModel):
@@ -107,9 +115,11 @@ class Shown(BaseModel):
 
 
 class FeedbackIn(Complaint):
-    """What the officer decided about one complaint, with the suggestion they were shown."""
+    """What the officer decided about one complaint. The suggestion stored beside it is the service's own
+    for the text (scored again), never one the client sends; a client's ``suggestion`` only tells which
+    model version the officer saw, so a decision made on another version is refused."""
 
-    suggestion: Shown
+    suggestion: Shown | None = None
     category: Text = Field(description="The category the officer chose (a national category).")
     themes: list[Text] = Field(default_factory=list, description="The themes the officer left ticked (ids).")
     decision_id: Annotated[str, Field(pattern=r"^[0-9a-fA-F-]{8,36}$")] | None = Field(
@@ -241,8 +251,7 @@ def create_app(scorers: Scorers, params: Params, token: str | None = None, store
     theme_ids = set(theme_names) | set(scorers.themes.labels if scorers.themes is not None else ())
 
     @app.post("/feedback", dependencies=[Depends(authorised)], summary="Record the officer's decision")
-    def record_feedback(decision: FeedbackIn, response: Response) -> dict[str, Any]:
-        # A plain function: FastAPI runs it on a worker thread, so a slow database never blocks scoring.
+    async def record_feedback(decision: FeedbackIn, response: Response) -> Any:
         check_sizes([decision])
         if store is None:
             raise HTTPException(503, "decisions are not being recorded: this service was started without a store")
@@ -254,34 +263,49 @@ def create_app(scorers: Scorers, params: Params, token: str | None = None, store
             problems.append({"where": "body.themes", "problem": f"{len(unknown)} theme(s) this service does not know"})
         if problems:
             return _error(422, "the decision is not valid (see details)", problems)
-        if decision.suggestion.model_version != scorers.category.version:
+        if decision.suggestion is not None and decision.suggestion.model_version != scorers.category.version:
             raise HTTPException(409, "the suggestion came from another model version: suggest again, then record")
-        shown = decision.suggestion.model_dump()
-        decision_id, new = store.record(
-            Decision(
-                text_sha256=text_hash(decision.text),
-                model_version=decision.suggestion.model_version,
-                themes_model_version=decision.suggestion.themes_model_version,
-                suggestion={key: shown[key] for key in ("categories", "needs_review", "review_reason", "themes")},
-                chosen_category=decision.category,
-                chosen_themes=tuple(dict.fromkeys(decision.themes)),
-                case_ref=decision.complaint_ref,
-                team=decision.team,
-                text=decision.text if params.feedback.store_text else None,
-                decision_id=decision.decision_id,
-                date_received=decision.date_received,
-            )
+        # What the service suggests for this text, scored again: a client cannot make a suggestion look
+        # confident or right, and the live accuracy is the model's own.
+        shown = (await queue.score([decision]))[0]
+        themes = [{"theme": t["theme"], "probability": t["probability"], "assigned": True} for t in shown["themes"]]
+        themes += [
+            {"theme": t["theme"], "probability": t["probability"], "assigned": False} for t in shown["possible_themes"]
+        ]
+        recorded = Decision(
+            text_sha256=text_hash(decision.text),
+            model_version=shown["model_version"],
+            themes_model_version=shown["themes_model_version"],
+            suggestion={key: shown[key] for key in ("categories", "needs_review", "review_reason")}
+            | {"themes": themes},
+            chosen_category=decision.category,
+            chosen_themes=tuple(dict.fromkeys(decision.themes)),
+            case_ref=decision.complaint_ref,
+            team=decision.team,
+            text=decision.text if params.feedback.store_text else None,
+            decision_id=decision.decision_id,
+            date_received=decision.date_received,
         )
+        try:
+            # On a worker thread: a slow database never holds up the event loop (and so scoring).
+            decision_id, new = await run_in_threadpool(store.record, recorded)
+        except SQLAlchemyError as error:
+            log.error("The decision store refused a decision (%s); nothing was recorded.", type(error).__name__)
+            raise HTTPException(503, "the decision store cannot record decisions just now: try again") from None
         response.status_code = 201 if new else 200
-        accepted = decision.category == decision.suggestion.categories[0].category
+        accepted = decision.category == shown["categories"][0]["category"]
         return {"decision_id": decision_id, "recorded": new, "accepted": accepted}
+
+    # Without feedback.teams, the teams the category model was evaluated on (from its card) are offered.
+    by_team = scorers.category.card.get("metrics", {}).get("holdout", {}).get("by_team", {})
+    known_teams = sorted(team for team in by_team if team != "(no team)")
 
     @app.get("/choices", summary="What an officer may choose: categories, themes and teams")
     def choices() -> dict[str, Any]:
         return {
             "categories": sorted(categories),
             "themes": [{"theme": theme, "name": theme_names.get(theme, theme)} for theme in sorted(theme_ids)],
-            "teams": list(params.feedback.teams),
+            "teams": list(params.feedback.teams) or known_teams,
             "recording": store is not None,
         }
 
