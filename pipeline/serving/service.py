@@ -29,12 +29,12 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictStr
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictStr
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException
 
 from pipeline.config import Params, ServiceConfig, load_params
-from pipeline.data.schema import intake_frame
+from pipeline.data.schema import build_label_lookup, intake_frame, normalise_label
 from pipeline.feedback.exchange import MAX_FIELD, text_hash
 from pipeline.feedback.store import Decision, Store
 from pipeline.serving.guard import Guard, error_body, token_matches
@@ -56,6 +56,12 @@ def _unicode(value: str) -> str:
         raise ValueError("it holds a lone surrogate (\\ud800 to \\udfff), which is not text") from None
     if "\x00" in value:  # no database column takes it (PostgreSQL refuses it), and no complaint holds it
         raise ValueError("it holds a NUL character (\\u0000), which is not text")
+    return value
+
+
+def _iso_date(value: object) -> object:
+    if isinstance(value, str) and re.fullmatch(r"\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}", value.strip()):
+        raise ValueError(f"write the date as YYYY-MM-DD, not {value!r} (day and month could be either way round)")
     return value
 
 
@@ -125,7 +131,7 @@ class FeedbackIn(Complaint):
     decision_id: Annotated[str, Field(pattern=r"^[0-9a-fA-F-]{8,36}$")] | None = Field(
         default=None, description="A UUID chosen by the client: sending the same decision again records it once."
     )
-    date_received: date | None = Field(
+    date_received: Annotated[date, BeforeValidator(_iso_date)] | None = Field(
         default=None, description="When the complaint was received (YYYY-MM-DD); exports date its record by it."
     )
 
@@ -249,6 +255,7 @@ def create_app(scorers: Scorers, params: Params, token: str | None = None, store
 
     categories = list(dict.fromkeys([*scorers.category.labels, *(params.labels.categories or ())]))
     theme_ids = set(theme_names) | set(scorers.themes.labels if scorers.themes is not None else ())
+    label_lookup = build_label_lookup(params.labels)
 
     @app.post("/feedback", dependencies=[Depends(authorised)], summary="Record the officer's decision")
     async def record_feedback(decision: FeedbackIn, response: Response) -> Any:
@@ -256,7 +263,9 @@ def create_app(scorers: Scorers, params: Params, token: str | None = None, store
         if store is None:
             raise HTTPException(503, "decisions are not being recorded: this service was started without a store")
         problems = []
-        if decision.category not in categories:
+        # Read as validation and imports read a category: "delay / failed service" is Delay/Failed Service.
+        category = normalise_label(decision.category, label_lookup)
+        if category not in categories:
             problems.append({"where": "body.category", "problem": "not a category this service knows"})
         unknown = [theme for theme in decision.themes if theme not in theme_ids]
         if unknown:
@@ -278,7 +287,7 @@ def create_app(scorers: Scorers, params: Params, token: str | None = None, store
             themes_model_version=shown["themes_model_version"],
             suggestion={key: shown[key] for key in ("categories", "needs_review", "review_reason")}
             | {"themes": themes},
-            chosen_category=decision.category,
+            chosen_category=category,
             chosen_themes=tuple(dict.fromkeys(decision.themes)),
             case_ref=decision.complaint_ref,
             team=decision.team,
@@ -293,7 +302,7 @@ def create_app(scorers: Scorers, params: Params, token: str | None = None, store
             log.error("The decision store refused a decision (%s); nothing was recorded.", type(error).__name__)
             raise HTTPException(503, "the decision store cannot record decisions just now: try again") from None
         response.status_code = 201 if new else 200
-        accepted = decision.category == shown["categories"][0]["category"]
+        accepted = category == shown["categories"][0]["category"]
         return {"decision_id": decision_id, "recorded": new, "accepted": accepted}
 
     # Without feedback.teams, the teams the category model was evaluated on (from its card) are offered.

@@ -256,6 +256,7 @@ def test_the_text_is_kept_only_when_store_text_is_on(scorers, service_params, de
         ({"suggestion": {"categories": [], "needs_review": False, "model_version": "category v1"}}, 422, ""),
         ({"decision_id": "not a uuid!"}, 422, ""),
         ({"date_received": "31/13/2025"}, 422, "date_received"),
+        ({"date_received": "03/02/2025"}, 422, "YYYY-MM-DD"),
         ({"complaint_ref": "C" * 201}, 422, "complaint_ref"),
         ({"team": "Fostering\u0000"}, 422, "NUL"),
         ({"colour": "red"}, 422, ""),
@@ -294,8 +295,9 @@ def test_the_stored_suggestion_is_the_services_own_for_the_text_not_the_clients(
     assert row["suggested_category"] == own["categories"][0]["category"] != "About Policy"
     assert row["suggested_probability"] == own["categories"][0]["probability"]
     assert row["needs_review"] == own["needs_review"]
-    # Without a suggestion at all the decision is recorded the same way.
-    assert client.post("/feedback", json={"text": TEXT, "category": "Other"}).status_code == 201
+    # Without a suggestion at all the decision is recorded the same way; a category is read as imports read it.
+    assert client.post("/feedback", json={"text": TEXT, "category": "delay / failed service"}).status_code == 201
+    assert decision_store.frame()["chosen_category"].tolist()[-1] == "Delay/Failed Service"
 
 
 def test_a_store_that_fails_answers_503_and_logs_no_complaint_text(scorers, service_params, tmp_path, caplog):
