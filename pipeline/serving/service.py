@@ -18,6 +18,8 @@ import json
 import logging
 import os
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import date
@@ -47,6 +49,7 @@ log = logging.getLogger(__name__)
 SERVE_ARGUMENTS = "COMPLAINTS_SERVE_ARGUMENTS"
 MAX_DETAILS = 10  # validation problems listed in one error
 MAX_WHERE = 60  # characters of a field's path shown (a field name may be anything the client sent)
+RECENT_SUGGESTIONS = 10_000  # suggestions remembered (a few KB each) for the decisions recorded on them
 
 
 def _unicode(value: str) -> str:
@@ -165,19 +168,46 @@ def _page_policy(page: str) -> str:
     )
 
 
+class RecentSuggestions:
+    """The last ``size`` suggestions, by key; safe to share between threads."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._kept: OrderedDict[Any, dict[str, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def keep(self, key: Any, shown: dict[str, Any]) -> None:
+        with self._lock:
+            self._kept[key] = shown
+            self._kept.move_to_end(key)
+            while len(self._kept) > self.size:
+                self._kept.popitem(last=False)
+
+    def get(self, key: Any) -> dict[str, Any] | None:
+        with self._lock:
+            return self._kept.get(key)
+
+
 def create_app(scorers: Scorers, params: Params, token: str | None = None, store: Store | None = None) -> FastAPI:
     """The service for ``scorers``; with ``token`` every API call needs ``Authorization: Bearer <token>``.
     Officers' decisions (POST /feedback) go to ``store``; without one they are refused with 503."""
     service = params.service
     theme_names = scorers.themes.theme_names if scorers.themes is not None else {}
 
-    def score_all(complaints: list[Complaint]) -> list[dict[str, Any]]:
+    # The suggestions given lately, by a hash of the text and the team (never the text): recording a decision
+    # finds what the officer was shown here instead of scoring the text again.
+    given = RecentSuggestions(RECENT_SUGGESTIONS)
+
+    def score_all(complaints: list[Complaint], explain: bool = params.score.explain) -> list[dict[str, Any]]:
         frame = intake_frame([c.text for c in complaints], params.data, [c.team for c in complaints])
-        scored = score(scorers, frame, params, params.score.explain)
-        return [
+        scored = score(scorers, frame, params, explain)
+        results = [
             suggestion(row, params.evaluate.top_k, theme_names) | {"complaint_ref": c.complaint_ref, "team": c.team}
             for (_, row), c in zip(scored.iterrows(), complaints, strict=True)
         ]
+        for complaint, result in zip(complaints, results, strict=True):
+            given.keep((text_hash(complaint.text), complaint.team), result)
+        return results
 
     queue = ScoringQueue(score_all, max_waiting=service.max_queue, max_batch=service.max_batch)
 
@@ -274,9 +304,11 @@ def create_app(scorers: Scorers, params: Params, token: str | None = None, store
             return _error(422, "the decision is not valid (see details)", problems)
         if decision.suggestion is not None and decision.suggestion.model_version != scorers.category.version:
             raise HTTPException(409, "the suggestion came from another model version: suggest again, then record")
-        # What the service suggests for this text, scored again: a client cannot make a suggestion look
-        # confident or right, and the live accuracy is the model's own.
-        shown = (await queue.score([decision]))[0]
+        # What the service suggests for this text, scored again (without the words behind it, which are not
+        # stored): a client cannot make a suggestion look confident or right; the live accuracy is the model's.
+        shown = given.get((text_hash(decision.text), decision.team))
+        if shown is None:
+            shown = (await run_in_threadpool(score_all, [decision], False))[0]
         themes = [{"theme": t["theme"], "probability": t["probability"], "assigned": True} for t in shown["themes"]]
         themes += [
             {"theme": t["theme"], "probability": t["probability"], "assigned": False} for t in shown["possible_themes"]
@@ -296,7 +328,7 @@ def create_app(scorers: Scorers, params: Params, token: str | None = None, store
             date_received=decision.date_received,
         )
         try:
-            # On a worker thread: a slow database never holds up the event loop (and so scoring).
+            # On worker threads (as the scoring above): a slow database never holds up the event loop.
             decision_id, new = await run_in_threadpool(store.record, recorded)
         except SQLAlchemyError as error:
             log.error("The decision store refused a decision (%s); nothing was recorded.", type(error).__name__)

@@ -359,3 +359,14 @@ def test_a_suggestion_lists_possible_themes_by_name_apart_from_assigned_ones(sco
     possible = {theme["theme"] for theme in body["possible_themes"]}
     assert assigned and possible and not assigned & possible
     assert all(theme["name"] != theme["theme"] for theme in body["possible_themes"])
+
+
+def test_recent_suggestions_keep_the_newest_and_forget_the_oldest():
+    from pipeline.serving.service import RecentSuggestions
+
+    recent = RecentSuggestions(2)
+    recent.keep("a", {"n": 1})
+    recent.keep("b", {"n": 2})
+    recent.keep("a", {"n": 3})  # seen again: now the newest
+    recent.keep("c", {"n": 4})
+    assert recent.get("a") == {"n": 3} and recent.get("b") is None and recent.get("c") == {"n": 4}
