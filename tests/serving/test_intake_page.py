@@ -54,6 +54,7 @@ def test_a_pasted_complaint_shows_suggestions_and_the_decision_is_recorded(serve
             )
             page.goto(server_url)
             page.wait_for_selector("#other-category option", state="attached")
+            assert page.locator('link[rel="icon"]').get_attribute("href") == "data:,"  # no /favicon.ico 404
             assert page.locator("#token-box").is_hidden()  # the service needs no token
             assert page.locator("#teams option").count() == 0
             page.fill("#team", "Family Support East")  # free text still works with no list to pick from
@@ -105,7 +106,7 @@ def test_a_pasted_complaint_shows_suggestions_and_the_decision_is_recorded(serve
             page.click("#submit")
             page.wait_for_selector("#error:not([hidden])", timeout=15_000)
             assert "empty" in page.locator("#error").inner_text()
-            assert blocked == []
+            assert blocked == []  # the inline icon included: no /favicon.ico request and no refusal for it
         finally:
             browser.close()
     assert Path(artefacts / "intake_page.png").stat().st_size > 10_000
