@@ -321,7 +321,9 @@ def drift(
         theme_names = {theme.id: theme.name for theme in taxonomy.themes} if taxonomy else None
         redactor = Redactor(params.privacy.case_ref_patterns)
         acceptance, warnings = _acceptance(params, redactor)
-        found = stage.measure_drift(*periods, params.drift, theme_names, redactor, acceptance, warnings)
+        found = stage.measure_drift(
+            *periods, params.drift, theme_names, redactor, acceptance, warnings, params.feedback.min_decisions
+        )
     page = files.write_text(stage.html(found, generated=provenance.now_utc()), out / stage.page_name(*periods))
     for line in views.drift_summary(periods, found):
         console.print(line)
@@ -630,7 +632,12 @@ def _acceptance(params, redactor):
     opened.close()
     if decisions.empty:
         return None, []
-    found = summary.summarise(decisions, params.evaluate.target_precision or summary.DEFAULT_TARGET, redactor=redactor)
+    found = summary.summarise(
+        decisions,
+        params.evaluate.target_precision or summary.DEFAULT_TARGET,
+        redactor=redactor,
+        min_decisions=params.feedback.min_decisions,
+    )
     return found.by_model, found.warnings
 
 
@@ -657,13 +664,19 @@ def feedback_summary(
         decisions = store.frame(
             datetime.combine(start, datetime.min.time(), UTC) if start else None, with_text=False, with_suggestion=False
         )
+        total = store.count()
         store.close()
         names = _theme_names(params)
         target = params.evaluate.target_precision or stage.DEFAULT_TARGET
-        found = stage.summarise(decisions, target, names, since, Redactor(params.privacy.case_ref_patterns))
+        redactor = Redactor(params.privacy.case_ref_patterns)
+        found = stage.summarise(
+            decisions, target, names, since, redactor, min_decisions=params.feedback.min_decisions, total=total
+        )
     written = [
         files.write_text(stage.html(found, provenance.now_utc()), out / "feedback_summary.html"),
-        files.write_workbook(found.sheets(), out / "feedback_summary.xlsx", banner=INTERNAL_BANNER),
+        files.write_workbook(
+            found.sheets(), out / "feedback_summary.xlsx", formats=found.formats(), banner=INTERNAL_BANNER
+        ),
     ]
     console.print(found.headline())
     for warning in found.warnings:

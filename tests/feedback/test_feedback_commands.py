@@ -149,3 +149,11 @@ def test_a_store_without_its_driver_says_how_to_install_it_brackets_and_all(tmp_
     )
     assert result.returncode == 2
     assert "pip install -e '.[postgres]'" in " ".join(result.stderr.split())  # Rich did not eat "[postgres]"
+
+
+def test_a_summary_of_a_period_without_decisions_says_how_many_came_before(replayed):
+    folder, closed, _ = replayed
+    result = run_cli(["feedback", "summary", "--since", "2099-01-01", "--out", "later"], folder)
+    assert result.returncode == 0, result.stderr
+    said = " ".join((result.stdout + result.stderr).split())
+    assert f"No decisions recorded since 1 January 2099 ({len(closed)} recorded before it)." in said
