@@ -43,6 +43,12 @@ ModelOption = typer.Option(
 ThemesModelOption = typer.Option(
     None, "--themes-model", help="Registry address or folder of the theme model; default score.themes_model."
 )
+EngineOption = typer.Option(
+    "pandas", "--engine", help="pandas (this process) or spark (PySpark, pip install '.[spark]'; national volumes)."
+)
+MasterOption = typer.Option(
+    None, "--master", help="Spark only: local[*] (default), spark://HOST:PORT, yarn or k8s://...; see the README."
+)
 
 
 def _show_version(wanted: bool) -> None:
@@ -359,10 +365,13 @@ def score(
     themes_model: str | None = ThemesModelOption,
     explain: bool | None = typer.Option(None, "--explain/--no-explain", help="Words behind each suggestion."),
     summary_json: Path | None = typer.Option(None, "--summary-json", help="Also write the summary as JSON here."),
+    engine: str = EngineOption,
+    master: str | None = MasterOption,
 ) -> None:
     """Score every row of a file in chunks: top 3 categories, themes, the words behind them, and what needs review.
 
     Rows that cannot be read go to OUT_rejects.csv with the reason; rows in = rows scored + rows rejected.
+    With --engine spark, DATA may be a folder or a glob of files, and OUT a Parquet folder by financial year.
     """
     from pipeline.data import files
     from pipeline.serving.batch import score_chunks
@@ -371,6 +380,24 @@ def score(
     with user_errors():
         params = load_params(params_file)
         scorers = load_scorers(params, model, themes_model)
+        if engine not in ("pandas", "spark"):
+            raise files.InputFileError(f"--engine is '{engine}'; choose pandas or spark.")
+        if engine == "spark":
+            from pipeline.spark.job import score_files
+
+            explained = params.score.explain if explain is None else explain
+            found = score_files(str(data), out, params, scorers, explained, master)
+    if engine == "spark":
+        rows = found.summary.as_dict()
+        console.print(views.table(f"Scored {data.name}", {k.replace("_", " "): v for k, v in rows.items()}))
+        console.print(views.table("By file", found.per_file))
+        for name, why in found.unreadable_files:
+            log.warning("Not read: %s (%s)", name, why)
+        console.print(f"Scored rows: {found.scored_path}\nRejected rows: {found.rejects_path}")
+        if summary_json:
+            files.write_json(found.as_dict(), summary_json)
+        return
+    with user_errors():
         target = Path(out or params.output.scored_file)
         chunks = files.iter_table(
             data, params.score.chunk_rows, params.data.sheet, params.data.header_row, params.data.max_text_chars
