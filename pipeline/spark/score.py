@@ -114,11 +114,20 @@ def _score_units(
             for frame in scored:
                 frame = frame.assign(**{SOURCE_FILE: unit.name, KIND: "scored", REASON: None})
                 frame[PARTITION] = _years(frame, params).to_numpy()
-                yield frame.reindex(columns=schema_columns)
+                yield _plain(frame.reindex(columns=schema_columns))
             for frame in rejected:
                 if len(frame):
                     out = frame.assign(**{SOURCE_FILE: unit.name, KIND: "rejected", PARTITION: UNKNOWN_YEAR})
-                    yield out.reindex(columns=schema_columns)
+                    # Only the file, row and reason: every other column is empty (None, whatever its type).
+                    empty = out.reindex(columns=schema_columns).astype(object)
+                    yield empty.where(empty.notna(), None)
+
+
+def _plain(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text columns as Python strings (None when missing): Arrow-backed pandas text, concatenated from
+    chunks, is a chunked array that PySpark's conversion does not take."""
+    text = [column for column, dtype in frame.dtypes.items() if pd.api.types.is_string_dtype(dtype)]
+    return frame.astype({column: object for column in text}).where(frame.notna(), None) if text else frame
 
 
 def _spark_type(dtype: Any) -> Any:
