@@ -517,14 +517,29 @@ def report(
     params_file: Path | None = ParamsOption,
     model: str | None = ModelOption,
     themes_model: str | None = ThemesModelOption,
+    engine: str = EngineOption,
+    master: str | None = MasterOption,
 ) -> None:
-    """Write the root-cause report for service leads: one self-contained HTML page and an XLSX workbook."""
+    """Write the root-cause report for service leads: one self-contained HTML page and an XLSX workbook.
+
+    With --engine spark (a folder or glob of records or of scored files), only the counted tables are
+    made, on Spark, and written as a workbook; see the README's "Scoring at national scale"."""
     from pipeline.data import files, inputs
     from pipeline.lifecycle import provenance
     from pipeline.report import render
     from pipeline.report.build import build_report_from_records, report_settings
     from pipeline.serving.models import report_suggestions
 
+    if engine == "spark":
+        from pipeline.spark.job import report_files
+
+        with user_errors():
+            params = load_params(params_file)
+            counted = report_files(str(data), params, year, compare_to, labels, audience, master)
+        stem = f"complaints_report_{counted.year.replace('/', '-')}_counts"
+        console.print(f"{counted.complaints:,} complaints in {counted.year} of {counted.rows:,} counted.")
+        console.print(f"Counted tables: {files.write_workbook(counted.sheets(), out / f'{stem}.xlsx')}")
+        return
     with user_errors():
         params = load_params(params_file)
         found = inputs.read_records(data, params, today=date.today())
@@ -543,6 +558,36 @@ def report(
     workbook = files.write_workbook(book.sheets, out / f"{stem}.xlsx", formats=book.formats, banner=book.banner)
     console.print("\n".join(f"• {line}" for line in built.headlines))
     console.print(f"Report:   {page}\nWorkbook: {workbook}")
+
+
+@app.command("spark-job")
+def spark_job(
+    data: str = typer.Argument(..., help="Complaints to score: a file, a folder of files or a glob."),
+    out: Path = typer.Option(Path("outputs/spark-job"), "--out", help="Folder for scored.parquet, rejects and the counted tables."),
+    master: str = typer.Option("local[*]", "--master", help="spark://HOST:PORT, yarn, k8s://... or local[N]."),
+    wheel: Path | None = typer.Option(None, "--wheel", help="This project's wheel; default built from the source."),
+    params_file: Path | None = ParamsOption,
+    model: str | None = ModelOption,
+    themes_model: str | None = ThemesModelOption,
+    explain: bool = typer.Option(True, "--explain/--no-explain", help="Words behind each suggestion."),
+    year: str | None = typer.Option(None, "--year", help="Financial year of the counted tables; default the latest."),
+) -> None:
+    """Score then count the report on a Spark cluster: build the project's wheel and spark-submit the job."""
+    import subprocess
+
+    from pipeline.spark import job
+
+    with user_errors(), tempfile.TemporaryDirectory() as folder:
+        shipped = wheel or job.project_wheel(Path(folder))
+        arguments = [data, str(out)] + (["--params", str(params_file)] if params_file else [])
+        arguments += (["--model", model] if model else []) + (["--themes-model", themes_model] if themes_model else [])
+        arguments += ([] if explain else ["--no-explain"]) + (["--year", year] if year else [])
+        command = job.submit_command(master, shipped, arguments)
+        log.info("Running: %s", " ".join(command))
+        code = subprocess.run(command, env=job.submit_environment(master)).returncode
+    if code:
+        raise typer.Exit(code)
+    console.print(f"Scored rows, rejects and counted tables: {out}")
 
 
 @app.command("label-issues")

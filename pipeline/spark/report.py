@@ -21,6 +21,7 @@ both``); and the before/after comparison of response times around report.change_
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -426,7 +427,7 @@ class SparkReport:
         """The workbook: one sheet per table (names at most 31 characters)."""
         found = {"Categories": self.categories}
         for number, (category, table) in enumerate(self.team_outcomes.items(), start=1):
-            found[f"Outcomes {number} {category}"[:31]] = table
+            found[re.sub(r"[\[\]:*?/\\]", " ", f"Outcomes {number} {category}")[:31]] = table
         found |= {
             "Themes by team": self.theme_team,
             "Upheld by theme": self.upheld_by_theme,
