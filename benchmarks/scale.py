@@ -305,13 +305,13 @@ def main() -> None:
         if not source.is_file():
             write_input(source, rows)
         entry = results.setdefault(key, {"rows": rows, "explain": explain})
-        for step, run in (
-            ("pandas", lambda: run_pandas(source, work, explain, rows)),
-            ("pandas2", lambda: run_pandas_two(source, work, explain, rows)),
-            ("spark", lambda: run_spark(source, work / f"spark_{key}.parquet", explain, rows)),
+        for step, run, target in (
+            ("pandas", run_pandas, work),
+            ("pandas2", run_pandas_two, work),
+            ("spark", run_spark, work / f"spark_{key}.parquet"),
         ):
             if step in args.steps:
-                entry[step] = run()
+                entry[step] = run(source, target, explain, rows)
                 entry[step]["load_after"] = os.getloadavg()[0]
                 print(key, step, entry[step], flush=True)
                 save()
@@ -332,12 +332,14 @@ def main() -> None:
 def summarise(results: dict) -> None:
     """Speed-ups, crossover and projection from what was measured."""
     startup = results.get("spark_startup", {}).get("seconds")
-    for key, entry in results.items():
+    for entry in results.values():
         if not isinstance(entry, dict) or "pandas" not in entry or "spark" not in entry:
             continue
         entry["spark_speedup"] = round(entry["spark"]["rows_per_second"] / entry["pandas"]["rows_per_second"], 2)
         if "pandas2" in entry:
-            entry["pandas2_speedup"] = round(entry["pandas2"]["rows_per_second"] / entry["pandas"]["rows_per_second"], 2)
+            entry["pandas2_speedup"] = round(
+                entry["pandas2"]["rows_per_second"] / entry["pandas"]["rows_per_second"], 2
+            )
         if startup is not None:
             # Rates without start-up, for the crossover: Spark's rate once running.
             running = entry["rows"] / max(entry["spark"]["seconds"] - startup, 1e-9)
@@ -366,7 +368,9 @@ def markdown(results: dict) -> str:
                 run = entry[engine]
                 driver = run.get("driver_mb", run.get("peak_per_process_mb"))
                 workers = run.get("workers_mb", run.get("peak_total_mb") if engine == "pandas2" else "")
-                name = {"pandas": "pandas, 1 process", "pandas2": "pandas, 2 processes", "spark": "Spark local[2]"}[engine]
+                name = {"pandas": "pandas, 1 process", "pandas2": "pandas, 2 processes", "spark": "Spark local[2]"}[
+                    engine
+                ]
                 lines.append(
                     f"| {entry['rows']:,} | {'yes' if entry['explain'] else 'no'} | {name} | {run['seconds']} | "
                     f"{run['rows_per_second']:,} | {driver} | {workers} | {run['load_before']:.1f} |"

@@ -563,7 +563,9 @@ def report(
 @app.command("spark-job")
 def spark_job(
     data: str = typer.Argument(..., help="Complaints to score: a file, a folder of files or a glob."),
-    out: Path = typer.Option(Path("outputs/spark-job"), "--out", help="Folder for scored.parquet, rejects and the counted tables."),
+    out: Path = typer.Option(
+        Path("outputs/spark-job"), "--out", help="Folder for scored.parquet, rejects and the counted tables."
+    ),
     master: str = typer.Option("local[*]", "--master", help="spark://HOST:PORT, yarn, k8s://... or local[N]."),
     wheel: Path | None = typer.Option(None, "--wheel", help="This project's wheel; default built from the source."),
     params_file: Path | None = ParamsOption,

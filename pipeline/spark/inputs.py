@@ -46,9 +46,7 @@ def _candidates(source: str) -> tuple[list[Path], Path | None]:
     """The table files ``source`` names (a file, a folder, or a glob) and the folder names are relative to."""
     path = Path(source)
     if path.is_dir():
-        found = sorted(
-            {p for pattern in TABLE_NAMES for p in path.rglob(pattern) if not p.name.startswith((".", "_"))}
-        )
+        found = sorted({p for pattern in TABLE_NAMES for p in path.rglob(pattern) if not p.name.startswith((".", "_"))})
         if not found:
             raise InputFileError(f"{path} holds no CSV, XLSX or Parquet file to score (the folder is empty of tables).")
         return found, path

@@ -22,7 +22,9 @@ def scored_folder(out: Path | None, params: Params) -> Path:
     """Where a Spark job writes its scored rows: --out, else output.scored_file as a .parquet folder."""
     target = Path(out) if out else Path(params.output.scored_file).with_suffix(".parquet")
     if target.suffix != ".parquet":
-        raise InputFileError(f"The Spark engine writes a folder of Parquet files: give --out a name ending .parquet, not {target.name}.")
+        raise InputFileError(
+            f"The Spark engine writes a folder of Parquet files: give --out a name ending .parquet, not {target.name}."
+        )
     return target
 
 
@@ -74,7 +76,18 @@ def project_wheel(folder: Path) -> Path:
     source = Path(__file__).resolve().parents[2]
     if not (source / "pyproject.toml").is_file():
         raise InputFileError("complaints is installed, not run from its source: give the project's wheel with --wheel.")
-    command = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(folder), str(source)]
+    command = [
+        sys.executable,
+        "-m",
+        "pip",
+        "wheel",
+        "--no-deps",
+        "--no-build-isolation",
+        "-q",
+        "-w",
+        str(folder),
+        str(source),
+    ]
     subprocess.run(command, check=True, capture_output=True)
     return next(folder.glob("complaints_pipeline-*.whl"))
 
@@ -86,9 +99,12 @@ def submit_command(master: str, wheel: Path, arguments: list[str]) -> list[str]:
 
 
 def submit_environment(master: str) -> dict[str, str]:
-    """spark-submit's environment: in local mode the driver and executors run this Python."""
+    """spark-submit's environment: in local mode the driver and executors run this Python and this copy of
+    the project (first on the path, ahead of any other installed copy)."""
     environment = dict(os.environ)
     if master.startswith("local"):
         environment.setdefault("PYSPARK_PYTHON", sys.executable)
         environment.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+        here = str(Path(__file__).resolve().parents[2])
+        environment["PYTHONPATH"] = os.pathsep.join(p for p in (here, environment.get("PYTHONPATH")) if p)
     return environment

@@ -99,7 +99,11 @@ def team_spellings(teams: pd.DataFrame, config: ReportConfig) -> dict[str, str]:
     counted = pd.DataFrame({"key": team.map(spelling_key, na_action="ignore"), "name": team, "n": teams["count"]})
     totals = counted.dropna().groupby(["key", "name"])["n"].sum().sort_values(ascending=False)
     commonest = {key: name for (key, name) in totals.index[::-1]}
-    return {str(w): commonest[k] for w, k in zip(written, team.map(spelling_key, na_action="ignore"), strict=True) if pd.notna(w) and pd.notna(k)}
+    return {
+        str(w): commonest[k]
+        for w, k in zip(written, team.map(spelling_key, na_action="ignore"), strict=True)
+        if pd.notna(w) and pd.notna(k)
+    }
 
 
 def _normalise(
@@ -159,7 +163,7 @@ def _normalise_file(
                 "working_days": working_days_between(kept["date_received"], kept["date_responded"]),
                 "within": timed[WITHIN].reindex(kept.index),
                 "quarter": quarter(kept["date_received"]),
-                "needs_review": kept["needs_review"] if "needs_review" in kept else None,
+                "needs_review": kept.get("needs_review"),
                 "source_file": name,
                 "source_row": kept[SOURCE_ROW],
             }
@@ -250,7 +254,9 @@ def count(normalised: Any, settings: ReportConfig) -> Counts:
             .sort_values(["source_file", "source_row"], ignore_index=True)
         )
         unmapped: dict[str, dict[str, int]] = {}
-        found = normalised.filter(F.col("kind") == "unmapped").groupBy("column", "written").agg(F.sum("count").alias("n"))
+        found = (
+            normalised.filter(F.col("kind") == "unmapped").groupBy("column", "written").agg(F.sum("count").alias("n"))
+        )
         for row in found.collect():
             unmapped.setdefault(row["column"], {})[row["written"]] = int(row["n"])
     finally:
@@ -292,7 +298,13 @@ def _theme_by_team(counts: Counts, theme_names: Mapping[str, str], min_cell: int
     pairs = counts.themes[counts.themes["financial_year"] == counts.year]
     teams, themes = _counts(year_labels, "team"), _counts(pairs, "theme")
     if themes.empty:
-        typed = {"Complaints": int, "Team complaints": int, "Theme total": int, "Over-represented": bool, "Small cell": bool}
+        typed = {
+            "Complaints": int,
+            "Team complaints": int,
+            "Theme total": int,
+            "Over-represented": bool,
+            "Small cell": bool,
+        }
         return pd.DataFrame(columns=THEME_TEAM_COLUMNS).astype(typed)
     crossed = pairs.pivot_table(index="team", columns="theme", values="n", aggfunc="sum", fill_value=0)
     crossed = crossed.reindex(index=teams.index, columns=themes.index, fill_value=0).astype(int)
@@ -444,7 +456,9 @@ class SparkReport:
         return found
 
 
-def tables(counts: Counts, config: ReportConfig, categories: list[str] | None, theme_names: Mapping[str, str]) -> SparkReport:
+def tables(
+    counts: Counts, config: ReportConfig, categories: list[str] | None, theme_names: Mapping[str, str]
+) -> SparkReport:
     """Every counted table of the report, from the counts: the pandas engine's tables, finished alike."""
     year, compare_to = counts.year, counts.compare_to
     labels = counts.labels
@@ -452,7 +466,9 @@ def tables(counts: Counts, config: ReportConfig, categories: list[str] | None, t
     year_counts = _counts(year_labels, "category")
     order = category_order(year_counts, categories)
     if compare_to:
-        order += [c for c in _counts(labels[labels["financial_year"] == compare_to], "category").index if c not in order]
+        order += [
+            c for c in _counts(labels[labels["financial_year"] == compare_to], "category").index if c not in order
+        ]
     present = set(year_labels["outcome"])
     outcome_columns = [o for o in OUTCOME_ORDER if o in DECIDED or o in present]
     commonest = [c for c in year_counts.index if c != NOT_RECORDED][: config.top_categories]
@@ -463,7 +479,9 @@ def tables(counts: Counts, config: ReportConfig, categories: list[str] | None, t
     shown_themes = _counts(year_themes, "theme").index[:6].tolist()
     times = counts.times.copy()
     times["Quarter"] = year + " " + times["quarter"]
-    by_team = _summarise(times, "team", "Team").sort_values("Responses", ascending=False, kind="stable", ignore_index=True)
+    by_team = _summarise(times, "team", "Team").sort_values(
+        "Responses", ascending=False, kind="stable", ignore_index=True
+    )
     timed = times[times["within"].notna()]
     return SparkReport(
         year=year,
@@ -482,7 +500,9 @@ def tables(counts: Counts, config: ReportConfig, categories: list[str] | None, t
         times_by_team=by_team,
         times_by_quarter=_summarise(times, "Quarter", "Quarter"),
         times_by_team_and_quarter=_summarise(times, ["team", "Quarter"], ["Team", "Quarter"]),
-        within_share=float((timed["within"].astype(bool) * timed["n"]).sum() / timed["n"].sum()) if len(timed) else float("nan"),
+        within_share=float((timed["within"].astype(bool) * timed["n"]).sum() / timed["n"].sum())
+        if len(timed)
+        else float("nan"),
         responded=int(times["n"].sum()),
         impossible=counts.impossible,
         excluded=counts.excluded,

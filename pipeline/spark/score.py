@@ -71,7 +71,9 @@ def _chunks(unit: Any, params: Params) -> Iterator[Chunk]:
     score.chunk_rows, numbered on from the rows before it, or a whole CSV or XLSX file."""
     data = params.data
     if unit.format != "parquet":
-        yield from files.iter_table(unit.path, params.score.chunk_rows, data.sheet, data.header_row, data.max_text_chars)
+        yield from files.iter_table(
+            unit.path, params.score.chunk_rows, data.sheet, data.header_row, data.max_text_chars
+        )
         return
     import pyarrow.parquet as pq
 
@@ -91,7 +93,9 @@ def _years(scored: pd.DataFrame, params: Params) -> pd.Series:
     written = given.astype("string").str.strip() if given is not None else pd.Series(pd.NA, index=scored.index)
     dates = scored.get(columns.get("date_received", "date_received"))
     if dates is not None:
-        derived = financial_year(parse_dates(dates.astype("string"), params.data.date_dayfirst, params.data.date_format))
+        derived = financial_year(
+            parse_dates(dates.astype("string"), params.data.date_dayfirst, params.data.date_format)
+        )
         written = written.mask(written.isna() | (written == ""), derived.to_numpy())
     return written.fillna(UNKNOWN_YEAR).astype(str)
 
@@ -149,7 +153,9 @@ def output_layout(inputs: Inputs, scorers: Scorers, params: Params, explain: boo
     row = {column: pd.Series(["a complaint" if column == text else None], dtype="string") for column in inputs.columns}
     unreadable = pd.DataFrame({SOURCE_ROW: pd.Series(dtype="int64"), REASON: pd.Series(dtype="string")})
     found: list[pd.DataFrame] = []
-    score_chunks([Chunk(pd.DataFrame(row), np.array([2]), unreadable)], scorers, params, found.append, lambda _: None, explain)
+    score_chunks(
+        [Chunk(pd.DataFrame(row), np.array([2]), unreadable)], scorers, params, found.append, lambda _: None, explain
+    )
     return found[0].iloc[:0]
 
 
@@ -184,7 +190,11 @@ def _per_file(rows: Any, layout: pd.DataFrame, inputs: Inputs) -> pd.DataFrame:
         return table["file"].map(counts[column]).fillna(0).astype(int)
 
     table["rows in"] = count("scored") + count("rejected")
-    table["rows scored"], table["rows rejected"], table["needs review"] = count("scored"), count("rejected"), count("review")
+    table["rows scored"], table["rows rejected"], table["needs review"] = (
+        count("scored"),
+        count("rejected"),
+        count("review"),
+    )
     table["with a theme"] = count("themed") if themes else None
     return table
 

@@ -35,7 +35,9 @@ def java_missing() -> str | None:
     return "Spark needs Java 17 or later: install a JRE (Debian: apt-get install openjdk-17-jre-headless) or set JAVA_HOME."
 
 
-def spark_session(master: str | None = None, app_name: str = "complaints", settings: dict[str, str] | None = None) -> Any:
+def spark_session(
+    master: str | None = None, app_name: str = "complaints", settings: dict[str, str] | None = None
+) -> Any:
     """The session for ``master`` (default local[*]); settings added to the quiet defaults above.
 
     In local mode the executors run this Python (the one with the project installed). Under spark-submit

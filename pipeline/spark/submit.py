@@ -13,42 +13,50 @@ import sys
 
 
 def main(argv: list[str]) -> int:
-    """Run ``complaints score --engine spark`` then ``complaints report --engine spark`` in this driver."""
+    """Score ``INPUT`` on Spark, then count the report on the scored rows; write both under ``OUT``."""
     # --py-files puts the wheel first on the driver's path too; a zipped package cannot hand its packaged
     # params.yaml and themes.yaml over as files, so the driver uses the installed project (the wheel is for
     # the executors). Wheels go last, in their order.
     sys.path.sort(key=lambda entry: entry.endswith(".whl"))
     import argparse
+    import logging
     from pathlib import Path
 
-    from pipeline.cli import app
+    from pipeline.config import load_params
+    from pipeline.data import files
+    from pipeline.errors import USER_ERRORS, ModelIntegrityError
+    from pipeline.serving.models import load_scorers
+    from pipeline.spark.job import report_files, score_files
 
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    log = logging.getLogger("complaints")
     parser = argparse.ArgumentParser(prog="submit.py")
     parser.add_argument("input")
     parser.add_argument("out", type=Path)
-    parser.add_argument("--params")
+    parser.add_argument("--params", type=Path)
     parser.add_argument("--model")
     parser.add_argument("--themes-model")
     parser.add_argument("--no-explain", action="store_true")
     parser.add_argument("--year")
     args = parser.parse_args(argv)
-    shared = [option for name, value in (("--params", args.params),) if value for option in (name, value)]
-    models = [
-        option
-        for name, value in (("--model", args.model), ("--themes-model", args.themes_model))
-        if value
-        for option in (name, value)
-    ]
-    scored = args.out / "scored.parquet"
-    score = ["score", args.input, "--engine", "spark", "--out", str(scored), "--summary-json", str(args.out / "summary.json")]
-    score += shared + models + (["--no-explain"] if args.no_explain else [])
-    report = ["report", str(scored), "--engine", "spark", "--out", str(args.out), *shared]
-    report += ["--year", args.year] if args.year else []
-    for command in (score, report):
-        # Without standalone mode a command's exit (typer.Exit: a user error, after its message) is returned.
-        code = app(command, prog_name="complaints", standalone_mode=False)
-        if isinstance(code, int) and code:
-            return code
+    try:
+        params = load_params(args.params)
+        scorers = load_scorers(params, args.model, args.themes_model)
+        explain = params.score.explain and not args.no_explain
+        scored = score_files(args.input, args.out / "scored.parquet", params, scorers, explain, None)
+        files.write_json(scored.as_dict(), args.out / "summary.json")
+        for name, why in scored.unreadable_files:
+            log.warning("Not read: %s (%s)", name, why)
+        counted = report_files(str(scored.scored_path), params, args.year, None, None, None, None)
+        book = args.out / f"complaints_report_{counted.year.replace('/', '-')}_counts.xlsx"
+        files.write_workbook(counted.sheets(), book)
+    except ModelIntegrityError as error:
+        log.error("Refused: %s", error)
+        return 3
+    except USER_ERRORS as error:
+        log.error("Cannot continue: %s", error)
+        return 2
+    log.info("Scored %s rows of %s; counted tables: %s", scored.summary.rows_scored, scored.summary.rows_in, book)
     return 0
 
 

@@ -18,7 +18,9 @@ BROKEN = "CSC-BAD,01/05/2015,2015/16,1,Family Support,parent,too,many,fields,her
 
 def pandas_engine(path, scorers, params):
     scored, rejected = [], []
-    summary = score_chunks(files.iter_table(path, params.score.chunk_rows), scorers, params, scored.append, rejected.append)
+    summary = score_chunks(
+        files.iter_table(path, params.score.chunk_rows), scorers, params, scored.append, rejected.append
+    )
     return summary, pd.concat(scored, ignore_index=True), pd.concat(rejected, ignore_index=True)
 
 
@@ -69,7 +71,9 @@ def test_a_folder_of_files_is_scored_file_by_file_and_an_unreadable_one_is_named
     frame = pd.read_csv(SAMPLE, dtype=str).head(7)
     frame.to_parquet(folder / "b.parquet", row_group_size=3)  # three row groups: three tasks
     (folder / "c.parquet").write_bytes(b"PAR1 this is not parquet")
-    found = score_on_spark(spark, find_inputs(str(folder), tiny_params), tiny_scorers, tiny_params, tmp_path / "o.parquet")
+    found = score_on_spark(
+        spark, find_inputs(str(folder), tiny_params), tiny_scorers, tiny_params, tmp_path / "o.parquet"
+    )
     per_file = found.per_file.set_index("file")
     assert per_file.loc["a.csv", "rows in"] == 123 and per_file.loc["a.csv", "rows rejected"] == 1
     assert per_file.loc["b.parquet", ["rows in", "rows scored"]].tolist() == [7, 7]
