@@ -195,14 +195,14 @@ def spark_startup() -> dict:
 REPORT = """
 import json, sys, time
 from pipeline.config import load_params
+from pipeline.spark.job import report_files
 from pipeline.spark.session import spark_session
-from pipeline.spark.report import read_scored, report_counts
 spark = spark_session("local[2]", "report")
+spark.range(1).count()
 params = load_params(None)
 started = time.perf_counter()
-records = read_scored(spark, sys.argv[1], params)
-counts = report_counts(records, params)
-print(json.dumps({"seconds": time.perf_counter() - started, "rows": counts.rows}))
+counted = report_files(sys.argv[1], params, None, None, None, None, None)
+print(json.dumps({"seconds": time.perf_counter() - started, "rows": counted.rows, "year": counted.year}))
 """
 
 
@@ -217,7 +217,7 @@ def report_counting(scored: Path) -> dict:
     if process.returncode:
         raise RuntimeError(errors[-2000:])
     found = json.loads(output.strip().splitlines()[-1])
-    return {"seconds": round(found["seconds"], 1), "rows": found["rows"], **used}
+    return {"seconds": round(found["seconds"], 1), "rows": found["rows"], "year": found["year"], **used}
 
 
 WIDEN = """
