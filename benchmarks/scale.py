@@ -285,6 +285,7 @@ def main() -> None:
     results_file = args.out.with_suffix(".json")
     results = json.loads(results_file.read_text()) if results_file.is_file() else {}
     results["machine"] = {"cores": os.cpu_count(), "note": "2 cores shared with other engineers during the run"}
+    results.setdefault("notes", [])  # what was not measured, and why (kept across runs; edit by hand)
 
     def save() -> None:
         results_file.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
@@ -396,6 +397,9 @@ def markdown(results: dict) -> str:
                     f"cores: about {p['minutes']} minutes ({p['assumed_rows_per_second']:,} rows/s assumed; see "
                     "`projection` in the script for the assumptions)."
                 )
+    notes = results.get("notes", [])
+    if notes:
+        lines += ["", "## Notes on this run", "", *[f"- {note}" for note in notes]]
     if "report_counting" in results:
         r = results["report_counting"]
         lines.append(
