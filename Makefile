@@ -25,7 +25,8 @@ demo: $(STAMP)  ## train on the bundled sample, evaluate, score the new year, wr
 	$(BIN)/complaints report data/sample/complaints.csv --params configs/sample.yaml --year 2013/14 --compare-to 2012/13 --labels both
 	$(BIN)/complaints drift data/sample/complaints.csv data/sample/closed_2015_16.csv --old-year 2014/15
 	@echo "Next spring's routine (README, 'Retraining on a new year'): $(BIN)/complaints retrain data/sample/closed_2015_16.csv --history data/sample/complaints.csv"
-	@echo "Intake page: $(BIN)/complaints serve  (then open http://127.0.0.1:8000/)"
+	@echo "Intake page: $(BIN)/complaints serve  (then open http://127.0.0.1:8000/ in a browser: paste a complaint, choose, Record decision)"
+	@echo "Decisions recorded on the page go to feedback.db here (feedback.database_url, or COMPLAINTS_FEEDBACK_DATABASE_URL for a shared PostgreSQL); $(BIN)/complaints feedback summary shows how often suggestions are kept"
 	@echo "MLflow UI: $(BIN)/mlflow ui --backend-store-uri sqlite:///mlruns.db  (then open http://127.0.0.1:5000)"
 
 test: $(DEV_STAMP)  ## the whole test suite on every core (what CI runs; about 4 minutes on 2 cores)
@@ -47,4 +48,4 @@ sample: $(STAMP)  ## regenerate data/sample from the seeded generator
 	$(BIN)/python -m tools.sample
 
 clean:
-	rm -rf models/category models/themes models/challenger outputs reports mlruns mlruns.db mlartifacts test-artifacts
+	rm -rf models/category models/themes models/challenger outputs reports mlruns mlruns.db mlruns.db.models mlartifacts test-artifacts

@@ -59,8 +59,9 @@ WEAK_THEMES = {  # hidden NHS column for each weakly labelled theme
 }
 
 
-def standard_split(path: Path) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
-    """Training and test rows (description, group and 0/1 theme columns) exactly as SOURCE.md defines them."""
+def standard_split(path: Path, random_state: int = 42) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """Training and test rows (description, group and 0/1 theme columns) exactly as SOURCE.md defines them
+    (another ``random_state`` redraws the split the same way)."""
     raw = pd.read_csv(path)
     answer = raw["FFT answer"]
     usable = raw[answer.notna() & (answer.astype(str).str.strip().str.lower() != "did not answer")].reset_index(
@@ -75,7 +76,7 @@ def standard_split(path: Path) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
             "group": usable["Respondent ID"].astype(str),
         }
     ).join(labels[themes])
-    splitter = GroupShuffleSplit(n_splits=1, test_size=0.2, random_state=42)
+    splitter = GroupShuffleSplit(n_splits=1, test_size=0.2, random_state=random_state)
     train_rows, test_rows = next(splitter.split(frame, groups=frame["group"]))
     return frame.iloc[train_rows].reset_index(drop=True), frame.iloc[test_rows].reset_index(drop=True), themes
 

@@ -323,7 +323,9 @@ def drift(
         periods = [stage.read_period(old_file, old_year, params), stage.read_period(new_file, new_year, params)]
         taxonomy = inputs.read_taxonomy(params.themes)
         theme_names = {theme.id: theme.name for theme in taxonomy.themes} if taxonomy else None
-        found = stage.measure_drift(*periods, params.drift, theme_names, Redactor(params.privacy.case_ref_patterns))
+        redactor = Redactor(params.privacy.case_ref_patterns)
+        acceptance, warnings = _acceptance(params, redactor)
+        found = stage.measure_drift(*periods, params.drift, theme_names, redactor, acceptance, warnings)
     page = files.write_text(stage.html(found, generated=provenance.now_utc()), out / stage.page_name(*periods))
     for line in views.drift_summary(periods, found):
         console.print(line)
@@ -466,7 +468,8 @@ def serve(
         help="Server processes, each with its own copy of the models; default service.workers.",
     ),
 ) -> None:
-    """Serve the intake page (GET /) and the JSON API (POST /suggest, POST /score, GET /health, /docs)."""
+    """Serve the intake page (GET /) and the JSON API (POST /suggest, POST /score, POST /feedback, GET /health,
+    /docs); officers' decisions go to feedback.database_url."""
     import dataclasses
 
     import uvicorn
@@ -477,6 +480,7 @@ def serve(
     with user_errors():
         params = load_params(params_file)
         scorers = load_scorers(params, model, themes_model)  # in this process too, so a bad model is reported here
+        store = _decision_store(params)  # likewise a store that cannot be opened
     token = os.environ.get(params.service.token_variable) or None
     host, port = host or params.service.host, port or params.service.port
     workers = workers or params.service.workers
@@ -492,9 +496,10 @@ def serve(
         f"{workers} worker{'s' if workers > 1 else ''})"
     )
     if workers == 1:
-        uvicorn.run(create_app(scorers, params, token), host=host, port=port)
+        uvicorn.run(create_app(scorers, params, token, store), host=host, port=port)
         return
     del scorers  # each worker process loads its own
+    store.close()
     arguments = {"params": params.source, "model": model, "themes_model": themes_model, "allowed_hosts": allowed}
     os.environ[SERVE_ARGUMENTS] = json.dumps(arguments)
     uvicorn.run("pipeline.serving.service:app_from_environment", factory=True, workers=workers, host=host, port=port)
@@ -639,3 +644,169 @@ def redact(
         frame[column] = Redactor(params.privacy.case_ref_patterns).redact_all(frame[column])
         written = files.write_table(frame, out or data.with_name(f"{data.stem}_redacted.csv"))
     console.print(f"Redacted {len(frame):,} rows ({column}): {written}")
+
+
+# --- complaints feedback: what the officers decided at intake ------------------------------------------
+
+feedback_app = typer.Typer(
+    no_args_is_help=True,
+    help="The officers' decisions at intake: live accuracy (summary), labelled records for retraining "
+    "(export), and decisions from the case system joined to scored output (import).",
+)
+app.add_typer(feedback_app, name="feedback")
+SinceOption = typer.Option(None, "--since", help="Only decisions recorded on or after this date (YYYY-MM-DD).")
+
+
+def _since(since: str | None) -> date | None:
+    from pipeline.errors import ConfigError
+
+    try:
+        return date.fromisoformat(since) if since else None
+    except ValueError:
+        raise ConfigError(f"--since {since!r} is not a date: write it as YYYY-MM-DD, e.g. 2025-04-01.") from None
+
+
+def _decision_store(params):
+    from pipeline.feedback import store
+
+    url = store.database_url(params.feedback, os.environ)
+    log.info("Decision store: %s", store.shown_url(url))
+    return store.open_store(url)
+
+
+def _theme_names(params) -> dict[str, str]:
+    """Theme id -> name from the themes file (read directly: the training modules take seconds to import)."""
+    from pipeline.data import files
+    from pipeline.defaults import THEMES_NAME, default_file
+
+    if not params.themes.enabled:
+        return {}
+    taxonomy = files.read_taxonomy(params.themes.taxonomy_file or default_file(THEMES_NAME))
+    return {theme.id: theme.name for theme in taxonomy.themes}
+
+
+def _acceptance(params, redactor):
+    """The officers' acceptance rate per model version, and any broken promise, when decisions exist (drift)."""
+    from pipeline.errors import ConfigError
+    from pipeline.feedback import store, summary
+
+    url = store.database_url(params.feedback, os.environ)
+    if not store.has_store(url):
+        return None, []
+    try:
+        opened = store.open_store(url)
+    except ConfigError as error:
+        log.warning("The drift report leaves out the officers' decisions: %s", error)
+        return None, []
+    decisions = opened.frame(with_text=False, with_suggestion=False)
+    opened.close()
+    if decisions.empty:
+        return None, []
+    found = summary.summarise(decisions, params.evaluate.target_precision or summary.DEFAULT_TARGET, redactor=redactor)
+    return found.by_model, found.warnings
+
+
+@feedback_app.command("summary")
+def feedback_summary(
+    since: str | None = SinceOption,
+    out: Path = typer.Option(Path("reports"), "--out", help="Folder for the page and the workbook."),
+    params_file: Path | None = ParamsOption,
+) -> None:
+    """How often the first suggestion is kept, per week, category, team and model version; whether the
+    confident suggestions keep the model card's promise; the commonest corrections; theme precision and recall."""
+    from datetime import UTC, datetime
+
+    from pipeline.data import files
+    from pipeline.feedback import summary as stage
+    from pipeline.lifecycle import provenance
+    from pipeline.privacy import Redactor
+    from pipeline.report.published import INTERNAL_BANNER
+
+    with user_errors():
+        params = load_params(params_file)
+        start = _since(since)
+        store = _decision_store(params)
+        decisions = store.frame(
+            datetime.combine(start, datetime.min.time(), UTC) if start else None, with_text=False, with_suggestion=False
+        )
+        store.close()
+        names = _theme_names(params)
+        target = params.evaluate.target_precision or stage.DEFAULT_TARGET
+        found = stage.summarise(decisions, target, names, since, Redactor(params.privacy.case_ref_patterns))
+    written = [
+        files.write_text(stage.html(found, provenance.now_utc()), out / "feedback_summary.html"),
+        files.write_workbook(found.sheets(), out / "feedback_summary.xlsx", banner=INTERNAL_BANNER),
+    ]
+    console.print(found.headline())
+    for warning in found.warnings:
+        console.print(f"[bold yellow]Warning:[/] {warning}")
+    console.print("\n".join(f"Summary:  {path}" for path in written))
+
+
+@feedback_app.command("export")
+def feedback_export(
+    out: Path = typer.Option(Path("decisions.csv"), "--out", help="The labelled records (CSV, XLSX or Parquet)."),
+    texts: Path | None = typer.Option(
+        None, "--texts", help="A table of complaint_ref and description, for decisions stored without their text."
+    ),
+    since: str | None = SinceOption,
+    params_file: Path | None = ParamsOption,
+) -> None:
+    """Write the decisions as labelled complaint records (the officer's category and themes), which
+    complaints retrain takes as a --history file and complaints label-issues reads."""
+    from datetime import UTC, datetime
+
+    from pipeline.data import files
+    from pipeline.feedback import exchange
+    from pipeline.privacy import Redactor
+
+    with user_errors():
+        params = load_params(params_file)
+        start = _since(since)
+        given = None
+        if texts is not None:
+            table = files.read_table(texts, params.data.sheet, params.data.header_row, params.data.max_text_chars)
+            given = exchange.by_reference(table, params)
+        store = _decision_store(params)
+        decisions = store.frame(datetime.combine(start, datetime.min.time(), UTC) if start else None)
+        store.close()
+        exported = exchange.export_records(decisions, Redactor(params.privacy.case_ref_patterns), given)
+        written = files.write_table(exported.records, out)
+    console.print(f"Exported {len(exported.records):,} decisions as labelled records: {written}")
+    if exported.without_text:
+        console.print(
+            f"[yellow]•[/] {exported.without_text:,} decisions have no text (feedback.store_text is off and no "
+            "--texts file gave it by case reference): they were left out."
+        )
+    if exported.dated_by_decision:
+        console.print(
+            f"[yellow]•[/] {exported.dated_by_decision:,} records are dated by the day the decision was recorded: "
+            "the complaint's received date was not stored with it and no --texts file gave it (a date_received "
+            "column). Their financial year may be off near 1 April."
+        )
+
+
+@feedback_app.command("import")
+def feedback_import(
+    decisions_file: Path = typer.Argument(..., help="Final decisions: complaint_ref, category and (optional) themes."),
+    scored: Path = typer.Option(..., "--scored", help="The file complaints score wrote for the same complaints."),
+    params_file: Path | None = ParamsOption,
+) -> None:
+    """Record decisions made in the case system, joined by case reference to the suggestions scored for them."""
+    from pipeline.data import files
+    from pipeline.feedback import exchange
+
+    with user_errors():
+        params = load_params(params_file)
+        read = [
+            files.read_table(path, params.data.sheet, params.data.header_row, params.data.max_text_chars)
+            for path in (decisions_file, scored)
+        ]
+        joined = exchange.join_decisions(read[0], read[1], params)
+        store = _decision_store(params)
+        recorded = store.record_all(joined.decisions)
+        store.close()
+    console.print(f"Recorded {recorded:,} of {len(read[0]):,} decisions.")
+    if len(joined.set_aside):
+        path = files.write_table(joined.set_aside, files.rejects_path(decisions_file))
+        console.print(f"[yellow]•[/] {len(joined.set_aside):,} set aside (see the problem column): {path}")

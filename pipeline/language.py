@@ -14,10 +14,9 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 import numpy as np
-import spacy
 from sklearn.base import BaseEstimator, TransformerMixin
-from spacy.attrs import IDX, IS_CURRENCY, IS_PUNCT, IS_SPACE, LENGTH, LIKE_NUM
 
+from pipeline.imports import spacy
 from pipeline.privacy import Redactor
 
 NAME_PLACEHOLDER = "xxname"
@@ -26,9 +25,15 @@ WORD = re.compile(r"\b[^\W\d_]+(?:['’-][^\W\d_]+)*\b")
 CAPITALISED_WORD = re.compile(r"\b[^\W\d_a-z][^\W\d_]*(?:['’-][^\W\d_]+)*\b")
 
 
-@lru_cache(maxsize=2)
 def blank_english(lemmatize: bool = True) -> spacy.language.Language:
     """A blank English pipeline, with the lookup lemmatizer when asked (tables ship in a package)."""
+    # One per process however it is asked for (blank_english(True) and blank_english(lemmatize=True)
+    # are different keys to a cache): building it takes a few tenths of a second.
+    return _blank_english(bool(lemmatize))
+
+
+@lru_cache(maxsize=2)
+def _blank_english(lemmatize: bool) -> spacy.language.Language:
     logging.getLogger("spacy").setLevel(logging.WARNING)
     nlp = spacy.blank("en")
     if lemmatize:
@@ -42,7 +47,10 @@ def _as_strings(texts: Iterable[object]) -> list[str]:
     return ["" if text is None or text != text else str(text) for text in values]
 
 
-_TOKEN_ATTRIBUTES = [IDX, LENGTH, IS_PUNCT, IS_SPACE, LIKE_NUM, IS_CURRENCY]  # the last four: what _keep drops
+# What each token is read as; the last four: what _keep drops.
+_TOKEN_ATTRIBUTES = [
+    getattr(spacy.attrs, name) for name in ("IDX", "LENGTH", "IS_PUNCT", "IS_SPACE", "LIKE_NUM", "IS_CURRENCY")
+]
 
 
 def _keep(token: spacy.tokens.Token) -> bool:
@@ -63,14 +71,13 @@ def normalise_texts(texts: Iterable[object], lemmatize: bool = True, batch_size:
     """Lower-cased lemmas joined by single spaces; numbers and punctuation dropped.
 
     Missing values become empty strings, so the output always lines up with the input.
+    ``batch_size`` is kept for saved models' parameters; texts are read a whitespace-separated
+    run at a time (:func:`_run_tokens`), which gives spaCy's tokens exactly.
     """
-    tokenizer = blank_english(lemmatize).tokenizer
-    lemma = _lookup_lemma if lemmatize else str
     # The lookup tables are keyed by lower-case forms, so lower-case before lemmatising.
-    lowered = (text.lower() for text in _as_strings(texts))
     return [
-        " ".join(lemma(token.text) for token in doc if _keep(token))
-        for doc in tokenizer.pipe(lowered, batch_size=batch_size)
+        " ".join(lemma for run in _RUN.findall(text.lower()) for _, _, lemma in _run_tokens(run, lemmatize))
+        for text in _as_strings(texts)
     ]
 
 
@@ -173,19 +180,38 @@ class LemmaNormaliser(TransformerMixin, BaseEstimator):
         return np.asarray(normalise_texts(texts, self.lemmatize, self.batch_size), dtype=object)
 
 
+_RUN = re.compile(r"\S+")  # spaCy's tokenizer splits on whitespace (str.isspace) first, then each run alone
+
+
+@lru_cache(maxsize=2**17)
+def _run_tokens(run: str, lemmatize: bool = True) -> tuple[tuple[int, int, str], ...]:
+    """(offset, length, normalised form) of the tokens :func:`normalise_texts` keeps in one run of
+    lower-case text without whitespace (a word with its punctuation: "calls.", "son's").
+
+    spaCy tokenizes each whitespace-separated run on its own (prefixes, suffixes, infixes and special
+    cases never cross whitespace), and whether a token is kept and its lemma depend on its text
+    alone; so a text's tokens are its runs' tokens, and words recur, so each run is read once.
+    """
+    found = blank_english(lemmatize).tokenizer(run).to_array(_TOKEN_ATTRIBUTES)
+    kept = found[found[:, 2:].sum(axis=1) == 0, :2].tolist()
+    lemma = _lookup_lemma if lemmatize else str
+    return tuple((start, length, lemma(run[start : start + length])) for start, length in kept)
+
+
 def lemma_tokens(text: str, lemmatize: bool = True) -> list[tuple[str, str]]:
     """(word as written, its normalised form) for the words :func:`normalise_texts` keeps, in order.
 
     Lets an explanation name the words of the text ("kept changing") behind a feature ("keep change").
     """
-    tokenizer = blank_english(lemmatize).tokenizer
-    lemma = _lookup_lemma if lemmatize else str
     lowered = text.lower()
     if len(lowered) == len(text):  # almost always: read the written form at the same offsets
-        # Token attributes as one array (no Token objects): offset, length, and the _keep flags.
-        found = tokenizer(lowered).to_array(_TOKEN_ATTRIBUTES)
-        kept = found[found[:, 2:].sum(axis=1) == 0, :2].tolist()
-        return [(text[start : start + length], lemma(lowered[start : start + length])) for start, length in kept]
+        return [
+            (text[run.start() + start : run.start() + start + length], lemma)
+            for run in _RUN.finditer(lowered)
+            for start, length, lemma in _run_tokens(run.group(), lemmatize)
+        ]
+    tokenizer = blank_english(lemmatize).tokenizer
+    lemma = _lookup_lemma if lemmatize else str
     return [  # lower-casing changed the length (a few non-English letters): tokenise both
         (original.text, lemma(token.text))
         for original, token in zip(tokenizer(text), tokenizer(lowered), strict=True)

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import NamedTuple
 
-from spacy.lang.en.stop_words import STOP_WORDS
+from pipeline.imports import STOP_WORDS
 
 NAME_KINDS = ("first_names", "surnames", "word_names", "not_names")
 # Kinds in order of precedence: an earlier kind's span wins any overlap with a later one.
@@ -207,6 +207,8 @@ _WEAK_CUES = frozenset(
     {"from", "and", "with", "cc", "told", "asked", "rang", "phoned", "emailed", "spoke to", "spoken to", "speak to"}
 )
 _CUE_WORDS = max(len(cue.split()) for cue in _CUE_PHRASES)
+_CUES = frozenset(_CUE_PHRASES)  # looked up for most capitalised words: a set, not a scan of the list
+_KIND_CACHE_SIZE = 200_000  # distinct words whose gazetteer kind a redactor remembers
 _PLACE_WORDS = frozenset(
     {
         "house",
@@ -318,13 +320,14 @@ class Redactor:
         empty = frozenset[str]()
         self.gazetteer = gazetteer or (Gazetteer.packaged() if names else Gazetteer(empty, empty, empty, empty))
         self.names = names
+        self._kinds: dict[str, str] = {}  # word -> gazetteer kind: words recur across texts
 
     # -- finding ----------------------------------------------------------------------------------
 
     def spans(self, text: str, dates: bool = False) -> list[Span]:
         """Every identifier of ``text``, in order, never overlapping (``dates``: every date too)."""
         taken: list[Span] = []
-        has_digit = any(ch.isdigit() for ch in text)
+        has_digit = any(map(str.isdigit, text))
         for kind in KINDS:
             if kind == "name":
                 found = self._names(text, taken) if self.names else []
@@ -396,7 +399,7 @@ class Redactor:
             return []
         shouting = sum(w.group().isupper() for w in words) > len(words) / 2
         lookups = [_POSSESSIVE.sub("", w.group()) if "'" in w.group() or "’" in w.group() else w.group() for w in words]
-        kinds = [self.gazetteer.kind(word) for word in lookups]
+        kinds = [self._kind(word) for word in lookups]
         for i, word in enumerate(lookups):  # "Tylers mum": a name with a possessive s and no apostrophe
             if not kinds[i] and word[:1].isupper() and word.endswith("s") and self.gazetteer.kind(word[:-1]) == "name":
                 kinds[i] = "name"
@@ -408,7 +411,6 @@ class Redactor:
                 continue
             if not kinds[i] and not capital:
                 continue  # most words: lower case and in no list, never a name
-            starts_sentence = i == 0 or _sentence_break(text[words[i - 1].end() : words[i].start()])
             cue = self._cue_before(words, i, text)
             if kinds[i] == "name":
                 is_name[i] = not (word.isupper() and not shouting and len(word) <= 3)
@@ -421,7 +423,12 @@ class Redactor:
                     is_name[i] = strong and capital and lower in self.gazetteer.word_names
                 else:
                     is_name[i] = strong and capital and lower not in STOP_WORDS and not shouting
-            elif kinds[i] == "word" and capital and not shouting and not starts_sentence:
+            elif (
+                kinds[i] == "word"
+                and capital
+                and not shouting
+                and not (i == 0 or _sentence_break(text[words[i - 1].end() : words[i].start()]))
+            ):
                 following = lookups[i + 1].lower() if i + 1 < len(lookups) else ""
                 is_name[i] = word.lower() in self.gazetteer.first and following not in _PLACE_WORDS
         # Names that are words, and unknown capitalised words, next to a name: "Grace Okafor", "Tyler Wood".
@@ -453,6 +460,15 @@ class Redactor:
                 spans.append(Span(match.start(), end, "name"))
         return spans
 
+    def _kind(self, word: str) -> str:
+        """:meth:`Gazetteer.kind`, remembered per word."""
+        found = self._kinds.get(word)
+        if found is None:
+            found = self.gazetteer.kind(word)
+            if len(self._kinds) < _KIND_CACHE_SIZE:
+                self._kinds[word] = found
+        return found
+
     def _cue_before(self, words: Sequence[re.Match[str]], i: int, text: str) -> str | None:
         """The cue phrase just before word ``i`` ("my son", "mrs", "called"), or None."""
         if i == 0:
@@ -463,13 +479,12 @@ class Redactor:
         previous = words[i - 1].group().lower()
         if previous in _TITLES and gap.strip() in ("", "."):
             return "title"
-        for size in range(_CUE_WORDS, 0, -1):
-            if i - size < 0:
-                continue
-            phrase = " ".join(w.group().lower() for w in words[i - size : i])
-            if phrase in _CUE_PHRASES and gap.strip() in ("", ",", ":", "-"):
-                return phrase
-        return None
+        if gap.strip() not in ("", ",", ":", "-"):
+            return None
+        phrases = [previous]  # the one, two... words before, longest tried first
+        for j in range(i - 2, max(i - _CUE_WORDS, 0) - 1, -1):
+            phrases.append(f"{words[j].group().lower()} {phrases[-1]}")
+        return next((phrase for phrase in reversed(phrases) if phrase in _CUES), None)
 
     # -- replacing --------------------------------------------------------------------------------
 

@@ -38,7 +38,10 @@ def test_train_writes_model_card_metrics_and_an_mlflow_run(trained_workspace):
     plain = (model_dir / "model_card.md").read_text(encoding="utf-8")
     assert "## Where it is weak" in plain and "## Personal data" in plain
     theme_card = pd.read_json(workdir / "models" / "themes" / "model_card.json", typ="series")
-    assert len(theme_card["themes"]) == 17 and all(0 < t["threshold"] < 1 for t in theme_card["themes"])
+    assert len(theme_card["themes"]) == 17 and all(0 < t["possible_threshold"] < 1 for t in theme_card["themes"])
+    # Assigned themes have a threshold; the others (null) are only ever shown as possible.
+    assert all((0 < t["threshold"] < 1) == t["assigned"] for t in theme_card["themes"] if t["threshold"] is not None)
+    assert all(t["assigned"] == (t["threshold"] is not None) for t in theme_card["themes"])
     card = pd.read_json(model_dir / "model_card.json", typ="series")
     assert len(card["model_sha256"]) == 64 and card["data"]["rows_in"] == 482
     issues = pd.read_csv(model_dir / "data_issues.csv")
@@ -216,7 +219,7 @@ def test_report_on_a_scored_file_uses_its_suggestions(workdir: Path):
     result = run(["report", "out/new_scored.csv", "--out", "scored_report"], workdir)
     assert result.returncode == 0, result.stderr
     sheets = pd.read_excel(workdir / "scored_report" / "complaints_report_2015-16.xlsx", sheet_name=None)
-    assert sheets["Categories"].set_index("Category").at["Total", "2015/16"] == 122  # every row, text or not
+    assert sheets["Categories"].set_index("Category").at["Total", "2015/16"] == 200  # every row, text or not
     assert "model's suggestions, not recorded decisions" in " ".join(sheets["Notes"]["Note"])
     refused = run(["report", "out/new_scored.csv", "--labels", "both", "--out", "x"], workdir)
     assert refused.returncode == 2 and "scored file" in refused.stderr

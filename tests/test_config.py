@@ -60,6 +60,9 @@ def test_cfpb_config_maps_its_columns():
         ),
         ("service:\n  max_queue: 10\n", "service.max_queue (10) is less than service.max_batch (100)"),
         ("service:\n  workers: 0\n", "service.workers is 0"),
+        ("train:\n  heads: [embedding]\n", "train.heads is .*; list linear first"),
+        ("train:\n  heads: [linear, embedding]\n", "train.heads lists embedding but features.embeddings is none"),
+        ("train:\n  prior_power: [0, 2]\n", "train.prior_power is .*; give a number from 0 to 1"),
     ],
 )
 def test_bad_params_say_what_is_wrong(tmp_path: Path, extra: str, message: str):

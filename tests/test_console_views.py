@@ -124,3 +124,9 @@ def test_the_counts_of_prepare_evaluate_and_label_issues():
     assert views.label_issues_summary(10, found, 3) == (
         "10 rows in: 7 checked, 3 set aside. 4 records look mislabelled; re-read them before changing anything."
     )
+
+
+def test_a_suggestion_lists_possible_themes_apart_by_name():
+    possible = {**suggested([]), "possible_themes": [{"theme": "delay", "name": "Delay", "probability": 0.31}]}
+    text = shown(views.suggestion(possible)[1])
+    assert "possible themes (not assigned)" in text and "Delay 0.31" in text

@@ -64,3 +64,25 @@ def test_lemma_tokens_pair_each_written_word_with_its_lemma():
         ("visits", "visit"),
     ]
     assert " ".join(lemma for _, lemma in lemma_tokens(text)) == normalise_texts([text])[0]
+
+
+def test_texts_read_a_run_at_a_time_give_spacys_tokens_and_lemmas_on_the_sample():
+    from pathlib import Path
+
+    import pandas as pd
+
+    from pipeline.language import lemma_tokens
+
+    sample = Path(__file__).resolve().parents[1] / "data/sample/complaints.csv"
+    texts = pd.read_csv(sample, dtype=str)["description"].dropna().tolist()[:200]
+    texts += [
+        "Don't  won't can't\tI'm 3rd-party e-mail U.S.A. etc. 12:30pm £50 (see: www.x.com) \"quoted\"... it's 5km!!",
+        "a\u00a0b\n\nc  d -- gonna o'clock Mr. Mrs. y'all",
+    ]
+    nlp = blank_english(True)  # the whole spaCy pipeline on each whole text: tokenizer, then lookup lemmatizer
+    docs = list(nlp.pipe(text.lower() for text in texts))
+    assert normalise_texts(texts) == [" ".join(t.lemma_ for t in doc if _keep(t)) for doc in docs]
+    assert [lemma_tokens(text) for text in texts] == [
+        [(text[t.idx : t.idx + len(t)], t.lemma_) for t in doc if _keep(t)]
+        for text, doc in zip(texts, docs, strict=True)
+    ]

@@ -12,12 +12,14 @@ FLOORS = {
     "config": 0,
     "errors": -2,  # the user-facing errors: imported by every room, importing none
     "defaults": -1,  # where the packaged params.yaml and themes.yaml are
+    "imports": -1,  # spaCy and skops imported without torch (below privacy, which reads its stop words)
     "privacy": 0,
     "resources": -1,  # data files (the name lists privacy reads), no code
     "language": 1,
     "data": 2,
     "modelling": 3,
     "report": 4,
+    "feedback": 4.5,  # the officers' decisions: above the report (whose tables it renders), below drift and serving
     "lifecycle": 5,
     "serving": 6,
     "console_views": 7,  # what the CLI prints, built from the stages' results

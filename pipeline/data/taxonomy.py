@@ -110,6 +110,33 @@ def _has_boolean(value: Any) -> bool:
     return False
 
 
+def _anchors(pattern: Sequence[Mapping[str, Any]], strings: Any) -> list[frozenset[int]]:
+    """For a token pattern, the (hashed) LEMMA or LOWER values each of its required tokens can take,
+    where the pattern says: a text with none of one such token's values cannot match the pattern."""
+    anchors = []
+    for token in pattern:
+        spec = {str(key).upper(): value for key, value in token.items()}
+        if str(spec.get("OP", "1")) != "1" or len(spec.keys() - {"OP"}) != 1:
+            continue
+        [(attribute, value)] = [(key, value) for key, value in spec.items() if key != "OP"]
+        values = value["IN"] if isinstance(value, Mapping) and set(value) == {"IN"} else [value]
+        known = attribute in ("LEMMA", "LOWER") and isinstance(values, list) and values
+        if known and all(isinstance(item, str) for item in values):
+            anchors.append(frozenset(strings.add(item) for item in values))
+    return anchors
+
+
+def _joined(windows: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Token windows (start, end) with overlapping or touching ones joined, in order."""
+    joined: list[tuple[int, int]] = []
+    for start, end in sorted(windows):
+        if joined and start <= joined[-1][1]:
+            joined[-1] = (joined[-1][0], max(joined[-1][1], end))
+        else:
+            joined.append((start, end))
+    return joined
+
+
 class ThemeMatcher:
     """Seed patterns of a taxonomy compiled for spaCy; ``match`` returns what each text matched."""
 
@@ -123,12 +150,19 @@ class ThemeMatcher:
         self.nlp = blank_english(lemmatize=True)
         self.phrases = PhraseMatcher(self.nlp.vocab, attr="LEMMA")
         self.tokens = Matcher(self.nlp.vocab, validate=True)
+        # Per token pattern: its length and, per required token, the LEMMA or LOWER values it may take
+        # (hashed); None when a pattern has no such token or no fixed length (windows cannot be used).
+        self.anchors: list[tuple[int, list[frozenset[int]]]] | None = []
         for theme in taxonomy.themes:
             phrases = [pattern for pattern in theme.patterns if isinstance(pattern, str)]
             token_patterns = [[dict(token) for token in p] for p in theme.patterns if not isinstance(p, str)]
             if phrases:
                 self.phrases.add(theme.id, list(self.nlp.pipe(phrases)))
             for index, pattern in enumerate(token_patterns):
+                anchors = _anchors(pattern, self.nlp.vocab.strings)
+                fixed = all(str(token.get("OP", token.get("op", "1"))) in ("1", "?") for token in pattern)
+                usable = self.anchors is not None and anchors and fixed
+                self.anchors = [*self.anchors, (len(pattern), anchors)] if usable else None
                 try:
                     self.tokens.add(theme.id, [pattern])
                 except (ValueError, KeyError) as error:  # spaCy's MatchPatternError is a ValueError
@@ -148,7 +182,7 @@ class ThemeMatcher:
         for doc in self.nlp.pipe(lowered, batch_size=self.batch_size, n_process=1):
             found: dict[str, list[str]] = {}
             # An empty matcher warns on every call, so only the kinds with patterns are run.
-            matches = [match for matcher in (self.phrases, self.tokens) if len(matcher) for match in matcher(doc)]
+            matches = (list(self.phrases(doc)) if len(self.phrases) else []) + self._token_matches(doc)
             spans = sorted(matches, key=lambda m: m[1])
             for match_id, start, end in spans:
                 words = found.setdefault(self.nlp.vocab.strings[match_id], [])
@@ -157,6 +191,35 @@ class ThemeMatcher:
                     words.append(text)
             results.append(found)
         return results
+
+    def _token_matches(self, doc: Any) -> list[tuple[int, int, int]]:
+        """The token matcher's matches in ``doc``, the matcher run only on windows around the words its
+        patterns need (it is slow, and most of a text is far from any such word): every match of a
+        pattern holds one of its required tokens and is at most the pattern's length, so it lies in the
+        window of that token; windows that overlap are joined, so no match is found twice."""
+        if not len(self.tokens):  # an empty matcher warns on every call
+            return []
+        if self.anchors is None:
+            return list(self.tokens(doc))
+        from spacy.attrs import LEMMA, LOWER
+
+        where: dict[int, list[int]] = {}  # value hash -> token positions holding it as LEMMA or LOWER
+        for position, (lemma, lower) in enumerate(doc.to_array([LEMMA, LOWER]).tolist()):
+            where.setdefault(lemma, []).append(position)
+            if lower != lemma:
+                where.setdefault(lower, []).append(position)
+        windows = []
+        for length, anchors in self.anchors:
+            hits = [sorted({p for value in anchor for p in where.get(value, ())}) for anchor in anchors]
+            fewest = min(hits, key=len)
+            if all(hits):
+                windows += [(max(p - length + 1, 0), min(p + length, len(doc))) for p in fewest]
+        matches: list[tuple[int, int, int]] = []
+        for start, end in _joined(windows):
+            matches += [
+                (match_id, start + first, start + last) for match_id, first, last in self.tokens(doc[start:end])
+            ]
+        return matches
 
     def label_matrix(self, texts: Sequence[object]) -> list[set[str]]:
         """Per text, the set of theme ids whose patterns matched (the weak labels)."""

@@ -10,6 +10,7 @@ reasons behind its recommendation; :func:`html` renders them as one self-contain
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,11 +20,11 @@ import pandas as pd
 from markupsafe import Markup
 from scipy import stats
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-from spacy.lang.en.stop_words import STOP_WORDS
 
 from pipeline.config import DriftConfig, Params
 from pipeline.data.inputs import RecordsFile, read_records
 from pipeline.data.schema import DataContractError
+from pipeline.imports import STOP_WORDS
 from pipeline.privacy import Redactor
 from pipeline.report.build import plain_date
 from pipeline.report.stats import benjamini_hochberg
@@ -101,6 +102,7 @@ class DriftReport:
     confidence_bands: pd.DataFrame | None  # band, share old, share new
     reasons: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    acceptance: pd.DataFrame | None = None  # officers' decisions per model version, when any were recorded
 
     @property
     def retrain(self) -> bool:
@@ -262,11 +264,15 @@ def measure_drift(
     config: DriftConfig,
     theme_names: dict[str, str] | None = None,
     redactor: Redactor | None = None,
+    acceptance: pd.DataFrame | None = None,
+    acceptance_warnings: Sequence[str] = (),
 ) -> DriftReport:
     """Compare ``new`` with ``old``. Neither input is changed. Themes are shown by their names in
     ``theme_names`` (id: name, from the themes file), ids without one as they are. ``redactor`` (default:
     built-in formats only) takes identifiers out of the text measures; the stage passes one built from
-    ``privacy.case_ref_patterns``."""
+    ``privacy.case_ref_patterns``. ``acceptance`` (decisions and the share that kept the first suggestion,
+    per model version, from the feedback store) is shown when given; its warnings (confident suggestions
+    below the card's promise beyond chance) are reasons to retrain."""
     for period in (old, new):
         if period.records.empty:
             raise DataContractError(f"{period.name} has no usable records to compare (every row was set aside).")
@@ -381,8 +387,9 @@ def measure_drift(
         falling=falling,
         scores=score_table,
         confidence_bands=bands,
-        reasons=reasons,
+        reasons=[*reasons, *acceptance_warnings],
         notes=notes,
+        acceptance=acceptance,
     )
 
 
@@ -402,6 +409,8 @@ PAGE = """<!DOCTYPE html>
 <p class="note">"Usually" is each fifth of {{ r.old }} against the other four fifths: what a period with no drift looks like.</p>
 <h3>Terms used more often</h3>{{ tables.rising }}<h3>Terms used less often</h3>{{ tables.falling }}</section>
 {% if tables.scores %}<section><h2>The model's confidence</h2>{{ tables.scores }}{{ tables.bands }}</section>{% endif %}
+{% if tables.acceptance %}<section><h2>What officers decided</h2>
+<p class="note">Decisions recorded at intake: how often the officer kept the first suggestion, per model version (complaints feedback summary has the detail).</p>{{ tables.acceptance }}</section>{% endif %}
 </body></html>
 """
 
@@ -440,6 +449,7 @@ def html(report: DriftReport, generated: str = "") -> str:
         "falling": table(report.falling),
         "scores": measures(report.scores),
         "bands": table(report.confidence_bands),
+        "acceptance": table(report.acceptance),
     }
     environment = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
     return environment.from_string(PAGE).render(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -10,6 +11,7 @@ import socket
 import tempfile
 import time
 from collections.abc import Mapping, Sequence
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,6 +31,12 @@ CHAMPION, CHALLENGER = "champion", "challenger"
 # its signature at registration: checked before a registry model is loaded, as a folder's card is.
 SKOPS_FILE = "model.skops"
 SHA256_TAG, SIGNATURE_TAG = "skops_sha256", "skops_hmac_sha256"
+# A verified copy of each registry model a command loaded (or a training gave an alias) is kept beside a SQLite
+# registry, in "<registry file>.models/NAME/VERSION/", so that `models:/NAME@ALIAS` loads without MLflow (whose
+# import and SQL store cost about 3 s of CPU before anything is scored). COPY_FILE is the copy's pointer: the
+# version, the SHA-256 (and signature) the registry recorded for it, and its card's SHA-256.
+LOCAL_COPIES_SUFFIX = ".models"
+COPY_FILE = "copy.json"
 # Which process a run belongs to (host:pid), so that a later start can close the runs of a process that died.
 PROCESS_TAG = "complaints.process"
 NOT_FOUND_CODES = ("RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE")  # no registered model; no such alias
@@ -41,6 +49,7 @@ TRUSTED_TYPES = [
     "sklearn.calibration._TemperatureScaling",
     "pipeline.modelling.model.TopLabelCalibrated",
     "pipeline.modelling.model.MultiLabelLinear",
+    "pipeline.modelling.model.FusedHeads",
     "pipeline.modelling.embeddings.SentenceEmbedder",
     "pipeline.modelling.features.CharWbNgrams",
     "pipeline.modelling.features.CharTfidfVectorizer",
@@ -314,13 +323,9 @@ def _skops_file(mlmodel: Path, uri: str) -> str:
     return name
 
 
-def _verified_estimator(mlflow: Any, name: str, version: Any, uri: str) -> Any:
-    """The registered model's estimator, read from its files by this module: the MLmodel must say skops, the
-    file must match the SHA-256 (and the signature, with COMPLAINTS_MODEL_KEY set) recorded at registration,
-    and it is then loaded with the skops loader and this package's trusted types only, never MLflow's loaders
-    (which would follow the MLmodel to pickle or cloudpickle, and trust the types it lists)."""
-    import skops.io
-
+def _registry_bytes(mlflow: Any, name: str, version: Any, uri: str) -> bytes:
+    """The registered model file's bytes, read by this module: the MLmodel must say skops, and the file must match
+    the SHA-256 (and the signature, with COMPLAINTS_MODEL_KEY set) recorded at registration."""
     where = f"models:/{name}/{version.version}"
     with tempfile.TemporaryDirectory() as folder:
         try:
@@ -333,13 +338,134 @@ def _verified_estimator(mlflow: Any, name: str, version: Any, uri: str) -> Any:
     tags = version.tags or {}
     recorded_in = f"the registry's tags of {name} v{version.version}"
     files.check_model_bytes(data, tags.get(SHA256_TAG), tags.get(SIGNATURE_TAG), f"{uri} ({SKOPS_FILE})", recorded_in)
+    return data
+
+
+def _skops_loads(data: bytes, uri: str) -> Any:
+    """A checked model file deserialised with the skops loader and this package's trusted types only, never
+    MLflow's loaders (which would follow the MLmodel to pickle or cloudpickle, and trust the types it lists)."""
+    from pipeline.imports import import_without_torch
+
+    skops_io = import_without_torch("skops.io")
     try:
-        return skops.io.loads(data, trusted=TRUSTED_TYPES)
+        return skops_io.loads(data, trusted=TRUSTED_TYPES)
     except Exception as error:  # noqa: BLE001 - skops raises many kinds; any of them means "not loaded"
         raise ModelIntegrityError(
             f"{uri} matches its recorded hash but holds types this version does not trust or cannot read "
             f"({type(error).__name__}: {str(error)[:200]}), so it was not loaded. Retrain with this version."
         ) from error
+
+
+def _registry_file(config: TrackingConfig) -> Path | None:
+    """The SQLite file of the registry, or None for any other store (a server, PostgreSQL)."""
+    uri = tracking_uri(config)
+    return Path(uri.removeprefix("sqlite:///")) if uri.startswith("sqlite:///") else None
+
+
+def local_copies_folder(config: TrackingConfig) -> Path | None:
+    """Where verified copies of registry models are kept (beside a SQLite registry; None for other stores)."""
+    registry = _registry_file(config)
+    return registry.with_name(registry.name + LOCAL_COPIES_SUFFIX) if registry else None
+
+
+def _recorded_in_registry(registry: Path, name: str, alias: str | None, version: str | None) -> tuple[str, str] | None:
+    """The version ``alias`` points at (or ``version``) and the SHA-256 recorded for it, read straight from the
+    SQLite registry without MLflow (read-only, a few milliseconds), or None when the registry cannot say."""
+    import sqlite3
+
+    if not registry.is_file():
+        return None
+    try:
+        with closing(sqlite3.connect(f"{registry.resolve().as_uri()}?mode=ro", uri=True)) as connection:
+            if alias:
+                row = connection.execute(
+                    "SELECT version FROM registered_model_aliases WHERE name = ? AND alias = ?", (name, alias)
+                ).fetchone()
+                if row is None:
+                    return None
+                version = str(row[0])
+            row = connection.execute(
+                "SELECT value FROM model_version_tags WHERE name = ? AND version = ? AND key = ?",
+                (name, int(str(version)), SHA256_TAG),
+            ).fetchone()
+    except (sqlite3.Error, ValueError):
+        return None  # not a registry this version can read directly: MLflow is asked instead
+    return (str(version), str(row[0])) if row else None
+
+
+def _from_local_copy(config: TrackingConfig, uri: str, match: re.Match[str]) -> tuple[Any, dict[str, Any], str] | None:
+    """The model at a ``models:/`` address from its verified local copy, or None (with a log line saying why)
+    when there is no copy of the version the registry names, or the copy is not the version's recorded file.
+
+    A copy whose bytes or card do not match its pointer (changed after it was written) is refused, as a
+    changed registry file is."""
+    folder, registry = local_copies_folder(config), _registry_file(config)
+    if folder is None or registry is None or not match["name"]:
+        return None
+    name, alias = match["name"], match["alias"]
+    recorded = _recorded_in_registry(registry, name, alias, match["version"])
+    if recorded is None:
+        log.info("%s: the registry file cannot name the version directly; asking MLflow.", uri)
+        return None
+    version, sha256 = recorded
+    copy = folder / name / version
+    try:
+        pointer = files.read_json(copy / COPY_FILE)
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError):
+        log.info("%s: no local copy of %s v%s yet; loading it from MLflow (and keeping a copy).", uri, name, version)
+        return None
+    if pointer.get(SHA256_TAG) != sha256 or str(pointer.get("version")) != version:
+        log.info(
+            "%s: the local copy of %s v%s is stale (the registry records another file); asking MLflow.",
+            uri,
+            name,
+            version,
+        )
+        return None
+    try:
+        data, card_bytes = (copy / SKOPS_FILE).read_bytes(), (copy / files.CARD_FILE).read_bytes()
+    except OSError as error:
+        raise ModelIntegrityError(
+            f"The local copy of {uri} in {copy} cannot be read ({error}): delete that folder."
+        ) from error
+    recorded_in = f"{copy / COPY_FILE} (copied from {name} v{version})"
+    files.check_model_bytes(data, sha256, pointer.get(SIGNATURE_TAG), f"{copy / SKOPS_FILE}", recorded_in)
+    if hashlib.sha256(card_bytes).hexdigest() != pointer.get("card_sha256"):
+        raise ModelIntegrityError(
+            f"{copy / files.CARD_FILE} does not match the SHA-256 in {recorded_in}: it was changed after it was "
+            f"copied, so {uri} was not loaded. Delete {copy} to load the model from the registry again."
+        )
+    card = json.loads(card_bytes.decode("utf-8"))
+    label = f"{name} v{version}" + (f" ({alias})" if alias else "")
+    return _skops_loads(data, uri), card, label
+
+
+def _keep_local_copy(
+    config: TrackingConfig, name: str, version: str, data: bytes, card: Mapping[str, Any], tags: Mapping[str, Any]
+) -> None:
+    """Keep a checked registry model file, its card and its pointer (written last) for later loads; a folder
+    that cannot be written only costs the next command the registry round trips."""
+    folder = local_copies_folder(config)
+    if folder is None:
+        return
+    copy = folder / name / str(version)
+    try:
+        copy.mkdir(parents=True, exist_ok=True)
+        with files.atomic_path(copy / SKOPS_FILE) as temporary:
+            temporary.write_bytes(data)
+        card_path = files.write_json(card, copy / files.CARD_FILE)
+        pointer = {
+            "model": name,
+            "version": str(version),
+            SHA256_TAG: tags.get(SHA256_TAG),
+            **({SIGNATURE_TAG: tags[SIGNATURE_TAG]} if tags.get(SIGNATURE_TAG) else {}),
+            "card_sha256": files.sha256_of(card_path),
+        }
+        files.write_json(pointer, copy / COPY_FILE)
+    except OSError as error:
+        log.warning(
+            "Could not keep a local copy of %s v%s in %s (%s): later loads ask MLflow.", name, version, copy, error
+        )
 
 
 def load_registered(config: TrackingConfig, uri: str) -> tuple[Any, dict[str, Any], str]:
@@ -351,6 +477,9 @@ def load_registered(config: TrackingConfig, uri: str) -> tuple[Any, dict[str, An
         raise RegistryError(
             f"'{uri}' is not a registry address: use models:/NAME@ALIAS, models:/NAME/VERSION or runs:/RUN_ID/model."
         )
+    local = _from_local_copy(config, uri, match)
+    if local is not None:
+        return local
     mlflow = _mlflow(config)
     try:
         version = _model_version(mlflow, uri, match, config)
@@ -360,11 +489,13 @@ def load_registered(config: TrackingConfig, uri: str) -> tuple[Any, dict[str, An
             "or pass a model folder instead (--model models/category)."
         ) from error
     name, alias = version.name, match["alias"]
-    model = _verified_estimator(mlflow, name, version, uri)
+    data = _registry_bytes(mlflow, name, version, uri)
+    model = _skops_loads(data, uri)
     try:
         card = _download_card(mlflow, version.run_id)
     except (OSError, mlflow.exceptions.MlflowException, json.JSONDecodeError) as error:
         raise RegistryError(f"{uri} has no readable model card in its run {version.run_id}: retrain it.") from error
+    _keep_local_copy(config, name, str(version.version), data, card, version.tags or {})
     label = f"{name} v{version.version}" + (f" ({alias})" if alias else "")
     return model, card, label
 
@@ -497,3 +628,10 @@ def set_alias(config: TrackingConfig, version: str, alias: str, run_id: str, not
     client.set_registered_model_alias(config.registered_model, alias, version)
     client.set_tag(run_id, "registry.alias", alias)
     client.set_tag(run_id, "registry.decision", note)
+    if local_copies_folder(config) is not None:  # the next `score` or `suggest` then starts without MLflow
+        registered = client.get_model_version(config.registered_model, version)
+        uri = f"models:/{config.registered_model}/{version}"
+        data = _registry_bytes(mlflow, config.registered_model, registered, uri)
+        _keep_local_copy(
+            config, config.registered_model, version, data, _download_card(mlflow, run_id), registered.tags
+        )

@@ -118,9 +118,45 @@ def build_model_card(
 THEMES_INTENDED_USE = (
     "Suggests the root-cause themes of a complaint (any number, possibly none) with a probability each and "
     "the words behind them, so that service leads can count and follow recurring causes per team. A theme "
-    "is suggested when its probability reaches the theme's threshold. Themes describe why complaints arise; "
-    "they are not findings about any person and should be read in aggregate."
+    "is assigned when its probability reaches the theme's threshold, and only themes whose assignments were "
+    "right often enough in training are ever assigned; the others are listed apart as 'possible', for a "
+    "person to confirm. Themes describe why complaints arise; they are not findings about any person and "
+    "should be read in aggregate."
 )
+
+
+def _rounded(value: float) -> float | None:
+    return round(float(value), 4) if value == value and abs(value) != float("inf") else None
+
+
+def _theme_entries(trained: TrainedThemeModel, theme_names: Mapping[str, str]) -> list[dict[str, Any]]:
+    """Per theme: its thresholds (assign: null when only ever possible) and the out-of-fold evidence."""
+    detail = trained.threshold_detail
+    entries = []
+    for k, (theme, threshold) in enumerate(zip(trained.theme_ids, trained.thresholds, strict=True)):
+        entry = {
+            "id": theme,
+            "name": theme_names.get(theme, theme),
+            "threshold": _rounded(threshold),
+            "possible_threshold": _rounded(trained.possible_thresholds[k]),
+            "assigned": bool(abs(threshold) != float("inf")),
+        }
+        if detail is not None:
+            entry["out_of_fold_precision"] = _rounded(detail.precision[k])
+            entry["out_of_fold_recall"] = _rounded(detail.recall[k])
+        entries.append(entry)
+    return entries
+
+
+def _thresholds_note(trained: TrainedThemeModel) -> str:
+    detail = trained.threshold_detail
+    if detail is None:
+        return "tuned per theme on out-of-fold probabilities of the training rows"
+    return (
+        f"per theme on out-of-fold probabilities of the training rows: assigned where {detail.source}, "
+        f"otherwise only possible (from the best-F1 threshold); each theme's thresholds blended with the "
+        f"shared ones as if it had {detail.shrinkage:g} more positive rows (chosen by cross-fitting)"
+    )
 
 
 def build_theme_card(
@@ -137,11 +173,25 @@ def build_theme_card(
     taxonomy: Taxonomy | None = None,
 ) -> dict[str, Any]:
     """The theme model's card: themes, thresholds, where the labels came from, the themes file, metrics and limits."""
-    weak = [theme for theme, scores in holdout_metrics["per_theme"].items() if scores["support"] and scores["f1"] < 0.4]
+    possible_only = [
+        theme
+        for theme, threshold in zip(trained.theme_ids, trained.thresholds, strict=True)
+        if abs(threshold) == float("inf")
+    ]
+    weak = [
+        theme
+        for theme, scores in holdout_metrics["per_theme"].items()
+        if scores["support"] and scores["f1"] < 0.4 and theme not in possible_only
+    ]
     rare = [theme for theme, scores in holdout_metrics["per_theme"].items() if scores["support"] < 10]
     weaknesses = [f"Low holdout F1 (< 0.4): {', '.join(weak)}."] if weak else []
     if rare:
         weaknesses.append(f"Fewer than 10 holdout examples, so uncertain figures: {', '.join(rare)}.")
+    if possible_only:
+        weaknesses.append(
+            "Never assigned, only shown as possible (training could not promise their precision): "
+            f"{', '.join(possible_only)}."
+        )
     if label_source.get("labels") == "patterns":
         weaknesses.append(
             "Trained on weak labels from seed patterns: its metrics measure agreement with the "
@@ -152,10 +202,7 @@ def build_theme_card(
         "task": "complaint themes (multi-label)",
         "created_utc": created_utc,
         "intended_use": THEMES_INTENDED_USE,
-        "themes": [
-            {"id": t, "name": theme_names.get(t, t), "threshold": th}
-            for t, th in zip(trained.theme_ids, trained.thresholds, strict=True)
-        ],
+        "themes": _theme_entries(trained, theme_names),
         "labels": dict(label_source),
         "input_columns": list(trained.input_columns),
         # The themes file travels with the model: scoring names themes and matches their seed patterns
@@ -166,7 +213,7 @@ def build_theme_card(
             "chosen_class_weight": trained.chosen_class_weight,
             "cv_folds": trained.cv_folds,
             "cv_search": trained.cv_search,
-            "thresholds": "tuned per theme on out-of-fold probabilities of the training rows",
+            "thresholds": _thresholds_note(trained),
         },
         "data": dict(data_summary),
         "metrics": {"holdout": dict(holdout_metrics), "cross_validation": trained.cv_metrics},
@@ -247,6 +294,13 @@ def plain_text(card: Mapping[str, Any]) -> str:
             f"On the held-out complaints, micro-F1 {holdout['micro_f1']:.2f} and macro-F1 {holdout['macro_f1']:.2f} "
             "(1.0 would mean every theme found and none wrongly)."
         )
+        themes = card.get("themes", [])
+        if any("assigned" in theme for theme in themes):
+            assigned = sum(bool(theme["assigned"]) for theme in themes)
+            lines.append(
+                f"It assigns {assigned} of its {len(themes)} themes; the others were not right often enough in "
+                "training to be assigned, and are listed apart as 'possible' for a person to confirm."
+            )
     if card.get("benchmarks"):
         lines += [
             "",

@@ -45,11 +45,22 @@ class LoadedModel:
     card: Mapping[str, Any]
     version: str
     _theme_thresholds: np.ndarray | None = field(default=None, repr=False, compare=False)
+    _possible_thresholds: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.kind == THEMES:
-            thresholds = np.asarray([float(theme["threshold"]) for theme in self.card["themes"]])
+            # A theme whose threshold is null is never assigned, only shown as possible.
+            thresholds = np.asarray(
+                [np.inf if theme["threshold"] is None else float(theme["threshold"]) for theme in self.card["themes"]]
+            )
+            possible = np.asarray(
+                [
+                    float(theme.get("possible_threshold", threshold))
+                    for theme, threshold in zip(self.card["themes"], thresholds, strict=True)
+                ]
+            )
             object.__setattr__(self, "_theme_thresholds", thresholds)
+            object.__setattr__(self, "_possible_thresholds", possible)
         elif "labels" not in self.card:
             raise ModelContractError(f"{self.version}: its card names no labels; retrain it.")
 
@@ -91,6 +102,13 @@ class LoadedModel:
         return self._theme_thresholds
 
     @property
+    def possible_thresholds(self) -> np.ndarray:
+        """Per theme, the probability from which it is shown as possible (cards before this: the threshold)."""
+        if self._possible_thresholds is None:
+            raise ModelContractError(f"{self.version} is a category model: it has no theme thresholds.")
+        return self._possible_thresholds
+
+    @property
     def taxonomy(self) -> Taxonomy | None:
         """The themes file the theme model was trained with (saved in its card), for pattern evidence."""
         raw = self.card.get("taxonomy")
@@ -107,3 +125,7 @@ class LoadedModel:
     def assigned(self, probabilities: np.ndarray) -> np.ndarray:
         """Theme probabilities -> which themes are assigned (at or above each theme's threshold)."""
         return probabilities >= self.theme_thresholds[None, :]
+
+    def possible(self, probabilities: np.ndarray) -> np.ndarray:
+        """Theme probabilities -> which themes are possible but not assigned (shown apart)."""
+        return (probabilities >= self.possible_thresholds[None, :]) & ~self.assigned(probabilities)

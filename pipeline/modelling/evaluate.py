@@ -44,10 +44,16 @@ class Evaluation:
 
 def evaluate_themes(model: Any, frame: pd.DataFrame, targets: np.ndarray) -> dict[str, Any]:
     """Micro/macro-F1 and per-theme precision, recall and F1 of a theme model (loaded or just trained)
-    on labelled rows, at the model's own thresholds; ``targets`` follow ``model.labels``."""
+    on labelled rows, of the themes it assigns; ``assigned_or_possible`` counts its possible themes too.
+    ``targets`` follow ``model.labels``."""
     if frame.empty:
         raise DataContractError("The holdout has no rows to evaluate the themes on.")
-    return multilabel_metrics(targets, model.predict_proba(frame), model.theme_thresholds, model.labels)
+    probabilities = model.predict_proba(frame)
+    metrics = multilabel_metrics(targets, probabilities, model.theme_thresholds, model.labels)
+    # Possible themes are shown apart; this is how the two lists together would fare.
+    either = multilabel_metrics(targets, probabilities, model.possible_thresholds, model.labels)
+    metrics["assigned_or_possible"] = {key: either[key] for key in ("micro_f1", "macro_f1")}
+    return metrics
 
 
 def evaluate(model: CategoryPredictor, frame: pd.DataFrame, config: EvaluateConfig) -> Evaluation:

@@ -11,19 +11,20 @@ from __future__ import annotations
 import weakref
 from collections.abc import Sequence
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import sparse
-from spacy.lang.en.stop_words import STOP_WORDS
 
+from pipeline.imports import STOP_WORDS
 from pipeline.language import lemma_tokens
 from pipeline.modelling.features import WORD_CACHE_SIZE, CharWbNgrams, ngram_columns
 from pipeline.modelling.model import base_head, linear_weights
 
 PLACEHOLDER_PREFIX = "xx"
+EXPLAIN_ROWS = 500  # texts explained together (their tables take about 0.1 MB a text)
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,9 @@ class Reading:
     masked: list[str]  # per text, identifiers and names replaced by placeholders
     tokens: list[list[tuple[str, str]]]  # per text: (word as written after masking, normalised form)
     tfidf: sparse.csr_matrix  # per text: the TF-IDF row of the model's text features
+    # What explanations derive from the reading alone (which words hold which columns), worked out
+    # once for the category and theme explanations that share it.
+    derived: dict = field(default_factory=dict, compare=False, repr=False)
 
 
 class TextReader:
@@ -102,14 +106,28 @@ class TextReader:
 
 
 class LinearExplainer:
-    """The words behind a linear head's outputs, from a :class:`TextReader`'s reading."""
+    """The words behind a linear head's outputs, from a :class:`TextReader`'s reading.
+
+    Generic over any head :func:`pipeline.modelling.model.linear_weights` reads (one weight row per
+    output). A whole batch is explained by sparse products, not a loop per row: each (row, output)
+    pair's feature contributions are the row's TF-IDF values times that output's weights; character
+    n-gram contributions are shared out among the words holding them through a word-by-n-gram table,
+    and word n-gram columns are words or phrases already (their names, precomputed once per model).
+    """
 
     def __init__(self, reader: TextReader, head: Any):
         self.reader = reader
         self._word_features: dict[str, np.ndarray] = {}
         # Only the TF-IDF columns (first in the matrix) map to words; embedding and team columns,
         # when switched on, also move the score but name no word, so explanations leave them out.
-        self.weights = linear_weights(head)[:, : reader.n_tfidf]
+        self.weights = np.asarray(linear_weights(head)[:, : reader.n_tfidf], dtype=np.float64)
+        n_words = len(reader.word_names)
+        self._word_weights = np.ascontiguousarray(self.weights[:, :n_words])
+        self._char_weights_by_output = np.ascontiguousarray(self.weights[:, n_words:].T)
+        # The n-gram-to-word table of the word columns: worth showing, and a phrase (checked in the text).
+        self._names = reader.word_names.tolist()
+        self._readable = np.array([_readable(name) for name in self._names], dtype=bool)
+        self._phrase = np.array([" " in name for name in self._names], dtype=bool)
 
     def explain(self, text: str, output: int, top_n: int = 5) -> list[Term]:
         """The ``top_n`` terms of ``text`` that most raise output ``output`` (a category or theme index)."""
@@ -118,76 +136,188 @@ class LinearExplainer:
     def explain_batch(
         self, reading: Reading, outputs: Sequence[Sequence[int]], top_n: int = 5
     ) -> list[list[list[Term]]]:
-        """For each text of ``reading``, the ``top_n`` terms behind each of its ``outputs``."""
-        tfidf = reading.tfidf
-        return [
-            self._explain_row(
-                tfidf.indices[tfidf.indptr[position] : tfidf.indptr[position + 1]],
-                tfidf.data[tfidf.indptr[position] : tfidf.indptr[position + 1]],
-                found,
-                wanted,
-                top_n,
-            )
-            for position, (found, wanted) in enumerate(zip(reading.tokens, outputs, strict=True))
-        ]
+        """For each text of ``reading``, the ``top_n`` terms behind each of its ``outputs``.
 
-    def _explain_row(
-        self, indices: np.ndarray, values: np.ndarray, tokens: list[tuple[str, str]], outputs: Sequence[int], top_n: int
-    ) -> list[list[Term]]:
-        if not tokens or not len(outputs) or not len(indices):
-            return [[] for _ in outputs]
-        terms, owners, shares = self._attribution(indices, tokens)
-        # Contribution of each present feature to each output: weight times TF-IDF value.
-        by_feature = values[:, None] * self.weights[np.asarray(outputs)][:, indices].T
-        surface = _SurfaceForms(tokens)
-        explained = []
-        for column in range(len(outputs)):
-            # Each feature's contribution, shared among the terms that own it, summed per term.
-            totals = np.bincount(owners[0], by_feature[owners[1], column] * shares, minlength=len(terms))
-            found = []
-            for term in np.argsort(-totals, kind="stable"):
-                if totals[term] <= 0 or len(found) == top_n:
+        A term's contribution is weight times TF-IDF value summed over its features: its share of each
+        character n-gram column (shared equally among the word occurrences of the text that hold it, so
+        a word written twice holds two shares) and its own word or phrase column. Terms are ranked by
+        contribution, ties in the order the text first uses them, then phrases by column.
+        """
+        if len(reading.tokens) > EXPLAIN_ROWS:
+            # A slice of texts at a time: the tables hold several numbers per character column of each
+            # text, so memory stays bounded however large the chunk (each text is explained alone anyway).
+            return [
+                row
+                for start in range(0, len(reading.tokens), EXPLAIN_ROWS)
+                for row in self.explain_batch(
+                    _slice(reading, start, start + EXPLAIN_ROWS), outputs[start : start + EXPLAIN_ROWS], top_n
+                )
+            ]
+        explained: list[list[list[Term]]] = [[[] for _ in wanted] for wanted in outputs]
+        pair_rows = np.fromiter((row for row, wanted in enumerate(outputs) for _ in wanted), dtype=np.int64)
+        if not len(pair_rows) or not reading.tfidf.nnz:
+            return explained
+        pair_outputs = np.fromiter((output for wanted in outputs for output in wanted), dtype=np.int64)
+        # A reading is shared only by models that read alike (same vocabularies): the same holdings.
+        key = ("holdings", len(self._names), len(self.reader.char_vocabulary))
+        table = reading.derived.get(key)
+        if table is None:
+            table = reading.derived[key] = _Holdings(reading, self)
+        pairs, terms, values, first = table.contributions(pair_rows, pair_outputs, self)
+        readable = np.concatenate([self._readable, [_readable(lemma) for lemma in table.lemmas]]).astype(bool)
+        keep = (values > 0) & readable[terms]  # raises the output; no stop word or placeholder at either end
+        pairs, terms, values, first = pairs[keep], terms[keep], values[keep], first[keep]
+        # Ties in the order the text first uses the words, then phrases by column.
+        order = np.lexsort((np.where(first >= 0, first, len(readable) + terms), -values, pairs))
+        pairs, terms, values, first = pairs[order], terms[order], values[order], first[order]
+        bounds = np.searchsorted(pairs, np.arange(len(pair_rows) + 1)).tolist()
+        flat = [terms_of_output for row in explained for terms_of_output in row]
+        names, n_words = self._names, len(self._names)
+        terms, values, first = terms.tolist(), values.tolist(), first.tolist()
+        for pair in np.flatnonzero(np.diff(bounds)).tolist():
+            tokens = reading.tokens[pair_rows[pair]]
+            surface: _SurfaceForms | None = None
+            found = flat[pair]
+            for at in range(bounds[pair], bounds[pair + 1]):
+                if first[at] >= 0:  # a word of the text, written as it first appears
+                    found.append(Term(tokens[first[at]][0], values[at]))
+                else:  # a phrase column: shown if the text's words spell it
+                    surface = surface or _SurfaceForms(tokens)
+                    name = names[terms[at]] if terms[at] < n_words else table.lemmas[terms[at] - n_words]
+                    if name not in surface:
+                        continue
+                    found.append(Term(surface[name], values[at]))
+                if len(found) == top_n:
                     break
-                if terms[term] in surface and _readable(terms[term]):
-                    found.append(Term(surface[terms[term]], float(totals[term])))
-            explained.append(found)
         return explained
 
     def _char_features(self, lemma: str) -> np.ndarray:
-        """Column indices of the character n-grams of one word that are in the vocabulary (cached)."""
+        """Column indices (within the character block) of one word's character n-grams in the vocabulary (cached)."""
         found = self._word_features.get(lemma)
         if found is None:
-            columns = ngram_columns(lemma, self.reader.char_ngrams, self.reader.char_vocabulary)
-            found = np.unique(columns) + len(self.reader.word_names)  # char columns follow the word columns
+            found = np.unique(ngram_columns(lemma, self.reader.char_ngrams, self.reader.char_vocabulary))
             if len(self._word_features) < WORD_CACHE_SIZE:  # a service may see endless new words
                 self._word_features[lemma] = found
         return found
 
-    def _attribution(
-        self, indices: np.ndarray, tokens: list[tuple[str, str]]
-    ) -> tuple[list[str], tuple[np.ndarray, np.ndarray], np.ndarray]:
-        """Which words or phrases own each present feature: (terms, (term, feature position) pairs, shares).
 
-        A word or two-word feature belongs to its phrase. A char_wb n-gram is taken from each word
-        padded with spaces, so it is shared equally among the word occurrences that hold it (a word
-        written twice holds two shares).
-        """
-        term_ids: dict[str, int] = {}
-        occurrence_terms = np.array([term_ids.setdefault(lemma, len(term_ids)) for _, lemma in tokens])
-        per_occurrence = [self._char_features(lemma) for _, lemma in tokens]
-        features = np.concatenate(per_occurrence)
-        owners = np.repeat(occurrence_terms, [len(found) for found in per_occurrence])
-        columns = np.searchsorted(indices, features).clip(max=len(indices) - 1)
-        present = indices[columns] == features
-        columns, owners = columns[present], owners[present]
-        holders = np.bincount(columns, minlength=len(indices))
-        word_columns = np.flatnonzero(indices < len(self.reader.word_names))
-        word_terms = [
-            term_ids.setdefault(name, len(term_ids)) for name in self.reader.word_names[indices[word_columns]].tolist()
-        ]
-        pairs = (np.concatenate([owners, word_terms]).astype(np.int64), np.concatenate([columns, word_columns]))
-        shares = np.concatenate([1.0 / holders[columns], np.ones(len(word_columns))])
-        return list(term_ids), pairs, shares
+def _slice(reading: Reading, start: int, end: int) -> Reading:
+    """Texts ``start:end`` of ``reading``, one object per slice, so the theme explanations reuse the
+    category explanations' tables for it."""
+    key = ("slice", start, end)
+    found = reading.derived.get(key)
+    if found is None:
+        found = reading.derived[key] = Reading(
+            reading.masked[start:end], reading.tokens[start:end], reading.tfidf[start:end]
+        )
+    return found
+
+
+def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """The indices ``starts[k] .. starts[k] + lengths[k] - 1`` for every k, one after another."""
+    offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
+    return offsets + np.arange(int(lengths.sum()), dtype=np.int64)
+
+
+class _Holdings:
+    """Which word occurrences of each text hold which of its TF-IDF columns, for one reading.
+
+    Independent of the outputs explained: per text, one entry per (distinct word, character n-gram
+    column of that word) with the column's value, its share (1 / occurrences holding it) and the word's
+    count; and the text's word columns (words and phrases) with their values.
+    """
+
+    def __init__(self, reading: Reading, explainer: LinearExplainer):
+        vocabulary = explainer.reader.vocabulary
+        n_words, n_texts = len(explainer._names), len(reading.tokens)
+        word_ids: dict[str, int] = {}
+        self.lemmas: list[str] = []  # the batch's words that are no word column: terms n_words, n_words + 1...
+        term_of: list[int] = []
+        occurrences = []
+        for found in reading.tokens:
+            ids = []
+            for _, lemma in found:
+                word = word_ids.get(lemma)
+                if word is None:
+                    word = word_ids[lemma] = len(term_of)
+                    column = vocabulary.get(lemma)
+                    if column is None:
+                        column = n_words + len(self.lemmas)
+                        self.lemmas.append(lemma)
+                    term_of.append(column)
+                ids.append(word)
+            occurrences.append(ids)
+        self.n_terms = n_words + len(self.lemmas)
+        per_text = np.fromiter(map(len, occurrences), dtype=np.int64, count=n_texts)
+        rows = np.repeat(np.arange(n_texts, dtype=np.int64), per_text)
+        words = np.fromiter((word for ids in occurrences for word in ids), dtype=np.int64, count=int(per_text.sum()))
+        positions = np.arange(len(words), dtype=np.int64) - np.repeat(np.cumsum(per_text) - per_text, per_text)
+        # Distinct (text, word): how often, and where first (np.unique keeps the first index).
+        keys, first, count = np.unique(rows * (len(term_of) + 1) + words, return_index=True, return_counts=True)
+        self.word_row, self.word_term = rows[first], np.asarray(term_of, dtype=np.int64)[words[first]]
+        self.word_first, self.word_count = positions[first], count.astype(np.float64)
+        self.text_words = np.bincount(self.word_row, minlength=n_texts)
+        # Expand each distinct (text, word) into the character columns the word holds.
+        per_word = [explainer._char_features(lemma) for lemma in word_ids]
+        char_count = np.fromiter(map(len, per_word), dtype=np.int64, count=len(per_word))
+        all_chars = np.concatenate(per_word) if per_word else np.zeros(0, dtype=np.int64)
+        held = char_count[words[first]]
+        entry_word = np.repeat(np.arange(len(keys), dtype=np.int64), held)
+        char_column = all_chars[_ranges((np.cumsum(char_count) - char_count)[words[first]], held)]
+        tfidf = reading.tfidf
+        width = tfidf.shape[1]
+        stored = np.repeat(np.arange(n_texts, dtype=np.int64), np.diff(tfidf.indptr)) * width + tfidf.indices
+        # Every column a word holds is in its text's row (the row is made of its words' n-grams).
+        at = np.searchsorted(stored, self.word_row[entry_word] * width + n_words + char_column)
+        holders = np.bincount(at, weights=self.word_count[entry_word], minlength=len(stored))
+        # (text, word) x character columns: the column's value times the word's share of it (its
+        # occurrences over all the occurrences holding the column).
+        self.shares = sparse.csr_matrix(
+            (
+                tfidf.data[at].astype(np.float64) * (self.word_count[entry_word] / holders[at]),
+                char_column,
+                np.concatenate([[0], np.cumsum(held)]),
+            ),
+            shape=(len(keys), len(explainer.reader.char_vocabulary)),
+        )
+        # Each text's word columns come first in its row (column indices are sorted).
+        row_of_stored = np.repeat(np.arange(n_texts), np.diff(tfidf.indptr))
+        self.column_start = tfidf.indptr[:-1].astype(np.int64)
+        self.column_count = np.bincount(row_of_stored[tfidf.indices < n_words], minlength=n_texts)
+        self.tfidf = tfidf
+
+    def contributions(
+        self, pair_rows: np.ndarray, pair_outputs: np.ndarray, explainer: LinearExplainer
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(pair, term, contribution, first use in the text or -1 for a phrase) for each term of each pair."""
+        n_pairs = len(pair_rows)
+        # Every (text, word) against every output at once: one sparse-dense product.
+        by_word = self.shares @ explainer._char_weights_by_output
+        words = _ranges((np.cumsum(self.text_words) - self.text_words)[pair_rows], self.text_words[pair_rows])
+        pairs = np.repeat(np.arange(n_pairs, dtype=np.int64), self.text_words[pair_rows])
+        totals = by_word[words, pair_outputs[pairs]]
+        terms, first = self.word_term[words], self.word_first[words]
+        # The pairs' word columns: a word adds to that word's total, a phrase is a term of its own.
+        lengths = self.column_count[pair_rows]
+        columns = _ranges(self.column_start[pair_rows], lengths)
+        column_pair = np.repeat(np.arange(n_pairs, dtype=np.int64), lengths)
+        column = self.tfidf.indices[columns].astype(np.int64)
+        weights = explainer._word_weights[pair_outputs[column_pair], column]
+        column_value = self.tfidf.data[columns].astype(np.float64) * weights
+        key_width = self.n_terms + 1
+        keys = pairs * key_width + terms
+        wanted = column_pair * key_width + column
+        order = np.argsort(keys, kind="stable")
+        at = order[np.searchsorted(keys, wanted, sorter=order).clip(max=len(keys) - 1)] if len(keys) else wanted
+        hit = keys[at] == wanted if len(keys) else np.zeros(len(wanted), dtype=bool)
+        totals[at[hit]] += column_value[hit]  # one word column per word of a pair: no repeats
+        phrase = ~hit & explainer._phrase[column]  # a single word the text does not use names nothing
+        return (
+            np.concatenate([pairs, column_pair[phrase]]),
+            np.concatenate([terms, column[phrase]]),
+            np.concatenate([totals, column_value[phrase]]),
+            np.concatenate([first, np.full(int(phrase.sum()), -1, dtype=np.int64)]),
+        )
 
 
 _READERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()

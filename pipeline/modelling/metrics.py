@@ -146,7 +146,13 @@ def multilabel_metrics(
         "macro_f1": float(f1_score(targets, predicted, average="macro", zero_division=0)),
         "rows_with_no_theme_predicted": float((~predicted.any(axis=1)).mean()) if len(predicted) else float("nan"),
         "per_theme": {
-            label: {"precision": float(p), "recall": float(r), "f1": float(f), "support": int(s), "threshold": float(t)}
+            label: {
+                "precision": float(p),
+                "recall": float(r),
+                "f1": float(f),
+                "support": int(s),
+                "threshold": float(t) if np.isfinite(t) else None,  # None: never assigned (only possible)
+            }
             for label, p, r, f, s, t in zip(labels, precision, recall, f1, support, thresholds, strict=True)
         },
     }

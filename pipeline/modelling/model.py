@@ -31,6 +31,21 @@ def build_classifier(
     return CalibratedClassifierCV(base, method=calibration, cv=calibration_folds, ensemble=train.calibration_ensemble)
 
 
+def build_fused_head(linear: CalibratedClassifierCV, features: Any, fusion: Any) -> FusedHeads:
+    """Unfitted late fusion of ``linear`` (the calibrated TF-IDF head) and the other heads in
+    ``fusion.heads``, with ``fusion``'s weights and prior power. ``features`` is the fitted feature
+    step: each head reads its own block of its output (the linear head every block but the embeddings)."""
+    blocks = features.output_indices_
+    embedding = blocks.get("embedding", slice(0, 0))
+    width = max(block.stop for block in blocks.values())
+    linear_columns = np.setdiff1d(np.arange(width), np.arange(embedding.start, embedding.stop))
+    heads, columns = [linear], [linear_columns]
+    if "embedding" in fusion.heads:
+        heads.append(linear_model("logistic_regression", fusion.embedding_C, "balanced"))
+        columns.append(np.arange(embedding.start, embedding.stop))
+    return FusedHeads(tuple(heads), tuple(columns), tuple(fusion.weights), fusion.prior_power)
+
+
 def linear_model(classifier: str, C: float, class_weight: str | None) -> LinearSVC | LogisticRegression:
     """The unfitted linear model under every head: ``linear_svc`` or ``logistic_regression``.
 
@@ -180,8 +195,81 @@ def centred_isotonic(x: np.ndarray, y: np.ndarray) -> IsotonicRegression:
 
 
 def base_head(head: Any) -> Any:
-    """The linear head inside a :class:`TopLabelCalibrated` wrapper (or the head itself)."""
-    return head.estimator_ if isinstance(head, TopLabelCalibrated) else head
+    """The linear TF-IDF head inside a :class:`TopLabelCalibrated` wrapper and a :class:`FusedHeads`
+    (or the head itself): the head whose weights explain a suggestion."""
+    head = head.estimator_ if isinstance(head, TopLabelCalibrated) else head
+    return head.heads_[0] if isinstance(head, FusedHeads) else head
+
+
+class FusedHeads(ClassifierMixin, BaseEstimator):
+    """Late fusion: a weighted average of several heads' calibrated probabilities, each head reading
+    its own columns of the feature matrix, then divided by each category's share of the training rows
+    to ``prior_power`` (0: unchanged; higher favours rare categories) and rescaled to sum to one.
+
+    The first head is the calibrated linear head on the TF-IDF (and team) columns: explanations come
+    from its weights (:func:`base_head`), since the others (sentence embeddings) name no words. The
+    weights and the power are chosen out of fold by training; this class only applies them.
+    """
+
+    def __init__(
+        self,
+        heads: tuple = (),
+        columns: tuple = (),
+        weights: tuple[float, ...] = (),
+        prior_power: float = 0.0,
+        n_jobs: int | None = None,
+    ):
+        self.heads = heads
+        self.columns = columns  # per head: the feature-matrix column indices it reads
+        self.weights = weights
+        self.prior_power = prior_power
+        self.n_jobs = n_jobs  # the linear head's calibration fits side by side (training only)
+
+    def fit(self, X, y) -> FusedHeads:
+        from sklearn.base import clone
+
+        self.heads_ = []
+        for position, (head, columns) in enumerate(zip(self.heads, self.columns, strict=True)):
+            fitted = clone(head)
+            if position == 0 and "n_jobs" in fitted.get_params():
+                fitted.set_params(n_jobs=self.n_jobs)
+            self.heads_.append(fitted.fit(_columns(X, columns), y))
+            if position == 0 and "n_jobs" in fitted.get_params():
+                fitted.set_params(n_jobs=None)
+        self.classes_ = self.heads_[0].classes_
+        labels, counts = np.unique(np.asarray(y), return_counts=True)
+        self.priors_ = counts[np.searchsorted(labels, self.classes_)] / counts.sum()
+        return self
+
+    def predict_proba(self, X) -> np.ndarray:
+        mixed = sum(
+            weight * predict_proba(head, _columns(X, columns))
+            for head, columns, weight in zip(self.heads_, self.columns, self.weights, strict=True)
+            if weight > 0
+        )
+        return prior_corrected(mixed, self.priors_, self.prior_power)
+
+    def predict(self, X) -> np.ndarray:
+        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+
+
+def _columns(X: Any, columns: Any) -> Any:
+    """The columns of ``X`` a head reads (all of them when ``columns`` is None)."""
+    if columns is None:
+        return X
+    columns = np.asarray(columns, dtype=np.int64)
+    if len(columns) == X.shape[1] and (columns == np.arange(X.shape[1])).all():
+        return X
+    return X[:, columns]
+
+
+def prior_corrected(probabilities: np.ndarray, priors: np.ndarray, power: float) -> np.ndarray:
+    """Probabilities divided by each category's training share to ``power``, rescaled to sum to one:
+    the decision moves toward rare categories (macro-F1) at some cost in accuracy; 0 changes nothing."""
+    if power == 0:
+        return probabilities
+    adjusted = probabilities / np.power(np.maximum(priors, 1e-12), power)[None, :]
+    return adjusted / np.maximum(adjusted.sum(axis=1, keepdims=True), 1e-12)
 
 
 class MultiLabelLinear(ClassifierMixin, BaseEstimator):
@@ -229,7 +317,8 @@ class MultiLabelLinear(ClassifierMixin, BaseEstimator):
         return estimator.fit(X, target)
 
     def set_thresholds(self, thresholds) -> MultiLabelLinear:
-        """Store the per-theme cut-offs tuned on validation rows, so the saved model carries them."""
+        """Store the per-theme cut-offs tuned on validation rows, so the saved model carries them
+        (infinite for a theme that is never assigned, only shown as possible)."""
         self.thresholds_ = np.asarray(thresholds, dtype=float)
         return self
 

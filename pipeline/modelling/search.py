@@ -14,6 +14,7 @@ Folds run in worker processes when the data is big enough to repay starting them
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 import os
@@ -200,6 +201,7 @@ def out_of_fold_scores(
     rank: Callable[[dict[tuple, np.ndarray], Splits], list[tuple]] | None = None,
     final_inputs: pd.DataFrame | None = None,
     case_ref_patterns: Sequence[str] = (),
+    final_config: FeaturesConfig | None = None,
 ) -> tuple[dict[tuple, np.ndarray], tuple[Any, Any] | None]:
     """Out-of-fold decision values of the (C, class weight) candidates for every row of ``normalised``
     (already masked and normalised text). ``scorer(candidate, fit_matrix, fit_targets, test_matrix)``
@@ -215,7 +217,9 @@ def out_of_fold_scores(
     With ``final_inputs`` (the raw model inputs of every row) the saved model's features are fitted on
     them as one more task beside the folds' (where a worker would otherwise wait), and returned with
     their matrix: ``(scores, (fitted features, matrix))``; otherwise ``(scores, None)``. Their masking
-    carries ``case_ref_patterns`` (``privacy.case_ref_patterns``).
+    carries ``case_ref_patterns`` (``privacy.case_ref_patterns``). ``final_config`` (default ``features``)
+    configures them when they hold more than the folds' linear models read (sentence embeddings for a
+    head of their own).
     """
     halving = (
         rank is not None and len(candidates) > 2 and len(splits) > HALVING_FOLDS and len(normalised) >= HALVING_MIN_ROWS
@@ -227,7 +231,9 @@ def out_of_fold_scores(
         delayed(_fold_features)(normalised, fit_rows, test_rows, features, text) for fit_rows, test_rows in splits
     ]
     final_task = (
-        [] if final_inputs is None else [delayed(final_features)(final_inputs, features, text, case_ref_patterns)]
+        []
+        if final_inputs is None
+        else [delayed(final_features)(final_inputs, final_config or features, text, case_ref_patterns)]
     )
     matrices = Parallel(n_jobs=workers)(fold_tasks + final_task)
     final = matrices.pop() if final_inputs is not None else None
@@ -291,3 +297,49 @@ def category_ranking(labels: np.ndarray, methods: Sequence[str]) -> Callable[[di
         return sorted(best, key=lambda candidate: -best[candidate])
 
     return rank
+
+
+FUSION_STEP = 0.1  # fusion weights are searched on a grid of this step (each head's weight, summing to one)
+EMBEDDING_C = (0.3, 1.0, 3.0, 10.0)  # the embedding head's regularisation, chosen out of fold
+
+
+def embedding_out_of_fold(vectors: np.ndarray, labels: np.ndarray, splits: Splits) -> tuple[float, np.ndarray]:
+    """The embedding head's C (best out-of-fold macro-F1) and its out-of-fold probabilities (rows x
+    classes, classes sorted): a class-balanced logistic regression on the sentence embeddings, which
+    learn nothing from the rows, so no features are refitted per fold."""
+    classes = np.unique(labels)
+    best: tuple[float, float, np.ndarray] | None = None
+    for C in EMBEDDING_C:
+        probabilities = np.zeros((len(labels), len(classes)))
+        for fit_rows, test_rows in splits:
+            model = linear_model("logistic_regression", C, "balanced").fit(vectors[fit_rows], labels[fit_rows])
+            probabilities[np.ix_(test_rows, np.searchsorted(classes, model.classes_))] = model.predict_proba(
+                vectors[test_rows]
+            )
+        found = f1_score(labels, classes[probabilities.argmax(axis=1)], average="macro", zero_division=0)
+        if best is None or found > best[1] + 1e-9:
+            best = (C, found, probabilities)
+    return best[0], best[2]
+
+
+def fusion_weights(
+    heads: Sequence[np.ndarray], labels: np.ndarray, powers: Sequence[float]
+) -> tuple[tuple[float, ...], float, np.ndarray]:
+    """The weights of the heads' out-of-fold probabilities, and the prior power, whose fused
+    suggestions have the best macro-F1 on the training rows (ties: more weight on the first head, then
+    the lower power); with the fused out-of-fold probabilities."""
+    from pipeline.modelling.model import prior_corrected
+
+    classes = np.unique(labels)
+    priors = np.bincount(np.searchsorted(classes, labels), minlength=len(classes)) / len(labels)
+    steps = round(1 / FUSION_STEP)
+    grid = [weights for weights in itertools.product(range(steps, -1, -1), repeat=len(heads)) if sum(weights) == steps]
+    best: tuple[float, tuple[float, ...], float, np.ndarray] | None = None
+    for weights in grid:
+        mixed = sum(weight / steps * head for weight, head in zip(weights, heads, strict=True) if weight)
+        for power in sorted(powers):
+            fused = prior_corrected(mixed, priors, power)
+            found = f1_score(labels, classes[fused.argmax(axis=1)], average="macro", zero_division=0)
+            if best is None or found > best[0] + 1e-9:
+                best = (found, tuple(weight / steps for weight in weights), power, fused)
+    return best[1], best[2], best[3]

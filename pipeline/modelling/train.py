@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any
 
@@ -22,17 +22,19 @@ from sklearn.pipeline import Pipeline as SkPipeline
 from pipeline.config import EvaluateConfig, Params
 from pipeline.data.schema import DataContractError
 from pipeline.language import IdentifierMasker, normalise_texts
-from pipeline.modelling.embeddings import SentenceEmbedder, embedding_columns
+from pipeline.modelling.embeddings import ENCODERS, SentenceEmbedder, embedding_columns
 from pipeline.modelling.features import TEAM_COLUMN, TEXT_COLUMN, model_columns, model_inputs
 from pipeline.modelling.metrics import (
     classification_metrics,
     multilabel_metrics,
     threshold_for_precision,
     tune_thresholds,
+    wilson_lower_bound,
 )
 from pipeline.modelling.model import (
     TopLabelCalibrated,
     build_classifier,
+    build_fused_head,
     build_theme_head,
 )
 from pipeline.modelling.search import (
@@ -42,6 +44,8 @@ from pipeline.modelling.search import (
     calibrate_themes_out_of_fold,
     category_ranking,
     category_scores,
+    embedding_out_of_fold,
+    fusion_weights,
     out_of_fold_scores,
     theme_scores,
     worker_count,
@@ -66,6 +70,9 @@ class TrainedCategoryModel:
     chosen_calibration: str = "isotonic"
     confidence_calibration: str = "none"  # top_label: the first suggestion's confidence is remapped
     input_columns: tuple[str, ...] = (TEXT_COLUMN,)
+    heads: tuple[str, ...] = ("linear",)  # fused heads (train.heads), the linear TF-IDF head first
+    head_weights: tuple[float, ...] = (1.0,)  # their fusion weights, chosen out of fold
+    prior_power: float = 0.0  # fused probabilities divided by category shares to this power
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -77,16 +84,40 @@ class TrainedCategoryModel:
 
 
 @dataclass(frozen=True)
+class ThemeThresholds:
+    """Per theme, where it is assigned and where it is only "possible", with the out-of-fold evidence.
+
+    ``assign`` is infinite for a theme whose out-of-fold precision cannot reach the target: it is never
+    assigned, only shown as possible from ``possible`` up. ``precision`` and ``recall`` are out of fold
+    at the assign threshold (at the possible one for a possible-only theme). ``shrinkage`` is the
+    pseudo-count of positives with which each theme's own thresholds were blended with the global ones.
+    """
+
+    assign: np.ndarray
+    possible: np.ndarray
+    precision: np.ndarray
+    recall: np.ndarray
+    shrinkage: float
+    source: str
+
+    @property
+    def assigned(self) -> np.ndarray:
+        return np.isfinite(self.assign)
+
+
+@dataclass(frozen=True)
 class TrainedThemeModel:
     model: SkPipeline
     theme_ids: tuple[str, ...]
-    thresholds: tuple[float, ...]
+    thresholds: tuple[float, ...]  # assign thresholds; inf: the theme is only ever "possible"
     chosen_C: float
     chosen_class_weight: str | None
     cv_folds: int
     cv_metrics: dict[str, Any]
     cv_search: dict[str, dict[str, float]] = field(default_factory=dict)
     input_columns: tuple[str, ...] = (TEXT_COLUMN,)
+    possible: tuple[float, ...] = ()  # per theme, the probability from which it is shown as possible
+    threshold_detail: ThemeThresholds | None = None
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -95,6 +126,10 @@ class TrainedThemeModel:
     @property
     def theme_thresholds(self) -> np.ndarray:
         return np.asarray(self.thresholds, dtype=float)
+
+    @property
+    def possible_thresholds(self) -> np.ndarray:
+        return np.asarray(self.possible or self.thresholds, dtype=float)
 
     def predict_proba(self, frame: pd.DataFrame) -> np.ndarray:
         """Theme probabilities (rows x themes) for the rows of ``frame``."""
@@ -164,6 +199,23 @@ class CategorySearch:
     metrics: dict[Candidate, dict[str, Any]]
     chosen: Candidate
     final_features: tuple[Any, Any] | None = None  # with_final_features: (fitted features, their matrix)
+    fusion: Fusion | None = None  # train.heads beyond linear, or prior powers: how they were fused
+
+
+@dataclass(frozen=True)
+class Fusion:
+    """How the heads' out-of-fold probabilities were combined: chosen on the training rows only."""
+
+    heads: tuple[str, ...]
+    weights: tuple[float, ...]
+    prior_power: float
+    embedding_C: float | None
+    probabilities: np.ndarray  # fused, out of fold
+    metrics: dict[str, Any]
+
+    def describe(self) -> str:
+        weights = ", ".join(f"{head} {weight:.1f}" for head, weight in zip(self.heads, self.weights, strict=True))
+        return f"fused ({weights}; prior power {self.prior_power:g})"
 
 
 def search_categories(
@@ -187,18 +239,23 @@ def search_categories(
     linear = list(dict.fromkeys(candidate[:2] for candidate in params.train.candidates()))
     rank = category_ranking(labels, params.train.calibration)
     final_inputs = model_inputs(frame, model_columns(params.features)) if with_final_features else None
+    normalised = _normalised(frame, params)
+    embedding_head = "embedding" in params.train.heads
+    # With a head of their own, sentence embeddings are not also appended to the linear head's features.
+    linear_features = replace(params.features, embeddings="none") if embedding_head else params.features
     scores, final_features = out_of_fold_scores(
-        _normalised(frame, params),
+        normalised,
         labels,
         splits,
         linear,
         scorer,
-        params.features,
+        linear_features,
         params.text,
         progress,
         rank,
         final_inputs,
         params.privacy.case_ref_patterns,
+        final_config=params.features,
     )
     out_of_fold = {
         candidate: calibrate_out_of_fold(scores[candidate[:2]], labels, splits, candidate[2])
@@ -220,7 +277,32 @@ def search_categories(
             found["accuracy"],
         )
     chosen = max(metrics, key=lambda candidate: metrics[candidate]["macro_f1"])
-    return CategorySearch(classes, labels, n_folds, out_of_fold, metrics, chosen, final_features)
+    fusion = None
+    if len(params.train.heads) > 1 or params.train.prior_power != (0.0,):
+        fusion = _fuse(out_of_fold[chosen], normalised, labels, splits, params)
+        log.info(
+            "%s: cross-validated macro-F1 %.3f, accuracy %.3f",
+            fusion.describe(),
+            fusion.metrics["macro_f1"],
+            fusion.metrics["accuracy"],
+        )
+    return CategorySearch(classes, labels, n_folds, out_of_fold, metrics, chosen, final_features, fusion)
+
+
+def _fuse(linear: np.ndarray, normalised: pd.DataFrame, labels: np.ndarray, splits: list, params: Params) -> Fusion:
+    """The chosen linear candidate's out-of-fold probabilities fused with the other heads' (weights and
+    prior power chosen by out-of-fold macro-F1)."""
+    heads, embedding_C = [linear], None
+    if "embedding" in params.train.heads:
+        vectors = normalised[embedding_columns(ENCODERS[params.features.embeddings])].to_numpy()
+        embedding_C, probabilities = embedding_out_of_fold(vectors, labels, splits)
+        heads.append(probabilities)
+    weights, power, fused = fusion_weights(heads, labels, params.train.prior_power)
+    evaluate = params.evaluate
+    found = classification_metrics(
+        labels, fused, sorted(set(labels)), evaluate.top_k, evaluate.suggestion_threshold, evaluate.calibration_bins
+    )
+    return Fusion(tuple(params.train.heads), weights, power, embedding_C, fused, found)
 
 
 def train(frame: pd.DataFrame, params: Params, progress: Progress | None = None) -> TrainedCategoryModel:
@@ -232,11 +314,13 @@ def train(frame: pd.DataFrame, params: Params, progress: Progress | None = None)
     """
     searched = search_categories(frame, params, progress, with_final_features=True)
     labels, classes, chosen, search = searched.labels, searched.classes, searched.chosen, searched.metrics
-    evaluate = params.evaluate
-    chosen_probabilities = searched.out_of_fold[chosen]
+    evaluate, fusion = params.evaluate, searched.fusion
+    chosen_probabilities = searched.out_of_fold[chosen] if fusion is None else fusion.probabilities
     calibration_folds = _calibration_folds(frame["category"], params.train.calibration_folds)
     columns = model_columns(params.features)
     head = build_classifier(params.train, *chosen, calibration_folds)
+    if fusion is not None:
+        head = build_fused_head(head, searched.final_features[0], fusion)
     model = _fit_head(*searched.final_features, head, labels, calibration_folds)
     if params.train.confidence_calibration == "top_label":
         correct = np.asarray(classes, dtype=object)[chosen_probabilities.argmax(axis=1)] == labels
@@ -257,11 +341,19 @@ def train(frame: pd.DataFrame, params: Params, progress: Progress | None = None)
         confidence_calibration=params.train.confidence_calibration,
         calibration_folds=calibration_folds,
         cv_folds=searched.n_folds,
-        cv_metrics=search[chosen],
+        cv_metrics=search[chosen] if fusion is None else fusion.metrics,
         cv_search={
             _describe(candidate): {key: metrics[key] for key in ("macro_f1", "accuracy", "ece")}
             for candidate, metrics in search.items()
-        },
+        }
+        | (
+            {}
+            if fusion is None
+            else {fusion.describe(): {k: fusion.metrics[k] for k in ("macro_f1", "accuracy", "ece")}}
+        ),
+        heads=tuple(params.train.heads) if fusion is not None else ("linear",),
+        head_weights=fusion.weights if fusion is not None else (1.0,),
+        prior_power=fusion.prior_power if fusion is not None else 0.0,
         suggestion_threshold=threshold,
         threshold_source=source,
         input_columns=columns,
@@ -343,27 +435,40 @@ def train_themes(
         candidate: calibrate_themes_out_of_fold(values, targets, splits, themes.calibration, themes.classifier)
         for candidate, values in scores.items()
     }
+    # Each candidate is judged as it would be shown: the themes it assigns, at the thresholds it would get.
     search = {}
     for candidate, proba in out_of_fold.items():
-        thresholds = tune_thresholds(targets, proba, recall=target_recall)
-        search[candidate] = (multilabel_metrics(targets, proba, thresholds, theme_ids), thresholds)
+        found = theme_thresholds(
+            targets, proba, splits, themes.target_precision, params.evaluate.target_precision_level, target_recall
+        )
+        search[candidate] = (multilabel_metrics(targets, proba, found.assign, theme_ids), found)
         log.info(
-            "themes %s: cross-validated micro-F1 %.3f, macro-F1 %.3f",
+            "themes %s: cross-validated micro-F1 %.3f, macro-F1 %.3f (assigned themes)",
             _describe(candidate),
             search[candidate][0]["micro_f1"],
             search[candidate][0]["macro_f1"],
         )
     chosen = max(search, key=lambda candidate: search[candidate][0]["macro_f1"])
-    cv_metrics, thresholds = search[chosen]
+    cv_metrics, found = search[chosen]
+    cv_metrics["assigned_or_possible"] = _headline(
+        multilabel_metrics(targets, out_of_fold[chosen], found.possible, theme_ids)
+    )
+    log.info(
+        "themes: %d of %d assigned (out-of-fold precision %s), the rest only possible; shrinkage %g",
+        int(found.assigned.sum()),
+        len(theme_ids),
+        found.source,
+        found.shrinkage,
+    )
 
     model = _fit_head(*final_features, build_theme_head(themes, *chosen), targets, len(theme_ids))
-    model.named_steps["classifier"].set_thresholds(thresholds)
+    model.named_steps["classifier"].set_thresholds(found.assign)
     if progress:
         progress(1, 1)  # the final fit: done
     return TrainedThemeModel(
         model=model,
         theme_ids=tuple(theme_ids),
-        thresholds=tuple(float(t) for t in thresholds),
+        thresholds=tuple(float(t) for t in found.assign),
         chosen_C=chosen[0],
         chosen_class_weight=chosen[1],
         cv_folds=n_folds,
@@ -373,4 +478,137 @@ def train_themes(
             for candidate, (metrics, _) in search.items()
         },
         input_columns=columns,
+        possible=tuple(float(t) for t in found.possible),
+        threshold_detail=found,
     )
+
+
+def _headline(metrics: dict[str, Any]) -> dict[str, float]:
+    return {key: metrics[key] for key in ("micro_f1", "macro_f1", "rows_with_no_theme_predicted")}
+
+
+# Pseudo-counts of positives tried when blending each theme's own thresholds with the global ones: a
+# theme with n positive rows keeps n / (n + m) of its own threshold. Chosen by cross-fitting.
+SHRINKAGE_GRID = (0.0, 5.0, 10.0, 20.0, 40.0, 80.0)
+
+
+def theme_thresholds(
+    targets: np.ndarray,
+    out_of_fold: np.ndarray,
+    splits: Sequence[tuple[np.ndarray, np.ndarray]],
+    target_precision: float | None,
+    level: float,
+    target_recall: float | None = None,
+) -> ThemeThresholds:
+    """Assign and "possible" thresholds per theme from out-of-fold probabilities of the training rows.
+
+    A theme is assigned from the lowest probability at which its out-of-fold predictions are right
+    ``target_precision`` of the time, by the lower bound of a one-sided Wilson interval at ``level``;
+    a theme that cannot promise that is only ever possible. Its possible threshold is the one with the
+    best F1. Each theme's own thresholds are blended with the global ones (all themes' rows pooled) in
+    proportion to its positives, so a rare theme's thresholds are not fitted to a handful of rows; the
+    blend's strength is chosen by cross-fitting: thresholds fitted on the other folds' rows, applied to
+    each fold's rows, micro-F1 of the assigned themes compared. An assign threshold is never set below
+    the lowest one the theme's own rows support, and a theme is assigned only if its own out-of-fold
+    precision reaches the target at the threshold finally chosen.
+
+    With ``target_recall`` (weak labels from patterns, where precision against partial labels means
+    little) every theme is assigned at the threshold recovering that share of its labelled rows.
+    With ``target_precision`` None every theme is assigned at its (blended) best-F1 threshold.
+    """
+    targets = np.asarray(targets, dtype=bool)
+    if target_recall is not None:
+        recovered = tune_thresholds(targets, out_of_fold, recall=target_recall)
+        precision, recall = _precision_recall(targets, out_of_fold, recovered)
+        return ThemeThresholds(recovered, recovered, precision, recall, 0.0, f"recovers {target_recall:.0%} of matches")
+    rows = np.arange(len(targets))
+    folds = [(fit, test) for fit, test in splits] if len(splits) > 1 else [(rows, rows)]
+
+    fitted = [_OwnAndGlobal.fit(targets[fit], out_of_fold[fit], target_precision, level) for fit, _ in folds]
+
+    def held_out_f1(strength: float) -> float:
+        predicted = np.zeros_like(targets)
+        for (fit, test), found in zip(folds, fitted, strict=True):
+            assign, _ = _blended(found, targets[fit], out_of_fold[fit], target_precision, level, strength)
+            predicted[test] = out_of_fold[test] >= assign[None, :]
+        hits = (predicted & targets).sum()
+        return 2 * hits / max(predicted.sum() + targets.sum(), 1)
+
+    scored = {strength: held_out_f1(strength) for strength in SHRINKAGE_GRID}
+    best = max(scored.values())
+    strength = max(m for m, f1 in scored.items() if f1 >= best - 1e-9)  # ties: the more shrinkage
+    every_row = _OwnAndGlobal.fit(targets, out_of_fold, target_precision, level)
+    assign, possible = _blended(every_row, targets, out_of_fold, target_precision, level, strength)
+    precision, recall = _precision_recall(targets, out_of_fold, np.where(np.isfinite(assign), assign, possible))
+    if target_precision is None:
+        source = "best F1 per theme"
+    else:
+        certainty = f" ({level:.0%} lower bound)" if level > 0.5 else ""
+        source = f"{target_precision:.0%} of out-of-fold assignments right{certainty}"
+    return ThemeThresholds(assign, possible, precision, recall, strength, source)
+
+
+def _precision_recall(targets: np.ndarray, probabilities: np.ndarray, cut: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    predicted = probabilities >= cut[None, :]
+    hits = (predicted & targets).sum(axis=0)
+    precision = np.divide(hits, predicted.sum(axis=0), out=np.full(len(cut), np.nan), where=predicted.sum(axis=0) > 0)
+    recall = np.divide(hits, targets.sum(axis=0), out=np.full(len(cut), np.nan), where=targets.sum(axis=0) > 0)
+    return precision, recall
+
+
+def _best_f1_threshold(truth: np.ndarray, probabilities: np.ndarray) -> float:
+    return float(tune_thresholds(truth[:, None], probabilities[:, None])[0])
+
+
+@dataclass(frozen=True)
+class _OwnAndGlobal:
+    """Thresholds fitted on some rows before blending: each theme's own (NaN: precision not reachable)
+    and the pooled one, for assigning and for "possible"."""
+
+    own_assign: np.ndarray
+    global_assign: float | None
+    own_possible: np.ndarray
+    global_possible: float
+
+    @classmethod
+    def fit(cls, targets: np.ndarray, probabilities: np.ndarray, target: float | None, level: float) -> _OwnAndGlobal:
+        pooled_truth, pooled = targets.ravel(), probabilities.ravel()
+        own_assign = np.full(targets.shape[1], np.nan)
+        global_assign = None
+        if target is not None:
+            global_assign = threshold_for_precision(pooled, pooled_truth, target, level)
+            for k in range(targets.shape[1]):
+                found = threshold_for_precision(probabilities[:, k], targets[:, k], target, level)
+                own_assign[k] = np.nan if found is None else found
+        own_possible = np.array(
+            [_best_f1_threshold(targets[:, k], probabilities[:, k]) for k in range(targets.shape[1])]
+        )
+        return cls(own_assign, global_assign, own_possible, _best_f1_threshold(pooled_truth, pooled))
+
+
+def _blended(
+    fitted: _OwnAndGlobal,
+    targets: np.ndarray,
+    probabilities: np.ndarray,
+    target: float | None,
+    level: float,
+    strength: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(assign, possible) thresholds per theme on these rows, each theme's own blended with the pooled
+    one by ``strength`` pseudo-positives; assign is inf where the theme's precision cannot reach ``target``."""
+    positives = targets.sum(axis=0).astype(float)
+    weight = positives / np.maximum(positives + strength, 1e-12)
+    possible = weight * fitted.own_possible + (1 - weight) * fitted.global_possible
+    if target is None:
+        return possible.copy(), possible
+    assign = np.full(targets.shape[1], np.inf)
+    for k in np.flatnonzero(~np.isnan(fitted.own_assign)):
+        own = fitted.own_assign[k]
+        blended = own if fitted.global_assign is None else weight[k] * own + (1 - weight[k]) * fitted.global_assign
+        cut = max(own, blended)  # never below what the theme's own rows support
+        chosen = probabilities[:, k] >= cut
+        right = int((chosen & targets[:, k]).sum())
+        if chosen.any() and wilson_lower_bound(right, int(chosen.sum()), level) >= target - 1e-12:
+            assign[k] = cut
+    possible = np.where(np.isfinite(assign), np.minimum(possible, assign), possible)
+    return assign, possible

@@ -21,9 +21,9 @@ from scipy import sparse
 from sklearn.cluster import KMeans
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer, TfidfVectorizer
 from sklearn.preprocessing import normalize
-from spacy.lang.en.stop_words import STOP_WORDS
 
 from pipeline.config import ReportConfig
+from pipeline.imports import STOP_WORDS
 from pipeline.language import normalise_texts
 from pipeline.privacy import Redactor
 from pipeline.report.records import DECIDED, PARTIAL, UPHELD

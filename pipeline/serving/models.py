@@ -4,15 +4,18 @@ models' suggestions a report shows."""
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from pipeline.config import Params
 from pipeline.data.files import InputFileError
-from pipeline.data.inputs import RecordsFile
 from pipeline.lifecycle.tracking import RegistryError, load_model
-from pipeline.report.build import Suggestions
 from pipeline.serving.score import Scorers, score
+
+if TYPE_CHECKING:  # only `complaints report` needs these: scoring and suggest start without them
+    from pipeline.data.inputs import RecordsFile
+    from pipeline.report.build import Suggestions
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +56,8 @@ def report_suggestions(
 ) -> Suggestions:
     """The suggestions a report of ``labels`` (recorded, predicted or both) shows: a scored file's own,
     else the models' for the records unless only the recorded labels are shown."""
+    from pipeline.report.build import Suggestions
+
     if labels == "recorded" or found.scored:
         return Suggestions(found.predictions, list(found.versions))
     return Suggestions(*predicted_labels(params, found.validated.frame, model, themes_model))

@@ -108,9 +108,10 @@ def _score_themes(
     explain: bool,
     top_n: int,
 ) -> dict[str, list[str]]:
-    """Theme columns for the rows with text (others stay empty)."""
+    """Theme columns for the rows with text (others stay empty): the assigned themes, and apart from
+    them the possible ones (over the threshold training chose for showing, under the one for assigning)."""
     model = scorers.themes
-    names = ["themes", "theme_names", "theme_probabilities"]
+    names = ["themes", "theme_names", "theme_probabilities", "possible_themes", "possible_theme_probabilities"]
     if explain:
         names += ["theme_terms", "theme_patterns"]
     columns = {name: [""] * n for name in names}
@@ -118,6 +119,8 @@ def _score_themes(
         found = _probabilities(model, rows, texts, category)
         probabilities, assigned = found.probabilities, model.assigned(found.probabilities)
         chosen = [[k for k in np.argsort(-probabilities[p]) if assigned[p, k]] for p in range(len(positions))]
+        # Themes training could not promise are shown apart, never among the assigned ones.
+        possible = model.possible(found.probabilities)
         ids, readable = model.labels, model.theme_names
         words = _explained(explainer_for(model.estimator), found, chosen, top_n) if explain else None
         # Patterns are matched on the masked text, so the evidence never quotes a name or number.
@@ -128,6 +131,11 @@ def _score_themes(
             columns["theme_names"][row] = "; ".join(readable[ids[k]] for k in chosen[position])
             columns["theme_probabilities"][row] = "; ".join(
                 f"{ids[k]}={probabilities[position, k]:.2f}" for k in chosen[position]
+            )
+            shown_apart = [k for k in np.argsort(-probabilities[position]) if possible[position, k]]
+            columns["possible_themes"][row] = ";".join(ids[k] for k in shown_apart)
+            columns["possible_theme_probabilities"][row] = "; ".join(
+                f"{ids[k]}={probabilities[position, k]:.2f}" for k in shown_apart
             )
             if explain:
                 columns["theme_terms"][row] = (
@@ -236,8 +244,10 @@ def _pairs(text: object, separator: str) -> dict[str, str]:
     return dict(part.split(separator, 1) for part in text.split(delimiter))
 
 
-def suggestion(row: pd.Series, top_k: int) -> dict[str, Any]:
-    """One scored row as the structured suggestion shown at intake (CLI --json, HTTP API, page)."""
+def suggestion(row: pd.Series, top_k: int, names: dict[str, str] | None = None) -> dict[str, Any]:
+    """One scored row as the structured suggestion shown at intake (CLI --json, HTTP API, page);
+    ``names`` (theme id: name) names the possible themes."""
+    names = names or {}
     theme_terms = row.get("theme_terms")
     words = _pairs(theme_terms, ":") if theme_terms != NO_EXPLANATION else {}
     patterns = _pairs(row.get("theme_patterns"), ":")
@@ -264,6 +274,12 @@ def suggestion(row: pd.Series, top_k: int) -> dict[str, Any]:
                 "patterns": patterns[theme].strip().split(", ") if theme in patterns else [],
             }
             for theme, probability in _pairs(row.get("theme_probabilities"), "=").items()
+        ],
+        # Possible themes (not assigned: training could not promise their precision at this probability)
+        # are shown apart at intake, for the officer to tick or not.
+        "possible_themes": [
+            {"theme": theme, "name": names.get(theme, theme), "probability": float(probability)}
+            for theme, probability in _pairs(row.get("possible_theme_probabilities"), "=").items()
         ],
         # Seed patterns that matched although the model did not suggest their theme: worth a look.
         "patterns_without_theme": {

@@ -20,6 +20,7 @@ import os
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import date
 from importlib import resources
 from typing import Annotated, Any
 
@@ -32,6 +33,8 @@ from starlette.exceptions import HTTPException
 
 from pipeline.config import Params, ServiceConfig, load_params
 from pipeline.data.schema import intake_frame
+from pipeline.feedback.exchange import text_hash
+from pipeline.feedback.store import Decision, Store
 from pipeline.serving.guard import Guard, error_body, token_matches
 from pipeline.serving.queue import Busy, ScoringQueue
 from pipeline.serving.score import Scorers, score, suggestion
@@ -81,6 +84,42 @@ class Batch(BaseModel):
     complaints: list[Complaint] = Field(min_length=1)
 
 
+class ShownCategory(BaseModel):
+    category: Text
+    probability: float = Field(ge=0, le=1)
+
+
+class ShownTheme(BaseModel):
+    theme: Text
+    probability: float = Field(ge=0, le=1)
+    assigned: bool = Field(default=True, description="False for a theme shown under its threshold.")
+
+
+class Shown(BaseModel):
+    """The suggestion the officer saw, as POST /suggest returned it (other fields it returned are ignored)."""
+
+    categories: list[ShownCategory] = Field(min_length=1)
+    needs_review: bool
+    review_reason: Text = ""
+    themes: list[ShownTheme] = Field(default_factory=list)
+    model_version: Text
+    themes_model_version: Text | None = None
+
+
+class FeedbackIn(Complaint):
+    """What the officer decided about one complaint, with the suggestion they were shown."""
+
+    suggestion: Shown
+    category: Text = Field(description="The category the officer chose (a national category).")
+    themes: list[Text] = Field(default_factory=list, description="The themes the officer left ticked (ids).")
+    decision_id: Annotated[str, Field(pattern=r"^[0-9a-fA-F-]{8,36}$")] | None = Field(
+        default=None, description="A UUID chosen by the client: sending the same decision again records it once."
+    )
+    date_received: date | None = Field(
+        default=None, description="When the complaint was received (YYYY-MM-DD); exports date its record by it."
+    )
+
+
 def body_limit(service: ServiceConfig) -> int:
     """The largest request body read: every complaint at the size limit, JSON-escaped, plus room for the rest."""
     return service.max_batch * (6 * service.max_text_chars + 1_000)
@@ -110,15 +149,17 @@ def _page_policy(page: str) -> str:
     )
 
 
-def create_app(scorers: Scorers, params: Params, token: str | None = None) -> FastAPI:
-    """The service for ``scorers``; with ``token`` every API call needs ``Authorization: Bearer <token>``."""
+def create_app(scorers: Scorers, params: Params, token: str | None = None, store: Store | None = None) -> FastAPI:
+    """The service for ``scorers``; with ``token`` every API call needs ``Authorization: Bearer <token>``.
+    Officers' decisions (POST /feedback) go to ``store``; without one they are refused with 503."""
     service = params.service
+    theme_names = scorers.themes.theme_names if scorers.themes is not None else {}
 
     def score_all(complaints: list[Complaint]) -> list[dict[str, Any]]:
         frame = intake_frame([c.text for c in complaints], params.data, [c.team for c in complaints])
         scored = score(scorers, frame, params, params.score.explain)
         return [
-            suggestion(row, params.evaluate.top_k) | {"complaint_ref": c.complaint_ref, "team": c.team}
+            suggestion(row, params.evaluate.top_k, theme_names) | {"complaint_ref": c.complaint_ref, "team": c.team}
             for (_, row), c in zip(scored.iterrows(), complaints, strict=True)
         ]
 
@@ -140,7 +181,7 @@ def create_app(scorers: Scorers, params: Params, token: str | None = None) -> Fa
         Guard,
         allowed_hosts=service.allowed_hosts,
         token=token,
-        protected=("/suggest", "/score"),
+        protected=("/suggest", "/score", "/feedback"),
         max_body=body_limit(service),
     )
     bearer = HTTPBearer(auto_error=False)
@@ -196,6 +237,54 @@ def create_app(scorers: Scorers, params: Params, token: str | None = None) -> Fa
         check_sizes(batch.complaints)
         return {"results": await queue.score(batch.complaints)}
 
+    categories = list(dict.fromkeys([*scorers.category.labels, *(params.labels.categories or ())]))
+    theme_ids = set(theme_names) | set(scorers.themes.labels if scorers.themes is not None else ())
+
+    @app.post("/feedback", dependencies=[Depends(authorised)], summary="Record the officer's decision")
+    def record_feedback(decision: FeedbackIn, response: Response) -> dict[str, Any]:
+        # A plain function: FastAPI runs it on a worker thread, so a slow database never blocks scoring.
+        check_sizes([decision])
+        if store is None:
+            raise HTTPException(503, "decisions are not being recorded: this service was started without a store")
+        problems = []
+        if decision.category not in categories:
+            problems.append({"where": "body.category", "problem": "not a category this service knows"})
+        unknown = [theme for theme in decision.themes if theme not in theme_ids]
+        if unknown:
+            problems.append({"where": "body.themes", "problem": f"{len(unknown)} theme(s) this service does not know"})
+        if problems:
+            return _error(422, "the decision is not valid (see details)", problems)
+        if decision.suggestion.model_version != scorers.category.version:
+            raise HTTPException(409, "the suggestion came from another model version: suggest again, then record")
+        shown = decision.suggestion.model_dump()
+        decision_id, new = store.record(
+            Decision(
+                text_sha256=text_hash(decision.text),
+                model_version=decision.suggestion.model_version,
+                themes_model_version=decision.suggestion.themes_model_version,
+                suggestion={key: shown[key] for key in ("categories", "needs_review", "review_reason", "themes")},
+                chosen_category=decision.category,
+                chosen_themes=tuple(dict.fromkeys(decision.themes)),
+                case_ref=decision.complaint_ref,
+                team=decision.team,
+                text=decision.text if params.feedback.store_text else None,
+                decision_id=decision.decision_id,
+                date_received=decision.date_received,
+            )
+        )
+        response.status_code = 201 if new else 200
+        accepted = decision.category == decision.suggestion.categories[0].category
+        return {"decision_id": decision_id, "recorded": new, "accepted": accepted}
+
+    @app.get("/choices", summary="What an officer may choose: categories, themes and teams")
+    def choices() -> dict[str, Any]:
+        return {
+            "categories": sorted(categories),
+            "themes": [{"theme": theme, "name": theme_names.get(theme, theme)} for theme in sorted(theme_ids)],
+            "teams": list(params.feedback.teams),
+            "recording": store is not None,
+        }
+
     @app.get("/health", summary="Which models are loaded")
     def health() -> dict[str, Any]:
         return {
@@ -222,6 +311,7 @@ def app_from_environment() -> FastAPI:
     themes_model, allowed_hosts); the bearer token comes from the variable ``service.token_variable``
     names, as for a single process.
     """
+    from pipeline.feedback.store import database_url, open_store
     from pipeline.serving.models import load_scorers
 
     arguments = json.loads(os.environ.get(SERVE_ARGUMENTS, "{}"))
@@ -230,4 +320,5 @@ def app_from_environment() -> FastAPI:
         service = dataclasses.replace(params.service, allowed_hosts=tuple(arguments["allowed_hosts"]))
         params = dataclasses.replace(params, service=service)
     scorers = load_scorers(params, arguments.get("model"), arguments.get("themes_model"))
-    return create_app(scorers, params, os.environ.get(params.service.token_variable) or None)
+    store = open_store(database_url(params.feedback, os.environ))
+    return create_app(scorers, params, os.environ.get(params.service.token_variable) or None, store)

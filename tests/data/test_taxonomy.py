@@ -86,3 +86,23 @@ def test_bad_taxonomies_say_what_is_wrong(change, message):
     change(raw)
     with pytest.raises(TaxonomyError, match=message):
         taxonomy_from_dict(raw, "themes.yaml")
+
+
+def test_token_patterns_matched_in_windows_find_what_the_whole_text_does():
+    import pandas as pd
+
+    matcher = ThemeMatcher(taxonomy_from_dict(yaml.safe_load((REPO / "themes.yaml").read_text(encoding="utf-8"))))
+
+    texts = pd.read_csv(REPO / "data/sample/complaints.csv", dtype=str)["description"].dropna().tolist()[:300]
+    texts += ["Nobody told me. My calls went unanswered, not returned my call; a third social worker; waited 3 weeks"]
+    assert matcher.anchors is not None  # the repository's patterns all have a required word: windows are used
+    docs = list(matcher.nlp.pipe(text.lower() for text in texts))
+    assert [matcher._token_matches(doc) for doc in docs] == [list(matcher.tokens(doc)) for doc in docs]
+    assert any(matcher._token_matches(doc) for doc in docs)
+
+
+def test_a_token_pattern_without_a_required_word_is_matched_on_the_whole_text():
+    raw = {"version": "1", "themes": [{"id": "any", "name": "Any", "definition": "d", "patterns": [[{"OP": "?"}]]}]}
+    matcher = ThemeMatcher(taxonomy_from_dict(raw))
+    assert matcher.anchors is None
+    assert matcher.match(["late again"]) == [{"any": ["late", "again"]}]

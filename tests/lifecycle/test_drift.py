@@ -139,3 +139,14 @@ def test_the_configured_case_reference_formats_never_become_drift_terms(year_201
     assert "xy" in terms(None)
     configured = terms(Redactor([r"\bXY/\d{3}\b"]))
     assert "xy" not in configured and not any(term.startswith("xx") for term in configured)
+
+
+def test_the_officers_acceptance_rate_is_shown_and_a_broken_promise_is_a_reason(year_2014, params):
+    acceptance = pd.DataFrame({"Model version": ["complaints-category v3"], "Decisions": [40], "Accepted": [25]})
+    halves = Period("first", year_2014.iloc[::2]), Period("second", year_2014.iloc[1::2])
+    broken = "complaints-category v3: suggestions shown as confident were right 60% of the time"
+    report = measure_drift(*halves, params.drift, acceptance=acceptance, acceptance_warnings=[broken])
+    assert report.retrain and broken in report.reasons
+    page = html(report)
+    assert "What officers decided" in page and "complaints-category v3" in page
+    assert "What officers decided" not in html(measure_drift(*halves, params.drift))

@@ -107,3 +107,51 @@ def test_a_model_registered_with_the_key_set_loads_only_with_that_key(
     monkeypatch.setenv(files.SIGNING_KEY_VARIABLE, "another")
     with pytest.raises(files.ModelIntegrityError, match="not signed with the key"):
         tracking.load_model(params.tracking, run.model_uri)
+
+
+@pytest.fixture
+def champion_copy(tmp_path: Path, monkeypatch, tiny_category_model, params):
+    """A tiny model registered and made champion in a fresh SQLite registry, which keeps a local copy."""
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlruns.db'}")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "model_card.json").write_text(json.dumps({"labels": list(tiny_category_model.classes_)}))
+    run = tracking.log_training_run(
+        params.tracking, tiny_category_model, {}, {}, {"card": tmp_path / "model_card.json"}, tags={}
+    )
+    tracking.set_alias(params.tracking, run.model_version, tracking.CHAMPION, run.run_id, "first")
+    copy = tmp_path / "mlruns.db.models" / run.model_name / run.model_version
+    return f"models:/{run.model_name}@{tracking.CHAMPION}", copy
+
+
+def test_a_champion_loads_from_its_verified_local_copy_without_asking_mlflow(
+    champion_copy, monkeypatch, tiny_category_model, params
+):
+    uri, copy = champion_copy
+    assert {tracking.COPY_FILE, tracking.SKOPS_FILE, files.CARD_FILE} <= {path.name for path in copy.iterdir()}
+
+    def no_mlflow(config):
+        raise AssertionError("MLflow was asked although a verified copy was there")
+
+    monkeypatch.setattr(tracking, "_mlflow", no_mlflow)
+    loaded = tracking.load_model(params.tracking, uri)
+    texts = pd.DataFrame({"description": ["The taxi to contact never came.", "The worker was rude."]})
+    assert loaded.version.endswith("(champion)") and list(loaded.labels) == list(tiny_category_model.classes_)
+    assert (loaded.predict_proba(texts) == tiny_category_model.predict_proba(texts)).all()
+
+
+def test_a_local_copy_changed_after_it_was_written_is_refused(champion_copy, params):
+    uri, copy = champion_copy
+    model_file = copy / tracking.SKOPS_FILE
+    model_file.write_bytes(model_file.read_bytes() + b"\0")
+    with pytest.raises(files.ModelIntegrityError, match="SHA-256"):
+        tracking.load_model(params.tracking, uri)
+
+
+def test_a_stale_local_copy_falls_back_to_the_registry_and_is_renewed(champion_copy, params, caplog):
+    uri, copy = champion_copy
+    pointer = json.loads((copy / tracking.COPY_FILE).read_text())
+    (copy / tracking.COPY_FILE).write_text(json.dumps(pointer | {tracking.SHA256_TAG: "0" * 64}))
+    with caplog.at_level("INFO", logger=tracking.__name__):
+        loaded = tracking.load_model(params.tracking, uri)
+    assert "stale" in caplog.text and loaded.version.endswith("(champion)")
+    assert json.loads((copy / tracking.COPY_FILE).read_text())[tracking.SHA256_TAG] == pointer[tracking.SHA256_TAG]

@@ -112,3 +112,39 @@ def test_minilm_puts_paraphrases_closer_than_unrelated_complaints():
     vectors = SentenceEmbedder("minilm").fit(texts).transform(texts)
     assert vectors.shape == (3, 384)
     assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2] + 0.1
+
+
+def test_an_embedding_head_is_fused_with_the_linear_head_which_still_explains(embedding_params):
+    import skops.io
+
+    from pipeline.lifecycle.tracking import TRUSTED_TYPES
+    from pipeline.modelling.model import FusedHeads, TopLabelCalibrated
+    from pipeline.modelling.train import train
+
+    frame = TEXTS.assign(category=["contact", "attitude", "contact", "attitude", "calls", "attitude"] * 2)
+    fused = dataclasses.replace(
+        embedding_params,
+        train=dataclasses.replace(
+            embedding_params.train,
+            C=(1.0,),
+            class_weight=("balanced",),
+            calibration=("sigmoid",),
+            heads=("linear", "embedding"),
+            prior_power=(0.0, 0.5),
+        ),
+        evaluate=dataclasses.replace(embedding_params.evaluate, cv_folds=2),
+    )
+    trained = train(frame, fused)
+    head = trained.model.named_steps["classifier"]
+    assert isinstance(head, TopLabelCalibrated) and isinstance(head.estimator_, FusedHeads)
+    assert trained.heads == ("linear", "embedding") and sum(trained.head_weights) == pytest.approx(1.0)
+    assert any(name.startswith("fused (") for name in trained.cv_search)
+    # The linear head reads the TF-IDF columns only; the embedding head the embedding block only.
+    linear_columns, embedding_columns = head.estimator_.columns
+    assert len(embedding_columns) == HashingEncoder.width and not set(linear_columns) & set(embedding_columns)
+    probabilities = trained.predict_proba(frame)
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0)
+    terms = explainer_for(trained.model).explain("The worker was rude to me.", 0, top_n=3)
+    assert all(term.text.lower() in "the worker was rude to me." for term in terms)
+    restored = skops.io.loads(skops.io.dumps(trained.model), trusted=TRUSTED_TYPES)
+    np.testing.assert_allclose(restored.predict_proba(frame[["description"]]), probabilities, atol=1e-9)

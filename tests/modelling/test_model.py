@@ -112,3 +112,37 @@ def test_top_label_fit_follows_the_estimator_contract():
     proba = head.predict_proba(X)
     assert proba.shape == (120, 3) and list(head.classes_) == ["a", "b", "c"]
     assert (head.predict(X) == y).mean() > 0.8
+
+
+def test_prior_power_zero_changes_nothing_and_a_higher_one_favours_rare_categories():
+    from pipeline.modelling.model import prior_corrected
+
+    probabilities = np.array([[0.55, 0.45], [0.9, 0.1]])
+    priors = np.array([0.9, 0.1])
+    assert prior_corrected(probabilities, priors, 0.0) is probabilities
+    corrected = prior_corrected(probabilities, priors, 0.5)
+    np.testing.assert_allclose(corrected.sum(axis=1), 1.0)
+    assert corrected.argmax(axis=1).tolist() == [1, 0]  # the close call goes to the rare category
+
+
+def test_fused_heads_average_each_heads_probabilities_on_its_own_columns():
+    from sklearn.base import clone
+    from sklearn.linear_model import LogisticRegression
+
+    from pipeline.modelling.model import FusedHeads, base_head, linear_weights
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(90, 6))
+    y = np.array(["a", "b", "c"])[(X[:, 0] + X[:, 4] > 0).astype(int) + (X[:, 1] > 1).astype(int)]
+    first, second = LogisticRegression(C=1.0), LogisticRegression(C=0.5)
+    fused = FusedHeads((first, second), (np.arange(3), np.arange(3, 6)), (0.7, 0.3)).fit(X, y)
+    expected = 0.7 * clone(first).fit(X[:, :3], y).predict_proba(X[:, :3]) + 0.3 * clone(second).fit(
+        X[:, 3:], y
+    ).predict_proba(X[:, 3:])
+    np.testing.assert_allclose(fused.predict_proba(X), expected, atol=1e-10)
+    assert fused.predict(X).tolist() == fused.classes_[expected.argmax(axis=1)].tolist()
+    # Explanations read the first (linear TF-IDF) head's weights only.
+    assert base_head(fused) is fused.heads_[0]
+    assert linear_weights(fused).shape == (3, 3)
+    restored = pickle.loads(pickle.dumps(fused))
+    np.testing.assert_allclose(restored.predict_proba(X), expected, atol=1e-10)

@@ -93,3 +93,29 @@ def test_quick_group_folds_are_scikit_learns_folds():
         ours = QuickStratifiedGroupKFold(5, shuffle=True, random_state=seed).split(labels, labels, groups)
         for (_, expected), (_, got) in zip(theirs, ours, strict=True):
             np.testing.assert_array_equal(got, expected)
+
+
+def test_fusion_weights_go_to_the_head_that_helps_and_ties_keep_the_first_head():
+    labels = np.array(["a", "b"] * 20)
+    right = np.column_stack([labels == "a", labels == "b"]).astype(float) * 0.8 + 0.1
+    noise = np.random.default_rng(0).dirichlet([1, 1], size=len(labels))
+    weights, power, fused = search.fusion_weights([noise, right], labels, [0.0, 0.5])
+    assert weights[1] > weights[0] and sum(weights) == pytest.approx(1.0)
+    assert (fused.argmax(axis=1) == (labels == "b")).all()
+    weights, power, _ = search.fusion_weights([right, right], labels, [0.0, 0.5])
+    assert weights == (1.0, 0.0) and power == 0.0
+
+
+def test_the_embedding_head_is_scored_only_on_rows_it_did_not_learn_from():
+    vectors, labels = make_classification(120, 8, n_informative=4, n_classes=3, random_state=0)
+    labels = np.array(["x", "y", "z"])[labels]
+    splits = list(StratifiedKFold(3, shuffle=True, random_state=0).split(vectors, labels))
+    C, probabilities = search.embedding_out_of_fold(vectors, labels, splits)
+    assert C in search.EMBEDDING_C
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0)
+    # A row's probabilities come from the model fitted on the other folds.
+    fit_rows, test_rows = splits[0]
+    from pipeline.modelling.model import linear_model
+
+    own = linear_model("logistic_regression", C, "balanced").fit(vectors[fit_rows], labels[fit_rows])
+    np.testing.assert_allclose(probabilities[test_rows], own.predict_proba(vectors[test_rows]), atol=1e-8)

@@ -24,7 +24,7 @@ def tiny_frame(per_class: dict[str, int]) -> pd.DataFrame:
 def small_params(params):
     return dataclasses.replace(
         params,
-        train=dataclasses.replace(params.train, C=(0.1, 1.0), class_weight=("balanced",)),
+        train=dataclasses.replace(params.train, C=(0.1, 1.0), class_weight=("balanced",), calibration=("isotonic",)),
         features=dataclasses.replace(params.features, word_min_df=1, char_min_df=1),
     )
 
@@ -107,7 +107,7 @@ def test_the_suggestion_threshold_comes_from_out_of_fold_precision(trained_sampl
     assert 0 < trained.suggestion_threshold < 1
     # Judged on the holdout, which the choice never saw: near the target, and honest about coverage.
     metrics = evaluate(trained, prepared.holdout, fast_params.evaluate).metrics
-    assert metrics["suggestion_threshold"] == trained.suggestion_threshold and metrics["coverage"] > 0.3
+    assert metrics["suggestion_threshold"] == trained.suggestion_threshold and metrics["coverage"] > 0.25
 
 
 def test_without_a_target_the_configured_threshold_is_kept(small_params):

@@ -3,8 +3,8 @@ import dataclasses
 import numpy as np
 import pandas as pd
 import pytest
-from spacy.lang.en.stop_words import STOP_WORDS
 
+from pipeline.imports import STOP_WORDS
 from pipeline.privacy import Redactor
 from pipeline.report import clusters
 from pipeline.report.clusters import recurring_issues, split_sentences

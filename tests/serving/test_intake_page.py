@@ -1,4 +1,5 @@
-"""The intake page in a real browser: paste a complaint, see suggestions (headless Chromium via Playwright).
+"""The intake page in a real browser: paste a complaint, see suggestions, record the decision (headless
+Chromium via Playwright), then read the decision back from the store.
 
 Chromium comes from Debian's ``chromium`` package (``.ci/run`` installs it when missing); Playwright
 drives it and downloads nothing. The screenshot is kept in ``test-artifacts/``.
@@ -7,46 +8,37 @@ drives it and downloads nothing. The screenshot is kept in ``test-artifacts/``.
 from __future__ import annotations
 
 import shutil
-import socket
-import threading
-import time
 from pathlib import Path
 
 import pytest
-import uvicorn
 
+from pipeline.feedback.store import open_store
 from pipeline.serving.score import Scorers
 from pipeline.serving.service import create_app
 from tests.conftest import REPO, loaded_category
+from tests.serving.live_server import live_server
 
 pytestmark = pytest.mark.slow
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 TEXT = "The social worker was rude and shouted at my son on the phone, and the visit was late."
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    found = open_store(f"sqlite:///{tmp_path_factory.mktemp('decisions') / 'feedback.db'}")
+    yield found
+    found.close()
 
 
 @pytest.fixture(scope="module")
-def server_url(tiny_category_model, tiny_themes, tiny_params):
-    app = create_app(Scorers(loaded_category(tiny_category_model, version="category v1"), tiny_themes), tiny_params)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}/"
-    server.should_exit = True
-    thread.join(timeout=10)
+def server_url(tiny_category_model, tiny_themes, tiny_params, store):
+    scorers = Scorers(loaded_category(tiny_category_model, version="category v1"), tiny_themes)
+    with live_server(create_app(scorers, tiny_params, store=store)) as url:
+        yield url
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="needs Chromium (apt-get install chromium)")
-def test_a_pasted_complaint_shows_suggestions(server_url):
+def test_a_pasted_complaint_shows_suggestions_and_the_decision_is_recorded(server_url, store):
     sync_api = pytest.importorskip("playwright.sync_api")
     artefacts = REPO / "test-artifacts"
     artefacts.mkdir(exist_ok=True)
@@ -59,9 +51,13 @@ def test_a_pasted_complaint_shows_suggestions(server_url):
                 "console", lambda message: blocked.append(message.text) if "Security Policy" in message.text else None
             )
             page.goto(server_url)
+            page.wait_for_function("document.querySelectorAll('#other-category option').length > 0")
+            assert page.locator("#token-box").is_hidden()  # the service needs no token
             page.fill("#text", TEXT)
-            page.click("#submit")
+            page.press("#text", "Control+Enter")  # keyboard submit
             page.wait_for_selector("#result:not([hidden])", timeout=15_000)
+            assert page.locator("#result").get_attribute("aria-live") == "polite"
+            assert page.evaluate("document.activeElement.id") == "result-heading"  # focus moved to the result
             bars = page.locator("#categories .bar")
             assert bars.count() == 3
             assert "Staff Attitude/Conduct" in bars.first.inner_text()
@@ -69,8 +65,22 @@ def test_a_pasted_complaint_shows_suggestions(server_url):
             assert page.locator("#badge").inner_text() in ("Needs review", "Confident")
             marked = [text.lower() for text in page.locator("#highlighted mark").all_inner_texts()]
             assert marked and all(word in TEXT.lower() for word in marked)
-            assert "staff_attitude" in page.locator("#themes").inner_text()
+            themes = page.locator("#themes").inner_text()
+            assert "Staff attitude" in themes and "staff_attitude" not in themes  # names, not ids
+            assert page.locator("#themes input:checked").count() == page.locator("#themes input").count() >= 1
+            assert page.locator("#possible-themes input:checked").count() == 0  # possible, not assigned: not ticked
             page.screenshot(path=str(artefacts / "intake_page.png"), full_page=True)
+
+            second = page.locator("#category-1").get_attribute("value")
+            page.check("#category-1")
+            page.uncheck("#themes input >> nth=0")
+            page.fill("#case-ref", "CSC-150099")
+            page.click("#record")
+            page.wait_for_selector("#recorded:has-text('Decision recorded')", timeout=15_000)
+            row = store.frame().iloc[-1]
+            assert row["case_ref"] == "CSC-150099" and row["chosen_category"] == second and not row["accepted"]
+            assert row["chosen_themes"] == [] and row["suggested_category"] == "Staff Attitude/Conduct"
+            assert row["text"] is None and len(row["text_sha256"]) == 64  # text kept only with store_text
 
             page.fill("#text", "   ")
             page.click("#submit")

@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 
+from pipeline.modelling.contract import LoadedModel
 from pipeline.serving.score import Scorers, score
 from tests.conftest import loaded_category
 
@@ -126,3 +127,22 @@ def test_a_non_linear_model_scores_with_or_without_explanations(tiny_params, tin
     assert plain.loc[0, "probability_1"] == round(float(expected.max()), 4)
     pd.testing.assert_frame_equal(plain, explained[plain.columns])
     assert explained.loc[0, "category_terms"] == "(no explanation for this kind of model)"
+
+
+def test_a_theme_training_could_not_promise_is_shown_apart_as_possible(tiny_params, tiny_category, tiny_themes):
+    themes = [
+        {"id": "delay", "name": "Delay", "threshold": 0.3, "possible_threshold": 0.2},
+        {"id": "staff_attitude", "name": "Staff attitude", "threshold": None, "possible_threshold": 0.3},
+    ]
+    cautious = Scorers(tiny_category, LoadedModel(tiny_themes.estimator, {"themes": themes}, "t2"))
+    scored = score(cautious, frame(TEXTS[:1] + TEXTS[2:3]), tiny_params, explain=False)
+    assert scored.loc[0, "themes"].startswith("delay")
+    # Rude staff: never assigned, whatever its probability, but listed apart.
+    assert "staff_attitude" not in scored.loc[1, "themes"].split(";")
+    assert scored.loc[1, "possible_themes"].split(";")[0] == "staff_attitude"
+    for assigned, possible in zip(scored["themes"], scored["possible_themes"], strict=True):
+        assert not set(assigned.split(";")) & set(possible.split(";")) - {""}
+    # Each possible theme carries its probability, at or over the threshold for showing it.
+    shown = dict(part.split("=") for part in scored.loc[1, "possible_theme_probabilities"].split("; "))
+    assert list(shown) == scored.loc[1, "possible_themes"].split(";")
+    assert float(shown["staff_attitude"]) >= 0.3

@@ -72,6 +72,9 @@ SEED_TABLE_2 = {LAC: (6, 4, 3, 1), FS: (3, 4, 4, 0), RA: (3, 3, 1, 0)}
 SEED_TABLE_3 = {LAC: (2, 0, 1, 0), FS: (5, 9, 11, 0), RA: (1, 1, 1, 1)}
 SEED_NOT_TO_STANDARD_PARTIAL = 4
 OTHER_YEAR_SIZES = {"2011/12": 94, "2012/13": 128, "2014/15": 141, NEW_YEAR: 122}
+# The new year grew to 200 complaints (enough to replay 200 officers' decisions) with its own random
+# stream, so the labelled years and the first 122 of the new year stay as they were.
+NEW_YEAR_MORE = 78
 
 # Recorded-label spellings of other systems (the seed itself uses two of them).
 LABEL_VARIANTS = {
@@ -93,39 +96,40 @@ CONFUSABLE = {
     "Other": ("Not to Standard",),
 }
 NOISE_RATE = 0.05
+MIN_PER_YEAR = 5  # rows of each category in every year but the seed's (5: none published as "<5")
 
 # Themes: (theme, weight) drawn for each category; team themes add the team's recurring issues.
 CATEGORY_THEMES = {
-    "About Legislation": (("decision_dispute", 1.0), ("assessment_dispute", 0.3)),
-    "About Policy": (("financial_support", 0.5), ("service_withdrawn", 0.4), ("decision_dispute", 0.4)),
-    "Breach of Confidentiality": (("confidentiality", 1.0), ("inaccurate_records", 0.15)),
-    "Broken Promise/Appointment": (("missed_commitment", 1.0), ("communication", 0.35)),
+    "About Legislation": (("decision_dispute", 0.6), ("assessment_dispute", 0.15)),
+    "About Policy": (("financial_support", 0.4), ("service_withdrawn", 0.3), ("decision_dispute", 0.2)),
+    "Breach of Confidentiality": (("confidentiality", 1.0), ("inaccurate_records", 0.1)),
+    "Broken Promise/Appointment": (("missed_commitment", 1.0), ("communication", 0.25)),
     "Delay/Failed Service": (
         ("delay", 0.9),
-        ("missed_commitment", 0.3),
-        ("communication", 0.3),
-        ("worker_change", 0.15),
-    ),
-    "Denial/Withdrawal/Change Service": (("service_withdrawn", 1.0), ("financial_support", 0.2)),
-    "Lack of /Incorrect Information": (("inaccurate_records", 0.6), ("communication", 0.55)),
-    "Not to Standard": (
-        ("communication", 0.35),
-        ("worker_change", 0.3),
         ("missed_commitment", 0.2),
+        ("communication", 0.2),
+        ("worker_change", 0.1),
+    ),
+    "Denial/Withdrawal/Change Service": (("service_withdrawn", 1.0), ("financial_support", 0.15)),
+    "Lack of /Incorrect Information": (("inaccurate_records", 0.6), ("communication", 0.5)),
+    "Not to Standard": (
+        ("communication", 0.25),
+        ("worker_change", 0.2),
+        ("missed_commitment", 0.15),
         ("assessment_dispute", 0.2),
     ),
-    "Staff Attitude/Conduct": (("staff_conduct", 1.0), ("communication", 0.2), ("inaccurate_records", 0.12)),
-    "Other": (("complaint_handling", 0.6), ("placement", 0.3)),
+    "Staff Attitude/Conduct": (("staff_conduct", 1.0), ("communication", 0.15), ("inaccurate_records", 0.08)),
+    "Other": (("complaint_handling", 0.5), ("placement", 0.2)),
 }
 TEAM_THEMES = {
-    LAC: (("contact_arrangements", 0.4), ("documents_travel", 0.2), ("placement", 0.2)),
-    FS: (("decision_dispute", 0.25), ("missed_commitment", 0.2), ("worker_change", 0.15)),
-    RA: (("assessment_dispute", 0.3), ("communication", 0.3), ("worker_change", 0.3)),
+    LAC: (("contact_arrangements", 0.3), ("documents_travel", 0.15), ("placement", 0.15)),
+    FS: (("decision_dispute", 0.15), ("missed_commitment", 0.1), ("worker_change", 0.1)),
+    RA: (("assessment_dispute", 0.2), ("communication", 0.15), ("worker_change", 0.2)),
     "Children with Disabilities": (("disability_support", 0.7),),
     "Leaving Care": (("care_leaver_support", 0.8),),
-    "Fostering": (("financial_support", 0.4), ("placement", 0.4)),
-    "Adoption": (("placement", 0.3), ("assessment_dispute", 0.3)),
-    "Other": (("complaint_handling", 0.2),),
+    "Fostering": (("financial_support", 0.3), ("placement", 0.3)),
+    "Adoption": (("placement", 0.25), ("assessment_dispute", 0.2)),
+    "Other": (("complaint_handling", 0.15),),
 }
 # The seed's upheld examples, planted in 2013/14: (team, category, outcome) -> theme sets in turn,
 # each theme optionally with a word its sentence must contain.
@@ -317,7 +321,7 @@ COMPLAINANTS_BY_TEAM = {
     "_default": (("parent", 0.75), ("special guardian", 0.07), ("advocate", 0.06), ("child", 0.05), ("other", 0.07)),
 }
 MALE_ROLES = re.compile(r"\b(father|dad|grandfather|stepfather|uncle|he)\b")
-MIN_WORDS, MAX_WORDS = 20, 250
+MIN_WORDS, LONG_WORDS, MAX_WORDS = 12, 220, 480  # short notes, a few words, are written apart
 
 
 @dataclass(frozen=True)
@@ -402,6 +406,12 @@ def _other_year_cells(rng: np.random.Generator, size: int) -> list[tuple[str, st
     base = np.array([SEED_TABLE_1[c] for c in CATEGORIES], dtype=float) + 5.0
     shares = rng.dirichlet(base / base.sum() * 120)
     categories = rng.choice(len(CATEGORIES), size=size, p=shares)
+    # Every category turns up a few times a year (real councils log even About Legislation now and then),
+    # taken from the commonest, so that a model trained on the sample can learn each one.
+    for index in range(len(CATEGORIES)):
+        while (categories == index).sum() < MIN_PER_YEAR:
+            commonest = np.bincount(categories, minlength=len(CATEGORIES)).argmax()
+            categories[rng.choice(np.flatnonzero(categories == commonest))] = index
     cells = []
     for index in categories:
         category = CATEGORIES[index]
@@ -421,8 +431,6 @@ def _themes_for(rng: np.random.Generator, category: str, team: str) -> list[tupl
             chosen[theme] = None
     if not chosen:
         chosen[_choose(rng, CATEGORY_THEMES[category])] = None
-    if rng.random() < 0.08:
-        chosen[str(rng.choice(sorted(bank.THEME_SENTENCES)))] = None
     return [(theme, None) for theme in list(chosen)[:4]]
 
 
@@ -522,6 +530,70 @@ def _render(template: str, slots: dict[str, str]) -> str:
     return sentence[0].upper() + sentence[1:] if sentence else sentence
 
 
+# How a complaint reaches the record: (style, weight). Letters and intake notes are the bulk; MPs'
+# offices, advocates and young people write in their own ways; some records are a few words, some long.
+STYLES = (
+    ("letter", 0.3),
+    ("intake note", 0.25),
+    ("mp", 0.06),
+    ("advocate", 0.05),
+    ("young person", 0.06),
+    ("short", 0.12),
+    ("long", 0.16),
+)
+MIX_RATE = 0.12  # complaints that raise two more issues besides their main one
+SIBLINGS = ("my brother", "my sister", "my little brother", "my little sister")
+
+
+def _style(rng: np.random.Generator, complainant_type: str, keep_words: bool) -> str:
+    weights = dict(STYLES)
+    if complainant_type == "advocate":
+        weights["advocate"] = 0.8
+    if complainant_type in ("child", "care leaver"):
+        weights["young person"] = 0.5
+    if keep_words:  # the seed's planted examples need their sentences
+        weights["short"] = 0.0
+    return _choose(rng, tuple(weights.items()))
+
+
+CUES = {theme: re.compile(cue, re.IGNORECASE) for theme, cue in bank.THEME_CUES.items()}
+
+
+def cued_themes(sentence: str) -> list[str]:
+    """The themes a category sentence or closing states besides its category (bank.THEME_CUES)."""
+    return [theme for theme, cue in CUES.items() if cue.search(sentence)]
+
+
+def _informal(rng: np.random.Generator, text: str) -> str:
+    """Typed in a hurry: short forms, dropped apostrophes, often no capitals or full stops."""
+    for formal, short in bank.INFORMAL.items():
+        if rng.random() < 0.6:
+            text = re.sub(rf"\b{re.escape(formal)}", short, text)
+    text = text.replace("'", "") if rng.random() < 0.6 else text
+    if rng.random() < 0.5:
+        text = text.lower()
+    if rng.random() < 0.4:
+        text = text.replace(". ", " ").rstrip(".")
+    return text
+
+
+def _opener(rng: np.random.Generator, style: str, first_person: bool) -> str:
+    if style == "mp":
+        return _pick(rng, bank.OPENERS_MP)
+    if style == "advocate":
+        return _pick(rng, bank.OPENERS_ADVOCATE)
+    if style == "young person":
+        return _pick(rng, bank.OPENERS_YOUNG_PERSON)
+    if style == "intake note" and rng.random() < 0.45:
+        return _pick(rng, bank.OPENERS_INTAKE)
+    return _pick(rng, bank.OPENERS_FIRST if first_person else bank.OPENERS_THIRD)
+
+
+def _closing(rng: np.random.Generator, style: str) -> str:
+    closings = {"mp": bank.CLOSINGS_MP, "advocate": bank.CLOSINGS_ADVOCATE}.get(style, bank.CLOSINGS)
+    return _pick(rng, closings)
+
+
 def compose_description(
     rng: np.random.Generator,
     category: str,
@@ -529,37 +601,65 @@ def compose_description(
     team: str,
     complainant_type: str,
     received: pd.Timestamp,
-) -> str:
-    """One complaint as recorded at intake: opening, background, grievance, themes, feelings, ask."""
-    first_person = complainant_type not in ("advocate", "child") and rng.random() < 0.55
-    opener = _pick(rng, bank.OPENERS_FIRST if first_person else bank.OPENERS_THIRD)
+) -> tuple[str, list[str]]:
+    """One complaint as recorded at intake, and the themes it states.
+
+    Every theme returned is stated in the text (a short note states only its own); a fifth of the
+    complaints raise two further issues. The style decides the voice and the length: a letter from
+    the complainant, an officer's intake note, a letter from an MP's office or an advocate, a young
+    person's own words, a note of a few words, or a long letter.
+    """
+    keep_words = any(word for _, word in themes)
+    style = _style(rng, complainant_type, keep_words)
+    if style == "short":
+        note, stated = bank.SHORT_NOTES[category][rng.integers(0, len(bank.SHORT_NOTES[category]))]
+        slots = _slots(rng, False, False, team, received)
+        text = f"{_render(note, slots)} {_render(_pick(rng, bank.SHORT_TAILS), slots)}"
+        if rng.random() < 0.35:
+            text = f"{_render(_pick(rng, bank.OPENERS_INTAKE), slots)} {text}"
+        return _misspell(rng, text, rate=0.01), list(stated)
+    first_person = {
+        "letter": complainant_type not in ("advocate", "child"),
+        "young person": True,
+        "long": rng.random() < 0.6,
+    }.get(style, False)
+    opener = _opener(rng, style, first_person)
     male = bool(MALE_ROLES.search(opener)) or (not first_person and rng.random() < 0.25)
     slots = _slots(rng, first_person, male, team, received)
-    # Intake records range from a terse note to a long letter.
-    length = _choose(rng, (("terse", 0.2), ("usual", 0.65), ("long", 0.15)))
-    extra = {"terse": 0, "usual": 1, "long": 3}[length]
-    body = [_pick(rng, bank.CATEGORY_CORE[category]) for _ in range(int(rng.integers(1, 2 + extra)))]
-    for theme, word in themes[: 1 if length == "terse" else None]:
-        body.append(_pick(rng, bank.THEME_SENTENCES[theme], word))
+    if style == "young person":
+        slots["child"] = slots["child_rel"] = str(rng.choice(SIBLINGS))
+    extra = {"intake note": int(rng.integers(0, 2)), "young person": int(rng.integers(0, 2)), "long": 4}.get(style, 1)
+    stated = [theme for theme, _ in themes]
+    if rng.random() < MIX_RATE:
+        others = sorted(set(bank.THEME_SENTENCES) - set(stated))
+        stated += [str(theme) for theme in rng.choice(others, size=2, replace=False)]
+    words = dict(themes)
+    cores = bank.CATEGORY_CORE[category] + bank.CATEGORY_CORE_MORE[category]
+    body = [_pick(rng, cores) for _ in range(int(rng.integers(1, 2 + extra)))]
+    stated += [theme for sentence in body for theme in cued_themes(sentence) if theme not in stated]
+    for theme in stated:
+        body.append(_pick(rng, bank.THEME_SENTENCES[theme], words.get(theme)))
         if rng.random() < 0.2 * extra:
             body.append(_pick(rng, bank.THEME_SENTENCES[theme]))
-    if rng.random() < 0.2 * extra:
-        body.append(_pick(rng, bank.OVERLAP))
     rng.shuffle(body)
-    parts = [] if length == "terse" and rng.random() < 0.5 else [opener]
+    parts = [] if style == "intake note" and rng.random() < 0.3 else [opener]
     parts += [_pick(rng, bank.CONTEXT) for _ in range(int(rng.integers(0, 1 + 2 * extra)))]
     parts += body
     parts += [_pick(rng, bank.FEELINGS) for _ in range(int(rng.integers(0, 1 + extra)))]
-    if length != "terse" and rng.random() < 0.6:
+    if style != "young person" and rng.random() < 0.6:
         parts += [_pick(rng, bank.IDENTIFIER_SENTENCES) for _ in range(int(rng.integers(1, 3)))]
-    if rng.random() < 0.4 + 0.2 * extra:
-        parts.append(_pick(rng, bank.CLOSINGS))
+    if rng.random() < 0.4 + 0.2 * extra or style in ("mp", "advocate"):
+        parts.append(_closing(rng, style))
+        stated += [theme for theme in cued_themes(parts[-1]) if theme not in stated]
     sentences = list(dict.fromkeys(_render(part, slots) for part in parts))
-    while len(" ".join(sentences).split()) < MIN_WORDS:
-        sentences.insert(-1, _render(_pick(rng, bank.CONTEXT + bank.FEELINGS), slots))
+    # A long letter goes over the same ground again, at length.
+    padding = bank.CONTEXT + bank.FEELINGS + (cores + bank.CLOSINGS if style == "long" else [])
+    while len(" ".join(sentences).split()) < (LONG_WORDS if style == "long" else MIN_WORDS):
+        sentences.insert(-1, _render(_pick(rng, padding), slots))
     while len(" ".join(sentences).split()) > MAX_WORDS and len(sentences) > 3:
         sentences.pop(len(sentences) // 2)
-    return _misspell(rng, " ".join(sentences), rate=0.004)
+    text = _misspell(rng, " ".join(sentences), rate=0.006)
+    return (_informal(rng, text) if style == "young person" else text), list(dict.fromkeys(stated))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -630,6 +730,7 @@ def _year_frame(rng: np.random.Generator, year: str, cells: list[tuple[str, str,
             themes = _themes_for(rng, true_category, team)
         complainant = _choose(rng, COMPLAINANTS_BY_TEAM.get(team, COMPLAINANTS_BY_TEAM["_default"]))
         stage = int(_choose(rng, (("1", 0.84), ("2", 0.13), ("3", 0.03))))
+        description, stated = compose_description(rng, true_category, themes, team, complainant, received[position])
         records.append(
             {
                 "complaint_ref": f"CSC-{year[2:4]}{first_ref + position:04d}",
@@ -638,9 +739,9 @@ def _year_frame(rng: np.random.Generator, year: str, cells: list[tuple[str, str,
                 "stage": stage,
                 "team": team,
                 "complainant_type": complainant,
-                "description": compose_description(rng, true_category, themes, team, complainant, received[position]),
+                "description": description,
                 "category": _recorded_label(rng, recorded, year),
-                "themes": ";".join(theme for theme, _ in themes),
+                "themes": ";".join(stated),
                 "outcome": outcome,
                 "true_category": true_category,
             }
@@ -682,6 +783,12 @@ def generate_sample(seed: int = 2015) -> SampleData:
     records = _intake_slips(rng, pd.concat(frames, ignore_index=True))
     records = records.sort_values(["date_received", "complaint_ref"], kind="stable", ignore_index=True)
     records["date_responded"], extension = _response_dates(rng, records)
+    more_rng = np.random.default_rng([seed, 1])
+    more = _year_frame(more_rng, NEW_YEAR, _other_year_cells(more_rng, NEW_YEAR_MORE), OTHER_YEAR_SIZES[NEW_YEAR] + 1)
+    more["date_responded"], more_extension = _response_dates(more_rng, more)
+    records = pd.concat([records.assign(extension=extension), more.assign(extension=more_extension)], ignore_index=True)
+    records = records.sort_values(["date_received", "complaint_ref"], kind="stable", ignore_index=True)
+    extension = records.pop("extension")
     records["extension_agreed"] = np.where(extension, "Yes", "No")
     new = records["financial_year"] == NEW_YEAR
     records.loc[new, "team"] = records.loc[new, "team"].replace(RENAMED_TEAMS)

@@ -699,34 +699,6 @@ THEME_SENTENCES = {
     ],
 }
 
-OVERLAP = [
-    "The taxi for contact was not booked for {weeks} weeks, and when {i} complained {worker} was rude on the phone.",
-    "Not only was the visit missed, {i_was} then given the wrong date for the rearranged one.",
-    "The passport still has not been applied for, and nobody bothers to return {my} calls about it.",
-    "{worker} cancelled the home visit and then spoke to {me} like a child when {i} asked why.",
-    "The assessment took months and, when it finally came, it was full of mistakes.",
-    "Short breaks were stopped without warning and the letter explaining it went to the wrong address.",
-    "The social worker keeps changing, and each new one fails to do what the last one promised.",
-    "Delays with the pathway plan were made worse by the personal adviser's offhand attitude.",
-    "{i_was} not told about {child}'s holiday abroad, and when {i} raised it the team manager laughed it off.",
-    "The agreed support never started, and the case notes wrongly say the family turned it down.",
-    "Contact was cancelled twice, and the supervisor's notes misrepresent what happened at the last session.",
-    "The allowance is months late and {worker} has been short with {me} whenever {i} brought it up.",
-    "Missed visits, unanswered emails and a worker who is curt when finally reached.",
-    "Respite was withdrawn while the reassessment was still outstanding, and nobody explained why.",
-    "The social worker shared details with the school without consent and then denied doing it.",
-    "The core group actions were never carried out, yet the minutes record them as completed.",
-    "The complaint response was late and defended the worker's behaviour without anyone speaking to {me}.",
-    "{child} was moved with one day's notice and {i} only heard about it from the carer, not the social worker.",
-    "After {weeks} weeks with no allocated worker, the duty worker who finally came was aggressive.",
-    "Contact was reduced without {me} being consulted, and the letter confirming it arrived after the first session was already cancelled.",
-    "The worker failed to record what {i} said and then told the conference {i_was} uncooperative.",
-    "No help with the passport and no reply to the carers' emails about the trip.",
-    "{worker} promised help with section 17 money, never followed it up, and now will not take {my} calls.",
-    "The disability assessment was delayed for months and the social worker was patronising at the eventual visit.",
-    "The travel plans were never shared with {me}, and the social worker said it was none of {my} business.",
-]
-
 FEELINGS = [
     "This has caused {child} a great deal of upset.",
     "{i_feel} completely ignored.",
@@ -895,4 +867,309 @@ MISSPELLINGS = {
     "cancelled": "canceled",
     "allowance": "allowence",
     "guardian": "gaurdian",
+}
+
+# ---------------------------------------------------------------------------------------------
+# Voices beyond the complainant's own letter: MPs' offices, advocates, young people, intake officers.
+# Bodies reuse the sentences above in the third person ({i} -> "she"), or the first person for a
+# young person writing about themselves (then {child} is a brother or sister).
+# ---------------------------------------------------------------------------------------------
+
+OPENERS_MP = [
+    "I am writing on behalf of my constituent, {full_name}, of {address}, who has asked me to take up "
+    "concerns about {team}.",
+    "My constituent {full_name} has contacted my office about the way children's services have dealt with "
+    "{child_rel}, and I should be grateful if you would investigate.",
+    "Dear Director, I have been approached by {full_name}, who lives in my constituency, regarding {child}.",
+    "Re: {full_name}, {address}. My constituent came to my surgery on {date} in considerable distress.",
+    "Please find below the concerns raised with me by my constituent {full_name}; I would ask that they are "
+    "dealt with as a formal complaint.",
+    "I enclose correspondence from my constituent {full_name} and would welcome your comments on the points "
+    "raised about {child_rel}.",
+    "Councillor's casework: {full_name} asked me to raise the following with the complaints team.",
+    "Office of the MP. Constituent {full_name} has given consent for us to act on {my} behalf about {child}.",
+]
+
+OPENERS_ADVOCATE = [
+    "I am an independent advocate and I am writing on behalf of {child}, who is 15 and looked after by the council.",
+    "Advocacy referral: young person {child} (16) has asked me to make this complaint for them.",
+    "I act as advocate for {full_name}, a parent with a learning disability, who wants to complain about {team}.",
+    "On behalf of the young person I support, {child}, I wish to raise a stage 1 complaint.",
+    "As {child}'s advocate from the children's rights service I have been asked to put the following in writing.",
+    "Complaint submitted by the advocacy service with the consent of {full_name}.",
+]
+
+OPENERS_YOUNG_PERSON = [
+    "i am 16 and in care and i want to make a complaint",
+    "Im writing this myself because nobody listens to me at my reviews.",
+    "I'm a care leaver and my PA told me I could complain so here it is.",
+    "This is my complaint. I am 15 and I live in a childrens home.",
+    "i want to complain about my social worker",
+    "My name is {child} and I am in foster care. I want someone to sort this out.",
+]
+
+OPENERS_INTAKE = [
+    "Tel call from mother.",
+    "Email rec'd from foster carer.",
+    "Caller (father) states the following.",
+    "Complainant rang duty. Summary below.",
+    "Letter received. Key points:",
+    "Walk-in. Grandmother of {child} wanted it recorded that she is unhappy.",
+    "Online form. Parent of {child}.",
+    "Call from {full_name} re {child}.",
+    "Complaint logged by front desk on {date}.",
+    "Phoned in, very upset. Summary of issues:",
+]
+
+CLOSINGS_MP = [
+    "I should be grateful if you would look into {my} concerns and let me have a reply that I can pass on.",
+    "I look forward to hearing from you and would ask that {my} complaint is dealt with promptly.",
+    "Please copy your response to my office so that I can keep my constituent informed.",
+    "I would appreciate an explanation of what went wrong and what the council will do to put it right.",
+    "Thank you for your attention to this matter; a reply within your usual timescale would be welcome.",
+]
+
+CLOSINGS_ADVOCATE = [
+    "{child} would like a meeting with the team manager with me present.",
+    "The young person's wishes are set out above; please reply to me as their advocate.",
+    "Please make sure the response is written in plain language so I can go through it with them.",
+    "We would like an apology and a clear plan with dates.",
+]
+
+# More ways of saying what each category is about, in other registers: intake notes, formal letters,
+# plain speech. Several per category, so that even a rare category is learnt from varied wording.
+CATEGORY_CORE_MORE = {
+    "About Legislation": [
+        "Complainant accepts the department followed the statutory guidance but says the guidance itself is wrong.",
+        "{i_do_not} think any law should allow a child to be questioned by the police and social services together "
+        "without a parent in the room.",
+        "Unhappy that legislation requires the council to tell the school about a child protection plan.",
+        "{i_was} told the council had no choice under the Children Act, and {i_want} to complain about that Act.",
+        "The law says {child} can choose to leave accommodation at 16 and {i_feel} that is madness.",
+        "Objects to the statutory rule that complaints must normally be made within a year of the events.",
+        "{i_want} it on record that the duty to investigate anonymous referrals is open to malicious abuse.",
+        "Not a complaint about staff: the regulations on overnight stays for looked after children are the problem.",
+    ],
+    "About Policy": [
+        "Complainant disagrees with the council's charging policy for short breaks rather than how it was applied.",
+        "The council's rule is that kinship carers get a lower weekly rate, and {i_feel} that is discriminatory.",
+        "{i_do_not} accept the policy that meetings with social workers cannot be recorded by families.",
+        "Policy on staying put allowances is much less generous than in the next county.",
+        "The department's own guidance says no contact over the school holidays, which is a blanket rule.",
+        "{i_am} objecting to the council policy, not the worker, who was only following it.",
+        "Why does council policy stop foster carers who smoke from caring for under-fives? It rules out good homes.",
+        "The eligibility rules for the disabled children's team are set far too high.",
+    ],
+    "Breach of Confidentiality": [
+        "Data breach: report containing the family's details was sent to the wrong household.",
+        "{my} new address was given to {my} ex-partner by the office, after {i} had asked for it to be kept private.",
+        "The social worker discussed {child}'s case loudly in the school reception where other parents heard.",
+        "A copy of the child protection plan was found in a shared printer at the library.",
+        "Someone in the team passed on details of the family's situation to a relative without asking.",
+        "An email about {child} was sent with everyone's addresses visible, including the other parent's.",
+        "Confidential information about {my} health was read out at a meeting where the neighbours' child's "
+        "teacher was present.",
+        "Sensitive details about the placement were posted on a public page by mistake.",
+    ],
+    "Broken Promise/Appointment": [
+        "The manager agreed at the stage 1 meeting to arrange a review within a month, and that never happened.",
+        "SW booked a home visit for Tuesday then didn't show up or phone.",
+        "{i_was} promised in writing that {child} would stay at the same school, and the promise was broken.",
+        "Appointment with the duty team was cancelled on the day, again.",
+        "The team said a worker would attend the hospital discharge meeting; nobody came.",
+        "Agreed at the review that {child} would have a laptop for college; still nothing, despite the promise.",
+        "The undertaking to apologise to {child} in person has not been honoured.",
+        "We were told the contact would be rearranged for the following week, but it never was.",
+    ],
+    "Delay/Failed Service": [
+        "The referral for an assessment was made in {month} and the assessment still has not started.",
+        "Failure to arrange an interpreter meant the meeting could not go ahead and was put off for weeks.",
+        "The return home interview after {child} went missing never took place.",
+        "Out-of-hours service failed to respond when {i} rang about {child}'s safety at night.",
+        "Nobody has been allocated to the case for {weeks} weeks since the last worker left.",
+        "Payments to the carers are always late, and this month they did not arrive at all.",
+        "The council has failed to provide the support set out in the plan.",
+        "It took months to get consent signed for {child}'s operation, and the operation was put back.",
+    ],
+    "Denial/Withdrawal/Change Service": [
+        "The case was closed without warning and the family was told to go to early help instead.",
+        "The request for respite was refused because {child} was said not to meet the criteria.",
+        "Contact with {my} other children was reduced to once a month after the review.",
+        "The council decided to move {child} to a new placement against the wishes of everyone in the family.",
+        "Staying put was refused, so {child} must leave the foster home at 18.",
+        "The service for {child} has been changed to a group session, which does not suit a child with autism.",
+        "The council stopped paying for the taxi to school from the start of term.",
+        "Permission for {child} to stay overnight at a friend's house was refused.",
+    ],
+    "Lack of /Incorrect Information": [
+        "Nobody told {me} that {child} had been injured at the placement; {i} found out a week later.",
+        "The letter gave the wrong date for the review, so {i} turned up on the wrong day.",
+        "{i_was} given the wrong advice about what allowance {i} could claim.",
+        "The minutes of the meeting are wrong in several places and say things {i} never said.",
+        "{i_was} not told {child} had moved to a new foster home until weeks later.",
+        "Information about {child}'s health history was missing when the placement was made.",
+        "The records contain the wrong date of birth and the wrong father's name.",
+        "{i} asked what would happen at the conference and was told nothing.",
+    ],
+    "Not to Standard": [
+        "The quality of the assessment is poor: it is one-sided and ignores what the family said.",
+        "The placement is not up to standard: dirty, no proper supervision, and staff keep changing.",
+        "Overall the service has been poor and {i_do_not} think anything has been done well.",
+        "The training given to foster carers was out of date and of little use.",
+        "The plan is so badly written that nobody can tell who is meant to do what.",
+        "The contact centre is shabby and unsuitable for a baby.",
+        "Support was provided but it was half-hearted and did not make any difference.",
+        "Complainant unhappy with standard of the work generally, no single issue.",
+    ],
+    "Staff Attitude/Conduct": [
+        "SW was rude and talked over {me} at the meeting.",
+        "The worker made a racist remark during the visit.",
+        "{worker} threatened to take the children away if {i} complained.",
+        "Unhappy with the attitude of the duty social worker, who was abrupt and unhelpful.",
+        "The worker was unprofessional and gossiped about other families.",
+        "{worker} lost their temper and slammed the door on the way out.",
+        "The team manager was patronising and would not listen to {me}.",
+        "The social worker's behaviour at the school gates embarrassed {child} in front of friends.",
+    ],
+    "Other": [
+        "The complaint is about the children's guardian appointed by the court, not the council.",
+        "Concerns about the police officers who attended the house.",
+        "Complaint about the school's handling of bullying; forwarded to education.",
+        "Unhappy about a survey sent out by the council asking about services.",
+        "The neighbour's dog and the state of the shared garden are the main concerns.",
+        "The volunteer driver's expenses claim was not paid; this is not a social care matter.",
+        "Asks the council to pay for damage to the car caused by a young person in care.",
+        "Complaint about the GP's letter to the court.",
+    ],
+}
+
+# Very short records (a few words, as officers sometimes log them), each with the themes it states.
+SHORT_NOTES = {
+    "About Legislation": [
+        ("Objects to the law on sharing info with police.", ()),
+        ("Disagrees with legal duty to investigate.", ("decision_dispute",)),
+        ("Says the Children Act is unfair on parents.", ()),
+        ("Against statutory checks on family carers.", ()),
+    ],
+    "About Policy": [
+        ("Unhappy with the kinship carer rates policy.", ("financial_support",)),
+        ("Disagrees with short break charging policy.", ("financial_support",)),
+        ("Council policy on contact is unfair.", ("contact_arrangements",)),
+        ("Objects to eligibility criteria.", ("service_withdrawn",)),
+    ],
+    "Breach of Confidentiality": [
+        ("Letter sent to wrong address.", ("confidentiality",)),
+        ("Address disclosed to ex partner.", ("confidentiality",)),
+        ("Case discussed in public by SW.", ("confidentiality",)),
+        ("Minutes emailed to wrong person.", ("confidentiality",)),
+    ],
+    "Broken Promise/Appointment": [
+        ("SW didnt turn up for visit.", ("missed_commitment",)),
+        ("Missed appointment, no call.", ("missed_commitment", "communication")),
+        ("Promised call back never came.", ("missed_commitment", "communication")),
+        ("Meeting cancelled again at last minute.", ("missed_commitment",)),
+    ],
+    "Delay/Failed Service": [
+        ("Still waiting for assessment.", ("delay",)),
+        ("Passport delay, trip missed.", ("delay", "documents_travel")),
+        ("Allowance months late.", ("delay", "financial_support")),
+        ("No worker allocated for weeks.", ("delay", "worker_change")),
+    ],
+    "Denial/Withdrawal/Change Service": [
+        ("Respite stopped.", ("service_withdrawn", "disability_support")),
+        ("Case closed, family disagrees.", ("service_withdrawn", "decision_dispute")),
+        ("Contact reduced without reason.", ("service_withdrawn", "contact_arrangements")),
+        ("Transport withdrawn.", ("service_withdrawn",)),
+    ],
+    "Lack of /Incorrect Information": [
+        ("Not told about placement move.", ("communication", "placement")),
+        ("Wrong info in report.", ("inaccurate_records",)),
+        ("Given wrong date for meeting.", ("communication",)),
+        ("Records inaccurate, wants them corrected.", ("inaccurate_records",)),
+    ],
+    "Not to Standard": [
+        ("Poor service overall.", ()),
+        ("Assessment poor quality.", ("assessment_dispute",)),
+        ("Placement not good enough.", ("placement",)),
+        ("Unhappy with standard of support.", ()),
+    ],
+    "Staff Attitude/Conduct": [
+        ("SW rude on phone.", ("staff_conduct",)),
+        ("Worker shouted at mum.", ("staff_conduct",)),
+        ("Manager dismissive and rude.", ("staff_conduct",)),
+        ("Unhappy with SW attitude, wants new worker.", ("staff_conduct", "worker_change")),
+    ],
+    "Other": [
+        ("Complaint about police, not us.", ()),
+        ("School issue, redirected.", ()),
+        ("Housing matter, sent in error.", ()),
+        ("Wants records from the 1970s.", ()),
+    ],
+}
+
+# What an officer adds to a short note, so that two short notes are seldom word for word the same.
+SHORT_TAILS = [
+    "Re {child}.",
+    "Logged {date}.",
+    "Call back on {phone}.",
+    "Ref {case_ref}.",
+    "Child: {child}.",
+    "{child}, {team}.",
+    "Caller: {full_name}.",
+    "Since {month}.",
+]
+
+# How people write in a hurry or on a phone: dropped apostrophes, short forms, no capitals.
+INFORMAL = {
+    "social worker": "sw",
+    "I am": "im",
+    "I have": "ive",
+    "do not": "dont",
+    "did not": "didnt",
+    "cannot": "cant",
+    "because": "cos",
+    "you": "u",
+    "and": "n",
+    "going to": "gonna",
+    "nobody": "no one",
+    "Ms ": "miss ",
+}
+
+# What a category sentence or a closing says besides its category: a sentence matching a cue states
+# that theme too, and the record is labelled with it, as a person labelling the text would (themes
+# are labelled from what the text states). Background sentences (CONTEXT) are not labelled.
+THEME_CUES = {
+    "communication": r"\b(nobody told|not told|never told|was told nothing|no reply|unanswered|call back|"
+    r"not informed|ring {me} back|kept informed|found out)",
+    "delay": r"\b(weeks?|months|late|still (has|have|is|are) not|still nothing|still waiting|waiting since|"
+    r"delay|put back|held up|took months|no decision|pending|adjourned)\b",
+    "staff_conduct": r"\b(rude|shout|attitude|aggressive|unprofessional|sarcastic|patronising|threaten|swore|"
+    r"mock|hostile|intimidat|belittl|judgemental|dismissive|abrupt|racist|temper|gossip|rolled their eyes|"
+    r"laughed|talked over|talked down|coldly|manner)",
+    "worker_change": r"\b(new social worker|new worker|no allocated|nobody has been allocated|allocated to the "
+    r"case|handover between workers|worker left|last worker left|taken off the case)",
+    "assessment_dispute": r"\b(assessment was thin|quality of the assessment|one-sided|assessment states|"
+    r"parenting assessment|report names)",
+    "inaccurate_records": r"\b(wrong (date|time|school|information|father)|untrue|inaccurate|minutes (are|of the "
+    r"meeting are) (wrong|inaccurate)|case notes say|records contain|information on file is wrong|"
+    r"correct the records|jargon and basic mistakes)",
+    "decision_dispute": r"\b(decided to|wrong call|against the wishes)",
+    "contact_arrangements": r"\b(contact(?! number| centre gave)|letterbox)",
+    "placement": r"\b(placement|foster home|children's home|residential|moved placement|move {child})",
+    "financial_support": r"\b(allowance|section 17|mileage|rate|funding|paying|payments?|fees?|charging|"
+    r"grant|costs|money|back-paid|compensation|vouchers)\b",
+    "service_withdrawn": r"\b(stopped|withdrawn|cut|closed the case|case was closed|refused|reduced|"
+    r"no longer|turned down|said no|switched|replaced with|reinstated)",
+    "care_leaver_support": r"\b(pathway plan|personal adviser|leaving care|care leaver|staying put|"
+    r"setting-up home|university|turns 18|leave the foster home at 18|at 21|at 25)",
+    "disability_support": r"\b(short breaks?|respite|autism|disabilit|disabled|occupational therapy|"
+    r"direct payments|special school|learning disability)",
+    "confidentiality": r"\b(wrong address|old address|disclos|confidential|data breach|wrong person|"
+    r"wrong household|without (consent|{my} consent)|in public|overheard|other parents heard|addresses visible)",
+    "missed_commitment": r"\b(promised?|promise was|undertaking|did not turn up|didn't show|did not show|"
+    r"did not arrive|never came|nobody came|not kept|not been honoured|was due to visit|was not kept|"
+    r"agreed (at|to|in)|cancelled|missed appointment|failed to attend|did not attend|simply did not)",
+    "documents_travel": r"\b(passport|abroad|holiday abroad|flight|trip)",
+    "complaint_handling": r"\b(stage 1 (meeting|remedy)|complaint response|"
+    r"escalated to stage 2|ombudsman)",
 }
