@@ -9,11 +9,16 @@ file is one task (split a large CSV into several files, or convert it to Parquet
 from __future__ import annotations
 
 import glob
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import pandas as pd
 
 from pipeline.config import Params
 from pipeline.data import files
+from pipeline.data.files import Chunk
 from pipeline.errors import DataContractError, InputFileError
 
 TABLE_NAMES = ("*.csv", "*.csv.gz", "*.xlsx", "*.parquet")
@@ -27,7 +32,8 @@ class InputFile:
     name: str
     format: str
     columns: tuple[str, ...]
-    parts: tuple[tuple[int, int], ...]  # (row group, first row number): Parquet; ((-1, first row),) otherwise
+    # (row group, first row number, rows): Parquet; ((-1, first row number, -1),) otherwise
+    parts: tuple[tuple[int, int, int], ...]
 
 
 @dataclass(frozen=True)
@@ -62,13 +68,14 @@ def _candidates(source: str) -> tuple[list[Path], Path | None]:
 
 def _describe(path: Path, name: str, params: Params) -> InputFile:
     layout = files.describe_table(path, params.data.sheet, params.data.header_row)
-    parts: tuple[tuple[int, int], ...] = ((-1, layout.first_data_row),)
+    parts: tuple[tuple[int, int, int], ...] = ((-1, layout.first_data_row, -1),)
     if layout.format == "parquet":
-        metadata = files._parquet_file(path).metadata
+        metadata = files.parquet_file(path).metadata
         first, found = layout.first_data_row, []
         for group in range(metadata.num_row_groups):
-            found.append((group, first))
-            first += metadata.row_group(group).num_rows
+            rows = metadata.row_group(group).num_rows
+            found.append((group, first, rows))
+            first += rows
         parts = tuple(found) or parts
     columns = tuple(str(column).strip().lstrip("\ufeff") for column in layout.columns)
     return InputFile(str(path.resolve()), name, layout.format, columns, parts)
@@ -114,3 +121,23 @@ def find_inputs(source: str, params: Params) -> Inputs:
                 + ". Score files of one layout together (or separately); nothing was scored."
             )
     return Inputs(tuple(readable), tuple(unreadable))
+
+
+def work_units(inputs: Inputs) -> pd.DataFrame:
+    """One row per task: a Parquet row group, or a whole CSV or XLSX file (path, name, format, part,
+    first_row, rows), the table Spark spreads over its executors."""
+    rows = [
+        {"path": f.path, "name": f.name, "format": f.format, "part": part, "first_row": first, "rows": count}
+        for f in inputs.files
+        for part, first, count in f.parts
+    ]
+    return pd.DataFrame(rows)
+
+
+def unit_chunks(unit: Any, params: Params) -> Iterator[Chunk]:
+    """The rows of one work unit (a row of :func:`work_units`) as the pandas engine reads them: one Parquet
+    row group in chunks of score.chunk_rows, numbered on from the rows before it, or a whole CSV or XLSX file."""
+    data = params.data
+    if unit.format == "parquet":
+        return files.parquet_row_group(unit.path, int(unit.part), int(unit.first_row), params.score.chunk_rows)
+    return files.iter_table(unit.path, params.score.chunk_rows, data.sheet, data.header_row, data.max_text_chars)

@@ -41,7 +41,8 @@ from pipeline.report.stats import benjamini_hochberg, lift, over_representation,
 from pipeline.report.tables import RECEIVED, TEAM, THEME_TEAM_COLUMNS, TOTAL, UPHELD_RATE, category_order
 from pipeline.report.timeliness import WITHIN, quarter, response_times
 from pipeline.report.workdays import working_days_between
-from pipeline.spark.inputs import Inputs
+from pipeline.spark.inputs import Inputs, unit_chunks, work_units
+from pipeline.spark.session import spark_failures
 
 UNIT, ROW = "_unit", "_row"
 THEME_JOIN = "\x1f"  # between a record's theme ids (a character no theme id holds)
@@ -65,11 +66,9 @@ def _plain(frame: pd.DataFrame, columns: list[str] | None = None) -> pd.DataFram
 
 def _read_units(units: Iterator[pd.DataFrame], params: Params, columns: list[str]) -> Iterator[pd.DataFrame]:
     """mapInPandas body: each file part's rows as text, as the pandas engine reads them, numbered."""
-    from pipeline.spark.score import _chunks
-
     for batch in units:
         for unit in batch.itertuples(index=False):
-            for chunk in _chunks(unit, params):
+            for chunk in unit_chunks(unit, params):
                 frame = chunk.frame.astype("string")
                 frame.columns = [str(c).strip().lstrip("\ufeff") for c in frame.columns]
                 frame = frame.reindex(columns=columns)
@@ -80,11 +79,9 @@ def _read_units(units: Iterator[pd.DataFrame], params: Params, columns: list[str
 def read_inputs(spark: Any, inputs: Inputs, params: Params) -> Any:
     """The rows of every input file (records, or files written by ``complaints score`` on either engine),
     every column as text, with the file's name and each row's number."""
-    from pipeline.spark.score import _work_units
-
     columns = list(inputs.columns)
     schema = ", ".join(f"`{c}` string" for c in columns) + f", {UNIT} string, {ROW} long"
-    units = _work_units(inputs)
+    units = work_units(inputs)
     work = spark.createDataFrame(units).repartition(len(units))
     return work.mapInPandas(lambda batches: _read_units(batches, params, columns), schema)
 
@@ -520,7 +517,8 @@ def report_on_spark(
 ) -> SparkReport:
     """Read, normalise and count ``inputs`` on Spark, and finish every counted table on the driver."""
     normalised = normalise(spark, read_inputs(spark, inputs, params), params, settings, today)
-    counts = count(normalised, settings)
+    with spark_failures("The Spark job stopped before the report's tables were counted"):
+        counts = count(normalised, settings)
     return tables(counts, settings, params.labels.categories, dict(theme_names or {}))
 
 

@@ -33,9 +33,11 @@ from pipeline.data import files
 from pipeline.data.files import Chunk
 from pipeline.data.schema import SOURCE_ROW, financial_year, parse_dates
 from pipeline.data.scored import split_scored
+from pipeline.errors import InputFileError
 from pipeline.serving.batch import BatchSummary, score_chunks
 from pipeline.serving.score import Scorers
-from pipeline.spark.inputs import Inputs
+from pipeline.spark.inputs import Inputs, unit_chunks, work_units
+from pipeline.spark.session import spark_failures
 
 log = logging.getLogger(__name__)
 
@@ -66,26 +68,6 @@ def rejects_folder(out: Path) -> Path:
     return out.with_name(f"{out.name.removesuffix('.parquet')}_rejects.parquet")
 
 
-def _chunks(unit: Any, params: Params) -> Iterator[Chunk]:
-    """The rows of one work unit as the pandas engine reads them: one Parquet row group in chunks of
-    score.chunk_rows, numbered on from the rows before it, or a whole CSV or XLSX file."""
-    data = params.data
-    if unit.format != "parquet":
-        yield from files.iter_table(
-            unit.path, params.score.chunk_rows, data.sheet, data.header_row, data.max_text_chars
-        )
-        return
-    import pyarrow.parquet as pq
-
-    table = pq.ParquetFile(unit.path).read_row_group(int(unit.part))
-    step = params.score.chunk_rows
-    for start in range(0, max(table.num_rows, 1), step):
-        frame = table.slice(start, step).to_pandas()
-        numbers = np.arange(unit.first_row + start, unit.first_row + start + len(frame), dtype=np.int64)
-        unreadable = pd.DataFrame({SOURCE_ROW: pd.Series(dtype="int64"), REASON: pd.Series(dtype="string")})
-        yield Chunk(frame, numbers, unreadable)
-
-
 def _years(scored: pd.DataFrame, params: Params) -> pd.Series:
     """Each scored row's financial year as validation finds it: the year column, else from the date received."""
     columns = params.data.columns
@@ -114,7 +96,16 @@ def _score_units(
         for unit in batch.itertuples(index=False):
             scored: list[pd.DataFrame] = []
             rejected: list[pd.DataFrame] = []
-            score_chunks(_chunks(unit, params), models, params, scored.append, rejected.append, explain, today=today)
+            try:
+                chunks = unit_chunks(unit, params)
+                score_chunks(chunks, models, params, scored.append, rejected.append, explain, today=today)
+            except InputFileError as error:
+                if unit.format != "parquet":
+                    raise
+                # A damaged row group (its footer entry read): each of its rows is rejected with the reason,
+                # so the file's other row groups and the other files are still scored and every row counted.
+                numbers = np.arange(unit.first_row, unit.first_row + unit.rows, dtype=np.int64)
+                scored, rejected = [], [pd.DataFrame({SOURCE_ROW: numbers, REASON: str(error)})]
             for frame in scored:
                 frame = frame.assign(**{SOURCE_FILE: unit.name, KIND: "scored", REASON: None})
                 frame[PARTITION] = _years(frame, params).to_numpy()
@@ -157,15 +148,6 @@ def output_layout(inputs: Inputs, scorers: Scorers, params: Params, explain: boo
         [Chunk(pd.DataFrame(row), np.array([2]), unreadable)], scorers, params, found.append, lambda _: None, explain
     )
     return found[0].iloc[:0]
-
-
-def _work_units(inputs: Inputs) -> pd.DataFrame:
-    rows = [
-        {"path": f.path, "name": f.name, "format": f.format, "part": part, "first_row": first}
-        for f in inputs.files
-        for part, first in f.parts
-    ]
-    return pd.DataFrame(rows)
 
 
 def _per_file(rows: Any, layout: pd.DataFrame, inputs: Inputs) -> pd.DataFrame:
@@ -236,7 +218,7 @@ def score_on_spark(
     schema = types.StructType(fields + extra)
     names = [field.name for field in schema.fields]
     models = spark.sparkContext.broadcast(scorers)
-    units = _work_units(inputs)
+    units = work_units(inputs)
     today = today or date.today()
     work = spark.createDataFrame(units).repartition(len(units))
     # Scored once, kept on disk for the two writes and the counts (scoring is the expensive part).
@@ -247,10 +229,11 @@ def score_on_spark(
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".spark", dir=out.parent))
     try:
-        _write_scored(spark, rows, schema, staging / "scored")
-        refused = rows.filter(F.col(KIND) == "rejected").select(SOURCE_FILE, SOURCE_ROW, REASON)
-        refused.orderBy(SOURCE_FILE, SOURCE_ROW).coalesce(1).write.parquet(str(staging / "rejects"))
-        per_file = _per_file(rows, layout, inputs)
+        with spark_failures(f"The Spark job stopped, so nothing was written at {out}"):
+            _write_scored(spark, rows, schema, staging / "scored")
+            refused = rows.filter(F.col(KIND) == "rejected").select(SOURCE_FILE, SOURCE_ROW, REASON)
+            refused.orderBy(SOURCE_FILE, SOURCE_ROW).coalesce(1).write.parquet(str(staging / "rejects"))
+            per_file = _per_file(rows, layout, inputs)
         files.replace_folder(staging / "rejects", rejects)
         files.replace_folder(staging / "scored", out)
     finally:

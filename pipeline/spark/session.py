@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import shutil
 import sys
+import tempfile
 import warnings
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
+import pipeline
 from pipeline.errors import InputFileError
 
 log = logging.getLogger(__name__)
@@ -59,4 +66,62 @@ def spark_session(
         builder = builder.config(key, value)
     session = builder.getOrCreate()
     session.sparkContext.setLogLevel("ERROR")
+    ship_package(session)
     return session
+
+
+_SHIPPED: dict[str, str] = {}  # application id -> the package archive its executors import
+
+
+def package_archive(folder: Path) -> Path | None:
+    """This process's ``pipeline`` package (sources and packaged files) zipped into ``folder``; None when it
+    is itself imported from an archive (a wheel under spark-submit --py-files), which travels already."""
+    package = Path(pipeline.__file__).resolve().parent
+    if not package.is_dir():
+        return None
+    archive = folder / "complaints_pipeline.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zipped:
+        for path in sorted(package.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
+                zipped.write(path, path.relative_to(package.parent).as_posix())
+    return archive
+
+
+def ship_package(session: Any) -> str | None:
+    """Put this process's ``pipeline`` package first on the executors' path, once per application, so they
+    run the code the driver runs (this checkout), not another installed copy such as an editable install's."""
+    context = session.sparkContext
+    if context.applicationId in _SHIPPED:
+        return _SHIPPED[context.applicationId]
+    archive = package_archive(Path(tempfile.mkdtemp(prefix="complaints-package-")))
+    if archive is not None:
+        context.addPyFile(str(archive))
+        log.debug("Executors import the pipeline package from %s", archive)
+    _SHIPPED[context.applicationId] = str(archive) if archive else ""
+    return _SHIPPED[context.applicationId] or None
+
+
+ERROR_LINE = re.compile(r"^(?:[\w.]+\.)?(\w*(?:Error|Exception)): (.+)$")
+
+
+def failure_reason(error: BaseException) -> str:
+    """The innermost reason of a Spark failure in one line: the last 'SomeError: message' line of the
+    executor's Python traceback (wrapped in Java's) when there is one, else the message's first line."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    found = [m for m in (ERROR_LINE.match(line) for line in lines) if m and not m.group(2).startswith("Traceback")]
+    python = [m for m in found if not m.group(0).startswith(("org.", "java.", "scala."))]
+    chosen = (python or found)[-1:] if (python or found) else []
+    return f"{chosen[0].group(1)}: {chosen[0].group(2)}" if chosen else (lines[0] if lines else type(error).__name__)
+
+
+@contextmanager
+def spark_failures(what: str) -> Iterator[None]:
+    """Turn a failed Spark job (an executor's error wrapped in Java's) into one InputFileError, ``what``
+    then the reason, so the command exits 2 with a message instead of a page of Java and Python traceback."""
+    from py4j.protocol import Py4JJavaError
+    from pyspark.errors import PySparkException
+
+    try:
+        yield
+    except (PySparkException, Py4JJavaError) as error:
+        raise InputFileError(f"{what}: {failure_reason(error)}") from error

@@ -36,7 +36,7 @@ def test_an_unreadable_file_among_others_is_set_aside_with_its_reason(tmp_path, 
     (tmp_path / "b.parquet").write_bytes(b"PAR1 not really")
     found = find_inputs(str(tmp_path), params)
     assert [f.name for f in found.files] == ["a.parquet"]
-    assert found.files[0].parts == ((0, 2), (1, 4))  # two row groups, numbered on as a spreadsheet would
+    assert found.files[0].parts == ((0, 2, 2), (1, 4, 1))  # two row groups, numbered on as a spreadsheet would
     assert found.unreadable[0][0] == "b.parquet" and "not a readable Parquet file" in found.unreadable[0][1]
 
 

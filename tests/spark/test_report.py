@@ -100,6 +100,7 @@ def test_every_counted_table_equals_the_pandas_engines_on_the_sample(spark, para
 
 @pytest.mark.slow
 @pytest.mark.shared_data
+@pytest.mark.spark_job
 def test_every_counted_table_equals_the_pandas_engines_on_the_housing_ombudsman_data(spark):
     path = needs_shared("housing-ombudsman", "complaint_findings.csv.gz")
     params = load_params(REPO / "configs" / "housing_ombudsman.yaml")
