@@ -1,5 +1,5 @@
 """``complaints report --engine spark``: the report's counting as Spark aggregations; only the small counted
-tables come to the driver, where the same statistics as the pandas engine finish them.
+tables come to the driver, where the pandas engine's own functions finish them.
 
 Records are normalised on the executors by the pandas engine's own code (validation, then
 :func:`pipeline.report.records.report_records`) a partition at a time. The two steps that look across
@@ -7,8 +7,10 @@ rows are made global first: a team's commonest spelling is counted over the whol
 given it before normalising), and rows that share a text land in one partition, in file order, so the
 first of a set of duplicates is the one kept, as on one machine. Then four groupings are counted:
 complaints by (year, team, category, outcome), by (year, team, theme, outcome), and response times
-by (team, quarter, stage, working days, within timescale) for the year. Every table below is finished
-from those counts with :mod:`pipeline.report.stats` (lift, Fisher's exact test, Benjamini-Hochberg).
+by (team, quarter, stage, working days, within timescale) for the year. Every table is finished from
+those counts by the ``*_from_counts`` functions of :mod:`pipeline.report.tables` and
+:mod:`pipeline.report.timeliness`, which the pandas engine finishes its own counts with (shares, lift,
+Fisher's exact test, Benjamini-Hochberg, trends, working days).
 
 Tables produced: categories by year, team by outcome for the commonest categories, themes by team
 (with lift, p, q and flags), upheld rates by theme and by team, trends against the comparison year,
@@ -20,26 +22,31 @@ both``); and the before/after comparison of response times around report.change_
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from pipeline.config import Params, ReportConfig
-from pipeline.data import files
 from pipeline.data.schema import SOURCE_ROW, spelling_key, validate
 from pipeline.data.scored import split_scored
 from pipeline.errors import ReportError
 from pipeline.report.build import choose_years
-from pipeline.report.records import DECIDED, NOT_RECORDED, OUTCOME_ORDER, PARTIAL, UPHELD, report_records
-from pipeline.report.stats import benjamini_hochberg, lift, over_representation, share_change
-from pipeline.report.tables import RECEIVED, TEAM, THEME_TEAM_COLUMNS, TOTAL, UPHELD_RATE, category_order
-from pipeline.report.timeliness import WITHIN, quarter, response_times
+from pipeline.report.records import NOT_RECORDED, report_records
+from pipeline.report.tables import (
+    category_order,
+    category_table_from_counts,
+    outcome_columns,
+    team_outcomes_from_counts,
+    theme_by_team_from_counts,
+    trends_from_counts,
+    upheld_rates_from_counts,
+    yearly_from_counts,
+)
+from pipeline.report.timeliness import WITHIN, Timeliness, quarter, response_times, timeliness_from_counts
 from pipeline.report.workdays import working_days_between
 from pipeline.spark.inputs import Inputs, unit_chunks, work_units
 from pipeline.spark.session import spark_failures
@@ -261,149 +268,30 @@ def count(normalised: Any, settings: ReportConfig) -> Counts:
     return Counts(by_year, labels, themes, times, int(impossible), excluded, unmapped, year, compare_to)
 
 
-# --- Tables finished from the counts: the pandas engine's (pipeline.report.tables, .timeliness) ---------
+# --- Tables finished from the counts by the pandas engine's own functions (pipeline.report) ------------
 
 
-def _counts(frame: pd.DataFrame, key: str | list[str]) -> pd.Series:
-    """Counts by ``key``, commonest first (ties by name), as value_counts gives them."""
+def _counts(frame: pd.DataFrame, key: str) -> pd.Series:
+    """Complaints by ``key`` from counted groups, commonest first, as value_counts gives them (ties by name:
+    counted groups have no file order to break them by)."""
     summed = frame.groupby(key, observed=True)["n"].sum()
     order = sorted(summed.index, key=lambda k: (-summed[k], k))
     return summed.reindex(order).astype(int)
 
 
-def _category_table(counts: Counts, order: list[str]) -> pd.DataFrame:
-    labels = counts.labels
-    table = pd.DataFrame({"Category": order})
-    for year in [counts.year, *([counts.compare_to] if counts.compare_to else [])]:
-        found = _counts(labels[labels["financial_year"] == year], "category")
-        table[year] = table["Category"].map(found).fillna(0).astype(int)
-    total = {"Category": TOTAL, **{column: int(table[column].sum()) for column in table.columns[1:]}}
-    return pd.concat([table, pd.DataFrame([total])], ignore_index=True)
-
-
-def _team_outcomes(year_labels: pd.DataFrame, category: str, columns: list[str]) -> pd.DataFrame:
-    rows = year_labels[year_labels["category"] == category]
-    crossed = rows.pivot_table(index="team", columns="outcome", values="n", aggfunc="sum", fill_value=0)
-    counts = crossed.reindex(columns=columns, fill_value=0).astype(int)
-    counts.insert(0, RECEIVED, crossed.sum(axis=1).astype(int))
-    table = counts.rename_axis(TEAM).reset_index().rename_axis(None, axis=1)
-    return table.sort_values([RECEIVED, TEAM], ascending=[False, True], ignore_index=True)
-
-
-def _theme_by_team(counts: Counts, theme_names: Mapping[str, str], min_cell: int, fdr: float) -> pd.DataFrame:
-    year_labels = counts.labels[counts.labels["financial_year"] == counts.year]
-    pairs = counts.themes[counts.themes["financial_year"] == counts.year]
-    teams, themes = _counts(year_labels, "team"), _counts(pairs, "theme")
-    if themes.empty:
-        typed = {
-            "Complaints": int,
-            "Team complaints": int,
-            "Theme total": int,
-            "Over-represented": bool,
-            "Small cell": bool,
+def _response_counts(counts: Counts) -> pd.DataFrame:
+    """The year's responses counted as :func:`pipeline.report.timeliness.response_counts` counts them."""
+    times = counts.times
+    return pd.DataFrame(
+        {
+            "team": times["team"],
+            "stage": times["stage"].astype("Int64"),
+            "Quarter": counts.year + " " + times["quarter"],
+            "working_days": times["working_days"].astype("Int64"),
+            WITHIN: times["within"].astype("boolean"),
+            "n": times["n"].astype("int64"),
         }
-        return pd.DataFrame(columns=THEME_TEAM_COLUMNS).astype(typed)
-    crossed = pairs.pivot_table(index="team", columns="theme", values="n", aggfunc="sum", fill_value=0)
-    crossed = crossed.reindex(index=teams.index, columns=themes.index, fill_value=0).astype(int)
-    long = crossed.stack().rename("Complaints").reset_index().rename(columns={"team": TEAM, "theme": "theme_id"})
-    long["Team complaints"] = long[TEAM].map(teams).astype(int)
-    long["Theme total"] = long["theme_id"].map(themes).astype(int)
-    total = int(year_labels["n"].sum())
-    long["Share"] = long["Complaints"] / long["Team complaints"]
-    long["Lift"] = lift(long["Complaints"], long["Team complaints"], long["Theme total"], total)
-    long["p"] = over_representation(long["Complaints"], long["Team complaints"], long["Theme total"], total)
-    long["q"] = benjamini_hochberg(long["p"].to_numpy())
-    long["Over-represented"] = (long["q"] <= fdr) & (long["Lift"] > 1)
-    long["Small cell"] = long["Complaints"] < min_cell
-    long.insert(1, "Theme", long["theme_id"].map(lambda t: theme_names.get(t, t)))
-    return long[THEME_TEAM_COLUMNS].sort_values(
-        ["Team complaints", TEAM, "Complaints"], ascending=[False, True, False], ignore_index=True
     )
-
-
-def _upheld(frame: pd.DataFrame, key: str, min_cell: int) -> pd.DataFrame:
-    grouped = frame.groupby(key, observed=True)["n"].sum()
-    table = pd.DataFrame({"Complaints": grouped.astype(int)})
-    decided = frame[frame["outcome"].isin(DECIDED)]
-    table["With a finding"] = decided.groupby(key)["n"].sum().reindex(table.index, fill_value=0).astype(int)
-    for outcome in (UPHELD, PARTIAL):
-        chosen = decided[decided["outcome"] == outcome]
-        table[outcome] = chosen.groupby(key)["n"].sum().reindex(table.index, fill_value=0).astype(int)
-    found = table[UPHELD] + table[PARTIAL]
-    table[UPHELD_RATE] = np.where(table["With a finding"] > 0, found / table["With a finding"], np.nan)
-    table["Small cell"] = table["With a finding"] < min_cell
-    return table.sort_values("Complaints", ascending=False, kind="stable").reset_index()
-
-
-def _trends(counts: Counts, theme_names: Mapping[str, str], fdr: float) -> pd.DataFrame:
-    year, compare_to = counts.year, str(counts.compare_to)
-    parts = []
-    for kind, frame, key in (("category", counts.labels, "category"), ("theme", counts.themes, "theme")):
-        now = _counts(frame[frame["financial_year"] == year], key)
-        before = _counts(frame[frame["financial_year"] == compare_to], key)
-        part = pd.DataFrame({"Kind": kind, "label": now.index.union(before.index)})
-        part["Label"] = part["label"].map(lambda t: theme_names.get(t, t)) if kind == "theme" else part["label"]
-        part[compare_to] = part["label"].map(before).fillna(0).astype(int)
-        part[year] = part["label"].map(now).fillna(0).astype(int)
-        parts.append(part)
-    table = pd.concat(parts, ignore_index=True)
-    n_now, n_before = int(counts.by_year.get(year, 0)), int(counts.by_year.get(compare_to, 0))
-    table[f"Share {compare_to}"] = table[compare_to] / max(n_before, 1)
-    table[f"Share {year}"] = table[year] / max(n_now, 1)
-    table["Change (points)"] = 100 * (table[f"Share {year}"] - table[f"Share {compare_to}"])
-    table["p"] = [share_change(a, n_now, b, n_before) for a, b in zip(table[year], table[compare_to], strict=True)]
-    table["q"] = benjamini_hochberg(table["p"].to_numpy())
-    significant = table["q"] <= fdr
-    table["Verdict"] = np.select(
-        [
-            (table[compare_to] == 0) & (table[year] > 0),
-            significant & (table["Change (points)"] > 0),
-            significant & (table["Change (points)"] < 0),
-        ],
-        ["new", "rising", "falling"],
-        default="no clear change",
-    )
-    return table.drop(columns="label").sort_values(["Kind", year], ascending=[True, False], ignore_index=True)
-
-
-def _yearly(frame: pd.DataFrame, key: str, up_to: str, labels: list[str], years: list[str]) -> pd.DataFrame:
-    rows = frame[frame["financial_year"] <= up_to]
-    table = rows.pivot_table(index=key, columns="financial_year", values="n", aggfunc="sum", fill_value=0)
-    table = table.reindex(index=labels, columns=years).rename_axis(index="label", columns="financial_year")
-    return table.fillna(0).astype(int)
-
-
-def _weighted_median(days: np.ndarray, weights: np.ndarray) -> float:
-    """The median of ``days`` each repeated ``weights`` times (the mean of the two middle ones when even)."""
-    order = np.argsort(days, kind="stable")
-    days, cumulative = days[order], np.cumsum(weights[order])
-    total = cumulative[-1]
-    low = days[np.searchsorted(cumulative, (total + 1) // 2)]
-    high = days[np.searchsorted(cumulative, total // 2 + 1)]
-    return float((low + high) / 2)
-
-
-def _summarise(times: pd.DataFrame, by: str | list[str], label: str | list[str]) -> pd.DataFrame:
-    keys = [by] if isinstance(by, str) else by
-    rows = []
-    for group, part in times.groupby(keys, dropna=False, sort=True):
-        n, days = part["n"].to_numpy(), part["working_days"].to_numpy(dtype=float)
-        timed = part[part["within"].notna()]
-        rows.append(
-            {
-                **dict(zip(keys, group if isinstance(group, tuple) else (group,), strict=True)),
-                "Responses": int(n.sum()),
-                "Mean working days": round(float((days * n).sum() / n.sum()), 1),
-                "Median working days": _weighted_median(days, n),
-                "Share within timescale": float((timed["within"].astype(bool) * timed["n"]).sum() / timed["n"].sum())
-                if len(timed)
-                else float("nan"),
-            }
-        )
-    columns = [*keys, "Responses", "Mean working days", "Median working days", "Share within timescale"]
-    table = pd.DataFrame(rows, columns=columns)
-    names = [label] if isinstance(label, str) else label
-    return table.rename(columns=dict(zip(keys, names, strict=True)))
 
 
 @dataclass(frozen=True)
@@ -422,13 +310,7 @@ class SparkReport:
     trends: pd.DataFrame | None
     yearly_categories: pd.DataFrame
     yearly_themes: pd.DataFrame
-    times_by_stage: pd.DataFrame
-    times_by_team: pd.DataFrame
-    times_by_quarter: pd.DataFrame
-    times_by_team_and_quarter: pd.DataFrame
-    within_share: float
-    responded: int
-    impossible: int
+    timeliness: Timeliness  # without the before/after comparison (see the module's docstring)
     excluded: pd.DataFrame
     unmapped: Mapping[str, Mapping[str, int]]
 
@@ -444,10 +326,10 @@ class SparkReport:
             **({"Trends": self.trends} if self.trends is not None else {}),
             "Categories by year": self.yearly_categories.reset_index(),
             "Themes by year": self.yearly_themes.reset_index(),
-            "Response times by stage": self.times_by_stage,
-            "Response times by team": self.times_by_team,
-            "Response times by quarter": self.times_by_quarter,
-            "Response times team quarter": self.times_by_team_and_quarter,
+            "Response times by stage": self.timeliness.by_stage,
+            "Response times by team": self.timeliness.by_team,
+            "Response times by quarter": self.timeliness.by_quarter,
+            "Response times team quarter": self.timeliness.by_team_and_quarter,
             "Excluded rows": self.excluded,
         }
         return found
@@ -456,52 +338,55 @@ class SparkReport:
 def tables(
     counts: Counts, config: ReportConfig, categories: list[str] | None, theme_names: Mapping[str, str]
 ) -> SparkReport:
-    """Every counted table of the report, from the counts: the pandas engine's tables, finished alike."""
+    """Every counted table of the report, finished from the counts by the pandas engine's functions."""
     year, compare_to = counts.year, counts.compare_to
-    labels = counts.labels
-    year_labels = labels[labels["financial_year"] == year]
+    labels, themes = counts.labels, counts.themes
+    year_labels, year_themes = labels[labels["financial_year"] == year], themes[themes["financial_year"] == year]
     year_counts = _counts(year_labels, "category")
     order = category_order(year_counts, categories)
+    compared = None
     if compare_to:
-        order += [
-            c for c in _counts(labels[labels["financial_year"] == compare_to], "category").index if c not in order
-        ]
-    present = set(year_labels["outcome"])
-    outcome_columns = [o for o in OUTCOME_ORDER if o in DECIDED or o in present]
+        compared = _counts(labels[labels["financial_year"] == compare_to], "category")
+        order += [c for c in compared.index if c not in order]
+    outcomes = outcome_columns(year_labels)
     commonest = [c for c in year_counts.index if c != NOT_RECORDED][: config.top_categories]
-    year_themes = counts.themes[counts.themes["financial_year"] == year]
-    by_theme = _upheld(year_themes, "theme", config.min_cell)
-    by_theme.insert(0, "Theme", by_theme.pop("theme").map(lambda t: theme_names.get(t, t)))
+    crossed = {
+        c: year_labels[year_labels["category"] == c].pivot_table(
+            index="team", columns="outcome", values="n", aggfunc="sum", fill_value=0
+        )
+        for c in commonest
+    }
+    complaints = int(year_labels["n"].sum())
+    teams, theme_counts = _counts(year_labels, "team"), _counts(year_themes, "theme")
+    by_theme, by_team = upheld_rates_from_counts(year_themes, year_labels, theme_names, config.min_cell)
+    trend = None
+    if compare_to:
+        before_labels, before_themes = (frame[frame["financial_year"] == compare_to] for frame in (labels, themes))
+        now = {"category": year_counts, "theme": theme_counts}
+        before = {"category": compared, "theme": _counts(before_themes, "theme")}
+        n_before = int(before_labels["n"].sum())
+        trend = trends_from_counts(now, before, complaints, n_before, year, compare_to, theme_names, config.fdr)
     years = sorted(y for y in counts.by_year.index if y <= year)
-    shown_themes = _counts(year_themes, "theme").index[:6].tolist()
-    times = counts.times.copy()
-    times["Quarter"] = year + " " + times["quarter"]
-    by_team = _summarise(times, "team", "Team").sort_values(
-        "Responses", ascending=False, kind="stable", ignore_index=True
-    )
-    timed = times[times["within"].notna()]
     return SparkReport(
         year=year,
         compare_to=compare_to,
-        complaints=int(year_labels["n"].sum()),
+        complaints=complaints,
         rows=counts.rows,
-        categories=_category_table(counts, order),
-        team_outcomes={c: _team_outcomes(year_labels, c, outcome_columns) for c in commonest},
-        theme_team=_theme_by_team(counts, theme_names, config.min_cell, config.fdr),
+        categories=category_table_from_counts(year_counts, compared, year, compare_to, order),
+        team_outcomes={c: team_outcomes_from_counts(crossed[c], outcomes) for c in commonest},
+        theme_team=theme_by_team_from_counts(
+            year_themes, teams, theme_counts, complaints, theme_names, config.min_cell, config.fdr
+        ),
         upheld_by_theme=by_theme,
-        upheld_by_team=_upheld(year_labels, "team", config.min_cell).rename(columns={"team": TEAM}),
-        trends=_trends(counts, theme_names, config.fdr) if compare_to else None,
-        yearly_categories=_yearly(labels, "category", year, year_counts.index[:6].tolist(), years),
-        yearly_themes=_yearly(counts.themes, "theme", year, shown_themes, years).rename(index=theme_names),
-        times_by_stage=_summarise(times, "stage", "Stage"),
-        times_by_team=by_team,
-        times_by_quarter=_summarise(times, "Quarter", "Quarter"),
-        times_by_team_and_quarter=_summarise(times, ["team", "Quarter"], ["Team", "Quarter"]),
-        within_share=float((timed["within"].astype(bool) * timed["n"]).sum() / timed["n"].sum())
-        if len(timed)
-        else float("nan"),
-        responded=int(times["n"].sum()),
-        impossible=counts.impossible,
+        upheld_by_team=by_team,
+        trends=trend,
+        yearly_categories=yearly_from_counts(
+            labels.rename(columns={"category": "label"}), years, year_counts.index[:6]
+        ),
+        yearly_themes=yearly_from_counts(
+            themes.rename(columns={"theme": "label"}), years, theme_counts.index[:6]
+        ).rename(index=theme_names),
+        timeliness=timeliness_from_counts(_response_counts(counts), None, counts.impossible),
         excluded=counts.excluded,
         unmapped=counts.unmapped,
     )
@@ -520,12 +405,3 @@ def report_on_spark(
     with spark_failures("The Spark job stopped before the report's tables were counted"):
         counts = count(normalised, settings)
     return tables(counts, settings, params.labels.categories, dict(theme_names or {}))
-
-
-def write_workbook(report: SparkReport, path: Any) -> Any:
-    """The counted tables as one XLSX workbook (atomically)."""
-    return files.write_workbook(report.sheets(), path)
-
-
-def with_year(settings: ReportConfig, year: str | None, compare_to: str | None) -> ReportConfig:
-    return dataclasses.replace(settings, year=year or settings.year, compare_to=compare_to or settings.compare_to)

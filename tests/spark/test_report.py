@@ -50,12 +50,7 @@ def pandas_tables(path, params, settings, theme_names):
         "trends": tables.trends(every, year, compare_to, theme_names, settings.fdr) if compare_to else None,
         "yearly_categories": tables.yearly_counts(every, year, shown, "category"),
         "yearly_themes": tables.yearly_counts(every, year, themes, "theme").rename(index=theme_names),
-        "times_by_stage": timed.by_stage,
-        "times_by_team": timed.by_team,
-        "times_by_quarter": timed.by_quarter,
-        "times_by_team_and_quarter": timed.by_team_and_quarter,
-        "within_share": timed.within_share,
-        "responded": timed.responded,
+        "timeliness": timed,
         "excluded": len(records.excluded),
     }
 
@@ -77,15 +72,17 @@ def assert_same_report(spark_report, expected) -> None:
     for name in ("categories", "theme_team", "upheld_by_theme", "upheld_by_team", "trends"):
         if expected[name] is not None:
             same_rows(getattr(spark_report, name), expected[name], name)
-    for name in ("times_by_stage", "times_by_team", "times_by_quarter", "times_by_team_and_quarter"):
-        same_rows(getattr(spark_report, name), expected[name], name)
+    timed, expected_timed = spark_report.timeliness, expected["timeliness"]
+    for name in ("by_stage", "by_team", "by_quarter", "by_team_and_quarter"):
+        same_rows(getattr(timed, name), getattr(expected_timed, name), f"response times {name}")
     assert spark_report.team_outcomes.keys() == expected["team_outcomes"].keys()
     for category, table in expected["team_outcomes"].items():
         same_rows(spark_report.team_outcomes[category], table, f"team outcomes: {category}")
     for name in ("yearly_categories", "yearly_themes"):
         pd.testing.assert_frame_equal(getattr(spark_report, name), expected[name], check_dtype=False, obj=name)
-    assert np.isclose(spark_report.within_share, expected["within_share"], equal_nan=True)
-    assert spark_report.responded == expected["responded"] and len(spark_report.excluded) == expected["excluded"]
+    assert np.isclose(timed.within_share, expected_timed.within_share, equal_nan=True)
+    assert (timed.responded, timed.impossible) == (expected_timed.responded, expected_timed.impossible)
+    assert len(spark_report.excluded) == expected["excluded"]
 
 
 def test_every_counted_table_equals_the_pandas_engines_on_the_sample(spark, params):
@@ -94,7 +91,7 @@ def test_every_counted_table_equals_the_pandas_engines_on_the_sample(spark, para
     names = {theme.id: theme.name for theme in taxonomy.themes}
     found = report_on_spark(spark, find_inputs(str(SAMPLE), params), params, settings, names)
     expected = pandas_tables(SAMPLE, params, settings, names)
-    assert len(found.theme_team) and found.trends is not None and len(found.times_by_team)
+    assert len(found.theme_team) and found.trends is not None and len(found.timeliness.by_team)
     assert_same_report(found, expected)
 
 
