@@ -13,7 +13,7 @@ for (imports, model loading, JVM start):
 - pandas x2: the file split in two halves, two ``complaints score`` processes at once;
 - spark: ``complaints score FILE --engine spark --master local[2]``;
 - Spark start-up: a session and one trivial job, alone;
-- report counting: :func:`pipeline.spark.report.report_counts` on the Spark-scored rows.
+- report counting: :func:`pipeline.spark.job.report_files` on the Spark-scored rows.
 
 Peak memory is sampled every half second over the child's whole process tree (psutil): for Spark
 the driver is the Python process plus the JVM (which in local mode also runs the executors' threads);
