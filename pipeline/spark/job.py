@@ -4,6 +4,7 @@ spark-job`` (under spark-submit) call. Each starts or reuses the session, reads,
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from datetime import date
@@ -71,11 +72,21 @@ def spark_submit() -> str:
     return str(Path(home) / "bin" / "spark-submit")
 
 
+# What a wheel is built from (setup.py writes pipeline/packaged from params.yaml and themes.yaml).
+WHEEL_SOURCES = ("pyproject.toml", "setup.py", "MANIFEST.in", "README.md", "LICENSE", "params.yaml", "themes.yaml")
+
+
 def project_wheel(folder: Path) -> Path:
-    """This project as a wheel (for the executors' --py-files), built from the source checkout it runs from."""
+    """This project as a wheel (for the executors' --py-files), built from a copy of the source checkout it
+    runs from: building in the checkout would leave build/ and an .egg-info there, which pip then takes
+    for an installed copy of the project."""
     source = Path(__file__).resolve().parents[2]
     if not (source / "pyproject.toml").is_file():
         raise InputFileError("complaints is installed, not run from its source: give the project's wheel with --wheel.")
+    copy = folder / "source"
+    shutil.copytree(source / "pipeline", copy / "pipeline", ignore=shutil.ignore_patterns("__pycache__", "packaged"))
+    for name in WHEEL_SOURCES:
+        shutil.copy2(source / name, copy / name)
     command = [
         sys.executable,
         "-m",
@@ -86,7 +97,7 @@ def project_wheel(folder: Path) -> Path:
         "-q",
         "-w",
         str(folder),
-        str(source),
+        str(copy),
     ]
     subprocess.run(command, check=True, capture_output=True)
     return next(folder.glob("complaints_pipeline-*.whl"))

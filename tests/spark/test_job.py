@@ -80,8 +80,11 @@ def test_files_of_mixed_layouts_exit_2_saying_what_differs(workspace, tmp_path):
 
 
 def test_damaged_parquet_files_among_good_ones_are_named_and_the_others_scored(
-    spark, workspace, small_folder, tmp_path
+    spark, workspace, small_folder, tiny_scorers, monkeypatch, tmp_path
 ):
+    # The session's tiny models instead of the workspace's: what is read, rejected and counted does not
+    # depend on the model, and the executors need not load a second, larger pair.
+    monkeypatch.setattr("pipeline.serving.models.load_scorers", lambda *args, **kwargs: tiny_scorers)
     out, summary = tmp_path / "scored.parquet", tmp_path / "summary.json"
     args = ["score", small_folder, "--engine", "spark", "--out", out, "--summary-json", summary, "--no-explain"]
     result = run_cli(args, workspace)
