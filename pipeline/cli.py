@@ -17,6 +17,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 from rich.logging import RichHandler
+from rich.markup import escape
 from rich.progress import Progress
 
 from pipeline import console_views as views
@@ -98,10 +99,11 @@ def user_errors() -> Iterator[None]:
     try:
         yield
     except ModelIntegrityError as error:
-        console.print(f"[bold red]Refused:[/] {error}")
+        console.print(f"[bold red]Refused:[/] {escape(str(error))}")
         raise typer.Exit(EXIT_UNTRUSTED_MODEL) from error
     except USER_ERRORS as error:
-        console.print(f"[bold red]Cannot continue:[/] {error}")
+        # Escaped: a message may hold square brackets (an extra such as [postgres], a placeholder) Rich would eat.
+        console.print(f"[bold red]Cannot continue:[/] {escape(str(error))}")
         raise typer.Exit(EXIT_USER_ERROR) from error
 
 
@@ -325,7 +327,9 @@ def drift(
         theme_names = {theme.id: theme.name for theme in taxonomy.themes} if taxonomy else None
         redactor = Redactor(params.privacy.case_ref_patterns)
         acceptance, warnings = _acceptance(params, redactor)
-        found = stage.measure_drift(*periods, params.drift, theme_names, redactor, acceptance, warnings)
+        found = stage.measure_drift(
+            *periods, params.drift, theme_names, redactor, acceptance, warnings, params.feedback.min_decisions
+        )
     page = files.write_text(stage.html(found, generated=provenance.now_utc()), out / stage.page_name(*periods))
     for line in views.drift_summary(periods, found):
         console.print(line)
@@ -702,7 +706,12 @@ def _acceptance(params, redactor):
     opened.close()
     if decisions.empty:
         return None, []
-    found = summary.summarise(decisions, params.evaluate.target_precision or summary.DEFAULT_TARGET, redactor=redactor)
+    found = summary.summarise(
+        decisions,
+        params.evaluate.target_precision or summary.DEFAULT_TARGET,
+        redactor=redactor,
+        min_decisions=params.feedback.min_decisions,
+    )
     return found.by_model, found.warnings
 
 
@@ -729,13 +738,19 @@ def feedback_summary(
         decisions = store.frame(
             datetime.combine(start, datetime.min.time(), UTC) if start else None, with_text=False, with_suggestion=False
         )
+        total = store.count()
         store.close()
         names = _theme_names(params)
         target = params.evaluate.target_precision or stage.DEFAULT_TARGET
-        found = stage.summarise(decisions, target, names, since, Redactor(params.privacy.case_ref_patterns))
+        redactor = Redactor(params.privacy.case_ref_patterns)
+        found = stage.summarise(
+            decisions, target, names, since, redactor, min_decisions=params.feedback.min_decisions, total=total
+        )
     written = [
         files.write_text(stage.html(found, provenance.now_utc()), out / "feedback_summary.html"),
-        files.write_workbook(found.sheets(), out / "feedback_summary.xlsx", banner=INTERNAL_BANNER),
+        files.write_workbook(
+            found.sheets(), out / "feedback_summary.xlsx", formats=found.formats(), banner=INTERNAL_BANNER
+        ),
     ]
     console.print(found.headline())
     for warning in found.warnings:
@@ -771,7 +786,8 @@ def feedback_export(
         decisions = store.frame(datetime.combine(start, datetime.min.time(), UTC) if start else None)
         store.close()
         exported = exchange.export_records(decisions, Redactor(params.privacy.case_ref_patterns), given)
-        written = files.write_table(exported.records, out)
+        # In the council's own column names (data.columns), so the same --params reads it back.
+        written = files.write_table(exported.records.rename(columns=dict(params.data.columns)), out)
     console.print(f"Exported {len(exported.records):,} decisions as labelled records: {written}")
     if exported.without_text:
         console.print(
@@ -788,12 +804,25 @@ def feedback_export(
 
 @feedback_app.command("import")
 def feedback_import(
-    decisions_file: Path = typer.Argument(..., help="Final decisions: complaint_ref, category and (optional) themes."),
+    decisions_file: Path = typer.Argument(..., help="Final decisions: case reference, category and (optional) themes."),
     scored: Path = typer.Option(..., "--scored", help="The file complaints score wrote for the same complaints."),
+    ref_column: str | None = typer.Option(
+        None, "--complaint-ref-column", help="The decisions file's case reference column (default: data.columns)."
+    ),
+    category_column: str | None = typer.Option(
+        None, "--category-column", help="The decisions file's final category column (default: data.columns)."
+    ),
+    themes_column: str | None = typer.Option(
+        None, "--themes-column", help="The decisions file's final themes column, ids or names (default: data.columns)."
+    ),
     params_file: Path | None = ParamsOption,
 ) -> None:
-    """Record decisions made in the case system, joined by case reference to the suggestions scored for them."""
-    from pipeline.data import files
+    """Record decisions made in the case system, joined by case reference to the suggestions scored for them.
+
+    Importing the same file again records nothing new. Rows that cannot be joined go to
+    outputs/DECISIONS_rejects.csv with the reason.
+    """
+    from pipeline.data import files, inputs
     from pipeline.feedback import exchange
 
     with user_errors():
@@ -802,11 +831,24 @@ def feedback_import(
             files.read_table(path, params.data.sheet, params.data.header_row, params.data.max_text_chars)
             for path in (decisions_file, scored)
         ]
-        joined = exchange.join_decisions(read[0], read[1], params)
+        taxonomy = inputs.read_taxonomy(params.themes)
+        named = {"complaint_ref": ref_column, "category": category_column, "themes": themes_column}
+        joined = exchange.join_decisions(
+            read[0],
+            read[1],
+            params,
+            theme_names={theme.id: theme.name for theme in taxonomy.themes} if taxonomy else None,
+            columns={ours: theirs for ours, theirs in named.items() if theirs},
+        )
         store = _decision_store(params)
         recorded = store.record_all(joined.decisions)
         store.close()
-    console.print(f"Recorded {recorded:,} of {len(read[0]):,} decisions.")
+    again = len(joined.decisions) - recorded
+    console.print(
+        f"Recorded {recorded:,} of {len(read[0]):,} decisions"
+        + (f" ({again:,} were recorded before: imported already)." if again else ".")
+    )
     if len(joined.set_aside):
-        path = files.write_table(joined.set_aside, files.rejects_path(decisions_file))
+        rejects = Path(params.output.scored_file).parent / f"{decisions_file.stem}_rejects.csv"
+        path = files.write_table(joined.set_aside, rejects)
         console.print(f"[yellow]•[/] {len(joined.set_aside):,} set aside (see the problem column): {path}")

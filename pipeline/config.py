@@ -258,6 +258,7 @@ class FeedbackConfig:
     url_variable: str = "COMPLAINTS_FEEDBACK_DATABASE_URL"  # when this variable is set, it overrides database_url
     store_text: bool = False  # keep the complaint text with the decision (off: only its SHA-256)
     teams: tuple[str, ...] = ()  # offered on the intake page (free text is still allowed)
+    min_decisions: int = 30  # fewer confident suggestions than this per model version: too few to judge a promise
 
 
 @dataclass(frozen=True)
@@ -345,6 +346,7 @@ _RANGES = {
     ("service", "port"): (1, 65535),
     ("service", "max_text_chars"): (1, 10**7),
     ("service", "max_batch"): (1, 10**6),
+    ("feedback", "min_decisions"): (1, 10**9),
     ("service", "workers"): (1, 64),
     ("service", "max_queue"): (1, 10**7),
     ("tracking", "promotion_margin"): (0.0, 1.0),

@@ -102,8 +102,10 @@ def replace_names(text: str, known: frozenset[str], placeholder: str = NAME_PLAC
 
     def replace(match: re.Match[str]) -> str:
         word = match.group(0)
-        if word[0].isupper() and not word.isupper() and word.lower() not in known:
-            return placeholder
+        # A possessive keeps its "'s", as the redactor keeps it: "Philippa's" reads as "Sarah's" does.
+        stem, possessive = (word[:-2], word[-2:]) if word[-2:].lower() in ("'s", "’s") else (word, "")
+        if word[0].isupper() and not word.isupper() and stem.lower() not in known:
+            return placeholder + possessive
         return word
 
     return CAPITALISED_WORD.sub(replace, text)

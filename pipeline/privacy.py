@@ -22,6 +22,7 @@ Rose, May, Grace) need a cue, a neighbouring name or a capital in mid-sentence.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -208,6 +209,7 @@ _WEAK_CUES = frozenset(
 )
 _CUE_WORDS = max(len(cue.split()) for cue in _CUE_PHRASES)
 _CUES = frozenset(_CUE_PHRASES)  # looked up for most capitalised words: a set, not a scan of the list
+_CUE_LAST_WORDS = frozenset(phrase.split()[-1] for phrase in _CUE_PHRASES)
 _KIND_CACHE_SIZE = 200_000  # distinct words whose gazetteer kind a redactor remembers
 _PLACE_WORDS = frozenset(
     {
@@ -394,17 +396,26 @@ class Redactor:
 
     def _names(self, text: str, taken: Sequence[Span]) -> list[Span]:
         """Name spans: gazetteer words, words after a cue, and names that are words beside a name."""
-        words = [m for m in _WORD.finditer(text) if not any(t.start <= m.start() < t.end for t in taken)]
+        words = list(_WORD.finditer(text))
+        if taken:  # spans never overlap: the one that could hold a word starts at or before it
+            starts, ends = [t.start for t in taken], [t.end for t in taken]
+            words = [m for m in words if (k := bisect_right(starts, m.start()) - 1) < 0 or m.start() >= ends[k]]
         if not words:
             return []
-        shouting = sum(w.group().isupper() for w in words) > len(words) / 2
-        lookups = [_POSSESSIVE.sub("", w.group()) if "'" in w.group() or "’" in w.group() else w.group() for w in words]
-        kinds = [self._kind(word) for word in lookups]
-        for i, word in enumerate(lookups):  # "Tylers mum": a name with a possessive s and no apostrophe
-            if not kinds[i] and word[:1].isupper() and word.endswith("s") and self.gazetteer.kind(word[:-1]) == "name":
+        written = [w.group() for w in words]
+        shouting = sum(word.isupper() for word in written) > len(words) / 2
+        lookups = [_POSSESSIVE.sub("", word) if "'" in word or "’" in word else word for word in written]
+        remembered = self._kinds
+        kinds = [kind if (kind := remembered.get(word)) is not None else self._kind(word) for word in lookups]
+        # Only words with a capital or on a list can be names (or make one): the rest are passed over.
+        candidates = [i for i, word in enumerate(lookups) if kinds[i] or word[:1].isupper()]
+        for i in candidates:  # "Tylers mum": a name with a possessive s and no apostrophe
+            word = lookups[i]
+            if not kinds[i] and word.endswith("s") and self.gazetteer.kind(word[:-1]) == "name":
                 kinds[i] = "name"
         is_name = [False] * len(words)
-        for i, word in enumerate(lookups):
+        for i in candidates:
+            word = lookups[i]
             capital = word[:1].isupper() and (not word.isupper() or shouting or len(word) > 1)
             if kinds[i] == "name":
                 is_name[i] = not (word.isupper() and not shouting and len(word) <= 3)
@@ -433,7 +444,8 @@ class Redactor:
                 is_name[i] = word.lower() in self.gazetteer.first and following not in _PLACE_WORDS
         # Names that are words, and unknown capitalised words, next to a name: "Grace Okafor", "Tyler Wood".
         for _ in range(2):
-            for i, word in enumerate(lookups):
+            for i in candidates:
+                word = lookups[i]
                 if is_name[i] or kinds[i] == "guard" or not (word[:1].isupper()):
                     continue
                 for j in (i - 1, i + 1):
@@ -445,8 +457,9 @@ class Redactor:
                             is_name[i] = following not in _PLACE_WORDS
                             break
         # A word taken for a name once is a name wherever it is capitalised in the text ("Sunny says").
-        named = {lookups[i].lower() for i in range(len(words)) if is_name[i]}
-        for i, word in enumerate(lookups):
+        named = {lookups[i].lower() for i in candidates if is_name[i]}
+        for i in candidates if named else ():
+            word = lookups[i]
             if not is_name[i] and word[:1].isupper() and word.lower() in named and kinds[i] != "guard":
                 is_name[i] = True
         spans: list[Span] = []
@@ -479,8 +492,8 @@ class Redactor:
         previous = words[i - 1].group().lower()
         if previous in _TITLES and gap.strip() in ("", "."):
             return "title"
-        if gap.strip() not in ("", ",", ":", "-"):
-            return None
+        if gap.strip() not in ("", ",", ":", "-") or previous not in _CUE_LAST_WORDS:
+            return None  # every cue phrase ends with the word just before
         phrases = [previous]  # the one, two... words before, longest tried first
         for j in range(i - 2, max(i - _CUE_WORDS, 0) - 1, -1):
             phrases.append(f"{words[j].group().lower()} {phrases[-1]}")

@@ -8,11 +8,13 @@ Matching is computed here and returned as values; nothing is written onto the te
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from pipeline.errors import TaxonomyError
+
+_LEMMA_CACHE_SIZE = 200_000  # distinct words whose lemma a matcher remembers
 
 THEME_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -140,14 +142,15 @@ def _joined(windows: list[tuple[int, int]]) -> list[tuple[int, int]]:
 class ThemeMatcher:
     """Seed patterns of a taxonomy compiled for spaCy; ``match`` returns what each text matched."""
 
-    def __init__(self, taxonomy: Taxonomy, batch_size: int = 512):
+    def __init__(self, taxonomy: Taxonomy):
         from spacy.matcher import Matcher, PhraseMatcher  # spaCy loads here, not with the module
 
         from pipeline.language import blank_english
 
         self.taxonomy = taxonomy
-        self.batch_size = batch_size
         self.nlp = blank_english(lemmatize=True)
+        self._lookup = self.nlp.get_pipe("lemmatizer").lookups.get_table("lemma_lookup")
+        self._lemmas: dict[int, int] = {}  # word (hash) -> its lookup lemma (hash)
         self.phrases = PhraseMatcher(self.nlp.vocab, attr="LEMMA")
         self.tokens = Matcher(self.nlp.vocab, validate=True)
         # Per token pattern: its length and, per required token, the LEMMA or LOWER values it may take
@@ -174,12 +177,41 @@ class ThemeMatcher:
                     raise TaxonomyError(
                         f"{taxonomy.source}: theme '{theme.id}', token pattern {index + 1}: {error}{hint}"
                     ) from error
+        # Required value -> the token patterns needing it: a text is searched only for the patterns it has a word of.
+        self._anchor_patterns: dict[int, set[int]] = {}
+        for index, (_, anchors) in enumerate(self.anchors or []):
+            for value in set().union(*anchors):
+                self._anchor_patterns.setdefault(value, set()).add(index)
+
+    def docs(self, texts: Iterable[str]) -> Iterator[Any]:
+        """The texts as ``nlp.pipe`` makes them (tokens with lookup lemmas), the lemmas looked up once per
+        distinct word: spaCy's lemmatizer looks every token up in Python, most of a text's matching time."""
+        from spacy.attrs import LEMMA, ORTH
+
+        for text in texts:
+            doc = self.nlp.make_doc(text)
+            found = doc.to_array([ORTH, LEMMA])
+            unset = found[:, 1] == 0  # a tokenizer exception may set a lemma; the lemmatizer keeps it
+            if unset.any():
+                found[unset, 1] = [self._lemma(orth) for orth in found[unset, 0].tolist()]
+                doc.from_array([LEMMA], found[:, 1:])
+            yield doc
+
+    def _lemma(self, orth: int) -> int:
+        lemma = self._lemmas.get(orth)
+        if lemma is None:
+            strings = self.nlp.vocab.strings
+            word = strings[orth]
+            lemma = strings.add(self._lookup.get(word, word))
+            if len(self._lemmas) < _LEMMA_CACHE_SIZE:
+                self._lemmas[orth] = lemma
+        return lemma
 
     def match(self, texts: Iterable[object]) -> list[dict[str, list[str]]]:
         """Per text: theme id -> the matched words (in text order, without repeats)."""
         lowered = ("" if text is None or text != text else str(text).lower() for text in texts)
         results = []
-        for doc in self.nlp.pipe(lowered, batch_size=self.batch_size, n_process=1):
+        for doc in self.docs(lowered):
             found: dict[str, list[str]] = {}
             # An empty matcher warns on every call, so only the kinds with patterns are run.
             matches = (list(self.phrases(doc)) if len(self.phrases) else []) + self._token_matches(doc)
@@ -203,13 +235,16 @@ class ThemeMatcher:
             return list(self.tokens(doc))
         from spacy.attrs import LEMMA, LOWER
 
-        where: dict[int, list[int]] = {}  # value hash -> token positions holding it as LEMMA or LOWER
+        needed = self._anchor_patterns
+        where: dict[int, list[int]] = {}  # needed value hash -> token positions holding it as LEMMA or LOWER
         for position, (lemma, lower) in enumerate(doc.to_array([LEMMA, LOWER]).tolist()):
-            where.setdefault(lemma, []).append(position)
-            if lower != lemma:
+            if lemma in needed:
+                where.setdefault(lemma, []).append(position)
+            if lower != lemma and lower in needed:
                 where.setdefault(lower, []).append(position)
         windows = []
-        for length, anchors in self.anchors:
+        for index in sorted({index for value in where for index in needed[value]}):  # patterns with a word here
+            length, anchors = self.anchors[index]
             hits = [sorted({p for value in anchor for p in where.get(value, ())}) for anchor in anchors]
             fewest = min(hits, key=len)
             if all(hits):

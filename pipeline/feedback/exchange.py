@@ -7,6 +7,7 @@ Everything here takes frames and returns new ones; nothing is read or written.
 from __future__ import annotations
 
 import hashlib
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -21,6 +22,8 @@ from pipeline.feedback.store import Decision
 from pipeline.privacy import Redactor
 
 MAX_LISTED = 10  # rows named in an error
+MAX_FIELD = 200  # characters the store keeps of a case reference or a team
+_IMPORT_NAMESPACE = uuid.UUID("5b0f3c1e-7d2a-4e6b-9c41-2f8d6a0b1e73")  # ids of imported decisions
 
 
 def text_hash(text: str) -> str:
@@ -33,14 +36,23 @@ def _rows(positions: Sequence[int]) -> str:
     return shown + (f" and {len(positions) - MAX_LISTED} more" if len(positions) > MAX_LISTED else "")
 
 
-def _column(frame: pd.DataFrame, params: Params, ours: str, where: str, required: bool = True) -> pd.Series | None:
-    theirs = params.data.columns.get(ours, ours)
+def _column(
+    frame: pd.DataFrame,
+    params: Params,
+    ours: str,
+    where: str,
+    required: bool = True,
+    named: Mapping[str, str] | None = None,
+) -> pd.Series | None:
+    """The column holding ``ours``: as ``named`` (options of the command) or data.columns names it."""
+    theirs = (named or {}).get(ours) or params.data.columns.get(ours, ours)
     found = {str(name).strip().casefold(): name for name in frame.columns}
     name = found.get(theirs.strip().casefold())
     if name is None:
         if required:
+            option = f" (or name it with --{ours.replace('_', '-')}-column)" if named is not None else ""
             raise DataContractError(
-                f"{where} has no column {theirs!r} ({ours}). Its columns: {', '.join(map(str, frame.columns))}."
+                f"{where} has no column {theirs!r} ({ours}){option}. Its columns: {', '.join(map(str, frame.columns))}."
             )
         return None
     return frame[name].astype("string").str.strip()
@@ -65,10 +77,11 @@ def _suggestion(added: pd.Series, top_k: int) -> dict[str, object]:
         if _text(added.get(f"suggestion_{k}"))
     ]
     themes = []
-    for pair in _text(added.get("theme_probabilities")).split(";"):
-        if "=" in pair:
-            theme, probability = pair.split("=", 1)
-            themes.append({"theme": theme.strip(), "probability": float(probability), "assigned": True})
+    for column, assigned in (("theme_probabilities", True), ("possible_theme_probabilities", False)):
+        for pair in _text(added.get(column)).split(";"):
+            if "=" in pair:
+                theme, probability = pair.split("=", 1)
+                themes.append({"theme": theme.strip(), "probability": float(probability), "assigned": assigned})
     return {
         "categories": categories,
         "needs_review": _text(added.get("needs_review")).strip().lower() in ("true", "1", "yes"),
@@ -89,13 +102,19 @@ def join_decisions(
     decisions: pd.DataFrame,
     scored: pd.DataFrame,
     params: Params,
+    theme_names: Mapping[str, str] | None = None,
+    columns: Mapping[str, str] | None = None,
     recorded_at: datetime | None = None,
 ) -> Joined:
     """The decisions file's rows (case reference, final category, themes) joined by case reference to
-    the scored file they were suggested in. Categories are read as validation reads them (labels.aliases).
+    the scored file they were suggested in. Categories are read as validation reads them (labels.aliases);
+    themes by id or name (``theme_names``: id -> name; None takes the ids as written). ``columns``
+    names the decisions file's columns (complaint_ref, category, themes) where data.columns does not.
 
-    A reference found twice in either file is an error (which decision would it be?); a decision
-    whose reference the scored file lacks, or whose category is unknown, is set aside with the reason.
+    Each joined decision gets an id made from what it says, so importing the same file again records
+    nothing new. A row set aside says why: no or unknown reference, a reference twice in the file
+    (which row would be the decision?), an unknown category or theme, a complaint that was not scored.
+    A reference found twice in the scored file is an error: the decisions could not be joined at all.
     """
     split = split_scored(scored)
     if split is None:
@@ -104,31 +123,50 @@ def join_decisions(
             "predicted_category columns): score the complaints first, then import the decisions."
         )
     inputs, added = split
-    refs = _column(decisions, params, "complaint_ref", "The decisions file")
-    chosen = _column(decisions, params, "category", "The decisions file")
-    themes = _column(decisions, params, "themes", "The decisions file", required=False)
+    named = dict(columns or {})
+    refs = _column(decisions, params, "complaint_ref", "The decisions file", named=named)
+    chosen = _column(decisions, params, "category", "The decisions file", named=named)
+    themes = _column(decisions, params, "themes", "The decisions file", required=False, named=named)
     scored_refs = _column(inputs, params, "complaint_ref", "The scored file")
     texts = _column(inputs, params, "description", "The scored file")
     teams = _column(inputs, params, "team", "The scored file", required=False)
     received = _received(inputs, params, "The scored file")
-    for name, values in (("decisions file", refs), ("scored file", scored_refs)):
-        repeated = [p for p, twice in enumerate(values.duplicated(keep=False) & values.notna()) if twice]
-        if repeated:
-            raise DataContractError(
-                f"The {name} holds the same case reference more than once (rows {_rows(repeated)}): "
-                "keep one row per case, then import again."
-            )
+    repeated = [p for p, twice in enumerate(scored_refs.duplicated(keep=False) & scored_refs.notna()) if twice]
+    if repeated:
+        raise DataContractError(
+            f"The scored file holds the same case reference more than once (rows {_rows(repeated)}): "
+            "a decision could not be told which complaint it is about. Score a file with one row per case."
+        )
+    twice_here = set(refs[refs.duplicated(keep=False) & refs.notna()])
     where = {ref: position for position, ref in enumerate(scored_refs) if pd.notna(ref)}
     lookup = build_label_lookup(params.labels)  # the spellings and aliases validation accepts
+    known_themes = _theme_lookup(theme_names)
     joined, problems = [], []
     for position, (ref, category) in enumerate(zip(refs, chosen, strict=True)):
         label = normalise_label(category, lookup)
+        written = _themes(themes.iloc[position]) if themes is not None else []
+        chosen_themes = [known_themes.get(theme.casefold()) for theme in written] if known_themes else written
+        unknown = [theme for theme, known in zip(written, chosen_themes, strict=True) if known is None]
         if pd.isna(ref) or ref == "":
             problems.append((position, "no case reference"))
+        elif len(ref) > MAX_FIELD:
+            problems.append((position, f"the case reference is longer than {MAX_FIELD} characters"))
+        elif ref in twice_here:
+            problems.append((position, "the same case reference is on more than one row: keep the final decision"))
         elif ref not in where:
             problems.append((position, "case reference not in the scored file"))
         elif label is None:
-            problems.append((position, f"category {category!r} is not a national category (labels.categories)"))
+            problems.append(
+                (
+                    position,
+                    f"category {category!r} is not a national category: correct it, or add the spelling to "
+                    "labels.aliases",
+                )
+            )
+        elif unknown:
+            problems.append(
+                (position, f"theme {unknown[0]!r} is not in the themes file (write theme ids or names, ; between)")
+            )
         else:
             row = where[ref]
             text = "" if pd.isna(texts.iloc[row]) else str(texts.iloc[row])
@@ -136,18 +174,22 @@ def join_decisions(
             if not suggestion["categories"]:
                 problems.append((position, "the scored file has no suggestion for it (empty text)"))
                 continue
+            team = None if teams is None or pd.isna(teams.iloc[row]) else str(teams.iloc[row])[:MAX_FIELD]
+            model_version = str(added.iloc[row]["model_version"])
+            picked = tuple(dict.fromkeys(theme for theme in chosen_themes if theme))
             joined.append(
                 Decision(
                     text_sha256=text_hash(text),
-                    model_version=str(added.iloc[row]["model_version"]),
+                    model_version=model_version,
                     suggestion=suggestion,
                     chosen_category=label,
-                    chosen_themes=tuple(_themes(themes.iloc[position])) if themes is not None else (),
+                    chosen_themes=picked,
                     case_ref=str(ref),
-                    team=None if teams is None or pd.isna(teams.iloc[row]) else str(teams.iloc[row]),
+                    team=team,
                     text=text if params.feedback.store_text else None,
                     themes_model_version=_text(added.iloc[row].get("themes_model_version")) or None,
                     source="import",
+                    decision_id=imported_decision_id(str(ref), text_hash(text), model_version, label, picked),
                     recorded_at=recorded_at or datetime.now(UTC),
                     date_received=received.get(row),
                 )
@@ -156,6 +198,23 @@ def join_decisions(
     set_aside.insert(0, "problem", [problem for _, problem in problems])
     set_aside.insert(0, "row", [p + 2 for p, _ in problems])
     return Joined(joined, set_aside.reset_index(drop=True))
+
+
+def _theme_lookup(theme_names: Mapping[str, str] | None) -> dict[str, str]:
+    """id or name, case-folded -> id."""
+    if theme_names is None:
+        return {}
+    lookup = {str(name).casefold(): theme for theme, name in theme_names.items()}
+    lookup.update({theme.casefold(): theme for theme in theme_names})
+    return lookup
+
+
+def imported_decision_id(
+    case_ref: str, text_sha256: str, model_version: str, category: str, themes: Sequence[str]
+) -> str:
+    """The same decision imported again gets the same id (so it is stored once); a changed one, a new id."""
+    said = "\x1f".join([case_ref, text_sha256, model_version, category, *sorted(themes)])
+    return str(uuid.uuid5(_IMPORT_NAMESPACE, said))
 
 
 def _received(table: pd.DataFrame, params: Params, where: str) -> dict[int, date]:

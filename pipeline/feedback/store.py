@@ -68,6 +68,7 @@ class DecisionRow(Base):
 COLUMNS = [column.name for column in DecisionRow.__table__.columns if column.name != "id"]
 _PARSED_HERE = {"recorded_at", "date_received", "suggestion"}
 THEME_LISTS = ("suggested_themes", "chosen_themes")
+_IDS_PER_QUERY = 500  # decision ids looked up at once (SQLite allows a few thousand bound parameters)
 
 
 @dataclass(frozen=True)
@@ -148,6 +149,7 @@ def has_store(url: str) -> bool:
 
 
 def _engine(url: str) -> sa.Engine:
+    # hide_parameters: a database error never writes a decision's values (its text, a case reference) to a log.
     try:
         parsed = sa.engine.make_url(url)
     except ArgumentError:
@@ -158,7 +160,9 @@ def _engine(url: str) -> sa.Engine:
     if parsed.get_backend_name() == "sqlite":
         # Officers record at once from the service's threads: wait for the writer instead of failing,
         # and let readers go on while one writes (WAL).
-        engine = sa.create_engine(parsed, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = sa.create_engine(
+            parsed, connect_args={"timeout": 30, "check_same_thread": False}, hide_parameters=True
+        )
 
         @sa.event.listens_for(engine, "connect")
         def _pragmas(connection: Any, record: Any) -> None:
@@ -169,11 +173,12 @@ def _engine(url: str) -> sa.Engine:
 
         return engine
     try:
-        return sa.create_engine(parsed, pool_pre_ping=True, pool_size=10, max_overflow=20)
+        return sa.create_engine(parsed, pool_pre_ping=True, pool_size=10, max_overflow=20, hide_parameters=True)
     except (NoSuchModuleError, ModuleNotFoundError) as error:
         raise ConfigError(
             f"No database driver for {shown_url(url)} ({error}); for PostgreSQL install psycopg "
-            "(pip install 'complaints-pipeline[postgres]')."
+            "into the project's environment: .venv/bin/pip install -e '.[postgres]' in a clone, or "
+            "pip install 'psycopg[binary]'."
         ) from None
 
 
@@ -188,9 +193,9 @@ def _alembic_config(connection: sa.Connection) -> Any:
 
 def migrate(engine: sa.Engine) -> None:
     """Bring the database's schema to the newest migration (creating it when empty)."""
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # before the import, which logs its plugins
     from alembic import command
 
-    logging.getLogger("alembic").setLevel(logging.WARNING)
     with engine.begin() as connection:
         command.upgrade(_alembic_config(connection), "head")
 
@@ -224,13 +229,23 @@ class Store:
         return row["decision_id"], True
 
     def record_all(self, decisions: Iterable[Decision]) -> int:
-        """Store many decisions in one transaction (an import); returns how many."""
-        rows = [decision.row() for decision in decisions]
+        """Store many decisions in one transaction (an import); returns how many were new (a decision
+        whose id is stored already, such as a file imported twice, is not stored again)."""
+        rows = list({row["decision_id"]: row for row in (decision.row() for decision in decisions)}.values())
         if not rows:
             return 0
+        ids = [row["decision_id"] for row in rows]
         with Session(self.engine) as session, session.begin():
-            session.execute(sa.insert(DecisionRow), rows)
-        return len(rows)
+            stored: set[str] = set()
+            for start in range(0, len(ids), _IDS_PER_QUERY):
+                chunk = ids[start : start + _IDS_PER_QUERY]
+                stored.update(
+                    session.scalars(sa.select(DecisionRow.decision_id).where(DecisionRow.decision_id.in_(chunk)))
+                )
+            new = [row for row in rows if row["decision_id"] not in stored]
+            if new:
+                session.execute(sa.insert(DecisionRow), new)
+        return len(new)
 
     def frame(
         self, since: datetime | None = None, with_text: bool = True, with_suggestion: bool = True

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from markupsafe import Markup
 
+from pipeline.config import FeedbackConfig
 from pipeline.modelling.metrics import wilson_lower_bound
 from pipeline.report.published import INTERNAL_BANNER
 
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 LEVEL = 0.95  # two-sided Wilson intervals
 DEFAULT_TARGET = 0.9  # the promise when evaluate.target_precision is null (the project's usual target)
 TOP_CORRECTIONS = 15
+MIN_DECISIONS = FeedbackConfig.min_decisions  # feedback.min_decisions when the caller does not give it
 
 
 def wilson_interval(successes: int, trials: int, level: float = LEVEL) -> tuple[float, float]:
@@ -98,6 +100,15 @@ class FeedbackSummary:
     target: float
     warnings: list[str] = field(default_factory=list)
     since: str | None = None
+    notes: list[str] = field(default_factory=list)  # figures shown but not judged (too few decisions)
+    earlier: int | None = None  # decisions recorded before ``since`` (None: not known)
+
+    @property
+    def since_words(self) -> str:
+        """``since`` as a reader writes it ("1 January 2027"), or "" with none."""
+        from pipeline.report.build import plain_date
+
+        return plain_date(self.since) if self.since else ""
 
     @property
     def acceptance(self) -> float:
@@ -105,7 +116,12 @@ class FeedbackSummary:
 
     def headline(self) -> str:
         if not self.decisions:
-            return "No decisions recorded yet."
+            if not self.since:
+                return "No decisions recorded yet."
+            if self.earlier == 0:
+                return "No decisions recorded yet."
+            before = f" ({self.earlier:,} recorded before it)" if self.earlier else ""
+            return f"No decisions recorded since {self.since_words}{before}."
         low, high = self.interval
         return (
             f"{self.decisions:,} decisions: the first suggestion was kept in {self.accepted:,} "
@@ -136,15 +152,28 @@ class FeedbackSummary:
             "Themes": self.themes,
         }
 
+    def formats(self) -> dict[str, dict[str, str]]:
+        """Excel number formats for :meth:`sheets`: shares as whole percentages, as in the report's workbook."""
+        from pipeline.report.render import sheet_formats
 
-def _confident(decisions: pd.DataFrame, target: float) -> tuple[pd.DataFrame, list[str]]:
-    """Per model version, the suggestions shown as confident: how many were kept, against the target."""
-    rows, warnings = [], []
+        return sheet_formats(self.sheets())
+
+
+def _confident(decisions: pd.DataFrame, target: float, minimum: int) -> tuple[pd.DataFrame, list[str], list[str]]:
+    """Per model version, the suggestions shown as confident: how many were kept, against the target.
+    Under ``minimum`` of them the figures are shown but not judged: a handful of decisions proves nothing."""
+    rows, warnings, notes = [], [], []
     shown = decisions[~decisions["needs_review"].astype(bool)]
     for version, group in shown.groupby("model_version", sort=True):
         n, right = len(group), int(group["accepted"].astype(bool).sum())
         low, high = wilson_interval(right, n)
-        if high < target:
+        if n < minimum:
+            verdict = f"Too few decisions to judge ({n} of at least {minimum})"
+            notes.append(
+                f"{version}: {right} of {n} suggestions shown as confident were kept; too few decisions to judge "
+                f"({n} of at least {minimum}) whether it keeps the {target:.0%} its card promises."
+            )
+        elif high < target:
             verdict = "Promise broken (beyond chance)"
             warnings.append(
                 f"{version}: suggestions shown as confident were right {right / n:.0%} of the time ({right} of {n}; "
@@ -168,7 +197,7 @@ def _confident(decisions: pd.DataFrame, target: float) -> tuple[pd.DataFrame, li
             }
         )
     columns = ["Model version", "Shown confident", "Kept", "Accuracy", "Interval low", "Interval high"]
-    return pd.DataFrame(rows, columns=[*columns, "Promised", "Verdict"]), warnings
+    return pd.DataFrame(rows, columns=[*columns, "Promised", "Verdict"]), warnings, notes
 
 
 def summarise(
@@ -177,10 +206,16 @@ def summarise(
     theme_names: Mapping[str, str] | None = None,
     since: str | None = None,
     redactor: Redactor | None = None,
+    *,
+    min_decisions: int = MIN_DECISIONS,
+    total: int | None = None,
 ) -> FeedbackSummary:
     """The summary of ``decisions`` (the store's frame); ``target`` is the precision the model card
     promises for suggestions shown as confident. Teams are typed freely at intake, so ``redactor``
-    (default: the built-in formats) takes identifiers out of them. ``decisions`` is not changed."""
+    (default: the built-in formats) takes identifiers out of them. A model version with fewer than
+    ``min_decisions`` confident suggestions is shown but not judged (feedback.min_decisions). ``total``,
+    the decisions in the store before ``since`` was applied, lets an empty summary say how many came
+    earlier. ``decisions`` is not changed."""
     if redactor is None:
         from pipeline.privacy import Redactor
 
@@ -188,7 +223,7 @@ def summarise(
     teams = decisions["team"].dropna().unique().tolist()  # a few teams over many decisions: each redacted once
     decisions = decisions.assign(team=decisions["team"].map(dict(zip(teams, redactor.redact_all(teams), strict=True))))
     accepted = int(decisions["accepted"].astype(bool).sum())
-    confident, warnings = _confident(decisions, target)
+    confident, warnings, notes = _confident(decisions, target, min_decisions)
     corrected = decisions[~decisions["accepted"].astype(bool)]
     corrections = (
         corrected.groupby(["suggested_category", "chosen_category"]).size().rename("Times").reset_index()
@@ -215,6 +250,8 @@ def summarise(
         target=target,
         warnings=warnings,
         since=since,
+        notes=notes,
+        earlier=None if total is None else max(total - len(decisions), 0),
     )
 
 
@@ -223,8 +260,9 @@ PAGE = """<!doctype html>
 <body>
 <p class="banner"><strong>{{ banner }}</strong></p>
 <h1>Decisions at intake: are the suggestions still right?</h1>
-<p>{{ s.headline() }}{% if s.since %} Decisions since {{ s.since }}.{% endif %}{% if generated %} Written {{ generated }}.{% endif %}</p>
+<p>{{ s.headline() }}{% if s.since and s.decisions %} Decisions since {{ s.since_words }}.{% endif %}{% if generated %} Written {{ generated }}.{% endif %}</p>
 {% for warning in s.warnings %}<p class="warning"><strong>Warning:</strong> {{ warning }}</p>{% endfor %}
+{% for note in s.notes %}<p class="note">{{ note }}</p>{% endfor %}
 <section><h2>Suggestions shown as confident</h2>
 <p>The model card promises that at least {{ "%.0f" % (100 * s.target) }}% of the suggestions shown without
 "needs review" are right. Here "right" means the officer kept the first suggestion.</p>{{ t.confident }}</section>

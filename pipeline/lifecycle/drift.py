@@ -21,7 +21,7 @@ from markupsafe import Markup
 from scipy import stats
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-from pipeline.config import DriftConfig, Params
+from pipeline.config import DriftConfig, FeedbackConfig, Params
 from pipeline.data.inputs import RecordsFile, read_records
 from pipeline.data.schema import DataContractError
 from pipeline.imports import STOP_WORDS
@@ -266,13 +266,15 @@ def measure_drift(
     redactor: Redactor | None = None,
     acceptance: pd.DataFrame | None = None,
     acceptance_warnings: Sequence[str] = (),
+    min_decisions: int = FeedbackConfig.min_decisions,
 ) -> DriftReport:
     """Compare ``new`` with ``old``. Neither input is changed. Themes are shown by their names in
     ``theme_names`` (id: name, from the themes file), ids without one as they are. ``redactor`` (default:
     built-in formats only) takes identifiers out of the text measures; the stage passes one built from
     ``privacy.case_ref_patterns``. ``acceptance`` (decisions and the share that kept the first suggestion,
     per model version, from the feedback store) is shown when given; its warnings (confident suggestions
-    below the card's promise beyond chance) are reasons to retrain."""
+    below the card's promise beyond chance) are reasons to retrain; a model version with fewer than
+    ``min_decisions`` decisions (feedback.min_decisions) gets a note instead, as too few to judge."""
     for period in (old, new):
         if period.records.empty:
             raise DataContractError(f"{period.name} has no usable records to compare (every row was set aside).")
@@ -376,6 +378,8 @@ def measure_drift(
             reasons.append(
                 f"More complaints need review: {row['New']:.0%} against {row['Old']:.0%} (p = {row['p']:.3g})."
             )
+    if acceptance is not None:
+        notes += _few_decisions(acceptance, min_decisions)
     return DriftReport(
         old=old.name,
         new=new.name,
@@ -391,6 +395,16 @@ def measure_drift(
         notes=notes,
         acceptance=acceptance,
     )
+
+
+def _few_decisions(acceptance: pd.DataFrame, minimum: int) -> list[str]:
+    """A note per model version with too few recorded decisions to say anything about it."""
+    few = acceptance[acceptance["Decisions"] < minimum]
+    return [
+        f"{version}: only {int(n)} officers' decision(s) recorded, too few to judge (at least {minimum}); "
+        "not counted as a reason to retrain."
+        for version, n in zip(few["Model version"], few["Decisions"], strict=True)
+    ]
 
 
 PAGE = """<!DOCTYPE html>

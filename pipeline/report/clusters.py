@@ -5,9 +5,10 @@ grouped; a complaint counts once towards every issue it raises.
 
 For each team an issue is reported with how many of its complaints raise it, how much more often
 than in other teams (lift, one-sided Fisher's exact test, Benjamini-Hochberg), the upheld rate of
-those complaints, and short redacted quotes. Sentences holding contact details (emails, phone
-numbers, addresses, case numbers...) are neither grouped nor quoted, and no issue raised by fewer
-than ``min_cell`` of a team's complaints is shown, so no quote comes from a small cell.
+those complaints, and short redacted quotes (identifiers replaced by placeholders). Words are weighed
+by what they tell of a complaint's themes and category, so boilerplate spread over every kind of
+complaint (openings, closings, contact details, context) does not form the groups; no issue raised by
+fewer than ``min_cell`` of a team's complaints is shown, so no quote comes from a small cell.
 """
 
 from __future__ import annotations
@@ -48,6 +49,12 @@ MIN_PHRASE_SHARE = 0.15  # a name is shared by this share of the group's typical
 THEME_FIT = 0.6  # a theme names a group with no shared phrase when this share of its complaints carry it
 LONGER_PHRASE_BONUS = 0.5  # "transport to contact" is a better name than "contact"
 RANDOM_STATE = 0  # the same file gives the same groups
+# Boilerplate (openings, closings, contact details, context, a regulator's standard paragraphs) is spread
+# over complaints whatever they are about; an issue's words go with what the complaint is about. A word's
+# weight in grouping is what it tells of a complaint's subjects (themes and category); sentences telling
+# least (the lower SPECIFIC_SHARE of them) are left out of the grouping, so groups form around issues.
+SUBJECT_PRIOR = 5.0  # a word's subjects are read as if it were also in this many complaints spread like all
+SPECIFIC_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -163,8 +170,39 @@ def issue_names(
     return names
 
 
-def _group(sentences: Sentences, max_clusters: int) -> tuple[np.ndarray, np.ndarray, sparse.csr_matrix, np.ndarray]:
-    """(group of each sentence, -1 when it has no content word; cohesion per group; features; centres)."""
+def _specificity(features: sparse.csr_matrix, complaint: np.ndarray, subjects: sparse.csr_matrix) -> np.ndarray:
+    """Each word's information about the subjects of the complaints holding it: for each subject (a theme
+    or category; ``subjects`` is complaints x subjects), the divergence of the share of those complaints
+    carrying it from the share of all complaints, the largest over subjects. A word spread over complaints
+    whatever their subjects weighs about 0. ``SUBJECT_PRIOR`` complaints spread like all are added to
+    each word's, so a word seen in a couple of complaints does not look specific by chance."""
+    present = features.copy()
+    present.data[:] = 1.0
+    holds = sparse.csr_matrix(
+        (np.ones(len(complaint)), (complaint, np.arange(len(complaint)))), shape=(subjects.shape[0], len(complaint))
+    )
+    holds = ((holds @ present) > 0).astype(float)  # complaints x words
+    words = np.asarray(holds.sum(axis=0)).ravel()
+    carrying = np.asarray(subjects.sum(axis=0)).ravel()
+    base = carrying / max(subjects.shape[0], 1)
+    weights = np.zeros(features.shape[1])
+    # A subject every complaint has, or none, tells nothing (counted, so that rounding cannot make it tell).
+    for s in np.flatnonzero((carrying > 0) & (carrying < subjects.shape[0])):
+        share = (np.asarray(holds.T @ subjects[:, s].toarray()).ravel() + SUBJECT_PRIOR * base[s]) / (
+            words + SUBJECT_PRIOR
+        )
+        share = np.clip(share, 1e-12, 1 - 1e-12)
+        divergence = share * np.log(share / base[s]) + (1 - share) * np.log((1 - share) / (1 - base[s]))
+        weights = np.maximum(weights, divergence)
+    return weights
+
+
+def _group(
+    sentences: Sentences, max_clusters: int, subjects: sparse.csr_matrix | None = None
+) -> tuple[np.ndarray, np.ndarray, sparse.csr_matrix, np.ndarray]:
+    """(group of each sentence, -1 when it has no content word or says least of any subject; cohesion per
+    group; features; centres). ``subjects`` (complaints x themes and categories), when given, weigh the
+    words by what they tell of them (:func:`_specificity`)."""
     # The quotes' redaction serves the features too: names are out, and a capitalised first word such as
     # "Transport" stays a word instead of being masked with the names.
     normalised = normalise_texts(PLACEHOLDER.sub(" ", text) for text in sentences.redacted)
@@ -181,6 +219,13 @@ def _group(sentences: Sentences, max_clusters: int) -> tuple[np.ndarray, np.ndar
     except ValueError:
         return labels, np.array([]), sparse.csr_matrix((len(labels), 0)), np.zeros((0, 0))
     has_content = np.asarray(features.getnnz(axis=1) > 0)
+    weights = _specificity(features, sentences.complaint, subjects) if subjects is not None else np.zeros(0)
+    if weights.any():
+        weighted = features @ sparse.diags(weights)
+        said = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1)).ravel())
+        has_content &= said > 0
+        has_content &= said >= np.quantile(said[has_content], SPECIFIC_SHARE)
+        features = normalize(weighted).tocsr()
     rows = np.flatnonzero(has_content)
     distinct = len({normalised[row] for row in rows})  # k-means cannot find more groups than distinct sentences
     # As many groups as the square root of the number of sentences: finer groups on more text.
@@ -281,7 +326,7 @@ def recurring_issues(
     ]
     history = records[records["description"].notna() & (records["financial_year"] <= year)].reset_index(drop=True)
     everything = split_sentences(history["description"], redactor or Redactor())
-    labels, cohesion, features, centres = _group(everything, config.max_clusters)
+    labels, cohesion, features, centres = _group(everything, config.max_clusters, _subjects(history))
     in_year = (history["financial_year"] == year).to_numpy()
     if not len(cohesion) or not in_year.any():
         return pd.DataFrame(columns=columns)
@@ -363,6 +408,18 @@ def recurring_issues(
     order = pd.Series(year_team).map(dict(enumerate(team_names))).value_counts()
     table["_volume"] = table["Team"].map(order)
     return table.sort_values(["_volume", "Team"], ascending=[False, True], kind="stable").drop(columns="_volume")
+
+
+def _subjects(rows: pd.DataFrame) -> sparse.csr_matrix:
+    """complaints x subjects: 1 where a complaint carries the theme or has the category."""
+    themes = rows["theme_ids"] if "theme_ids" in rows.columns else pd.Series([()] * len(rows), dtype=object)
+    categories = rows["category"].astype(str)
+    carried = [[f"theme:{t}" for t in ids] + [f"category:{c}"] for ids, c in zip(themes, categories, strict=True)]
+    column = {name: n for n, name in enumerate(sorted({name for names in carried for name in names}))}
+    pairs = [(row, column[name]) for row, names in enumerate(carried) for name in names]
+    return sparse.csr_matrix(
+        (np.ones(len(pairs)), ([r for r, _ in pairs], [c for _, c in pairs])), shape=(len(rows), len(column))
+    )
 
 
 def _trend(table: pd.DataFrame, fdr: float) -> pd.Series:

@@ -22,6 +22,8 @@ from pipeline.report.published import INTERNAL_BANNER, Published, published
 from pipeline.report.template import PAGE, SECTIONS
 
 PERCENT_COLUMNS = {"Share", "Agreement", "Upheld or partially upheld", "Share within timescale"}
+# The officers' decisions (complaints feedback summary, the drift report): shares of decisions.
+PERCENT_COLUMNS |= {"Acceptance", "Accuracy", "Interval low", "Interval high", "Promised", "Precision", "Recall"}
 PROBABILITY_COLUMNS = {"p", "q", "p (Mann-Whitney)", "p (trend)"}
 HIDDEN_COLUMNS = {"Small cell", "theme_id", "Theme total", "Kind", "reason_code"}
 HEAT_MAP_TEAMS = 12

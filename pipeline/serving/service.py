@@ -18,6 +18,8 @@ import json
 import logging
 import os
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import date
@@ -25,15 +27,17 @@ from importlib import resources
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictStr
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictStr
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException
 
 from pipeline.config import Params, ServiceConfig, load_params
-from pipeline.data.schema import intake_frame
-from pipeline.feedback.exchange import text_hash
+from pipeline.data.schema import build_label_lookup, intake_frame, normalise_label
+from pipeline.feedback.exchange import MAX_FIELD, text_hash
 from pipeline.feedback.store import Decision, Store
 from pipeline.serving.guard import Guard, error_body, token_matches
 from pipeline.serving.queue import Busy, ScoringQueue
@@ -45,6 +49,7 @@ log = logging.getLogger(__name__)
 SERVE_ARGUMENTS = "COMPLAINTS_SERVE_ARGUMENTS"
 MAX_DETAILS = 10  # validation problems listed in one error
 MAX_WHERE = 60  # characters of a field's path shown (a field name may be anything the client sent)
+RECENT_SUGGESTIONS = 10_000  # suggestions remembered (a few KB each) for the decisions recorded on them
 
 
 def _unicode(value: str) -> str:
@@ -52,6 +57,14 @@ def _unicode(value: str) -> str:
         value.encode("utf-8")
     except UnicodeEncodeError:
         raise ValueError("it holds a lone surrogate (\\ud800 to \\udfff), which is not text") from None
+    if "\x00" in value:  # no database column takes it (PostgreSQL refuses it), and no complaint holds it
+        raise ValueError("it holds a NUL character (\\u0000), which is not text")
+    return value
+
+
+def _iso_date(value: object) -> object:
+    if isinstance(value, str) and re.fullmatch(r"\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}", value.strip()):
+        raise ValueError(f"write the date as YYYY-MM-DD, not {value!r} (day and month could be either way round)")
     return value
 
 
@@ -72,8 +85,12 @@ class Complaint(BaseModel):
     text: Annotated[Text, AfterValidator(_has_words)] = Field(
         description="The complaint, in the complainant's or officer's words."
     )
-    team: Text | None = Field(default=None, description="The team the complaint is about, if known.")
-    complaint_ref: Text | None = Field(default=None, description="Your reference, returned unchanged.")
+    team: Text | None = Field(
+        default=None, max_length=MAX_FIELD, description="The team the complaint is about, if known."
+    )
+    complaint_ref: Text | None = Field(
+        default=None, max_length=MAX_FIELD, description="Your reference, returned unchanged."
+    )
 
 
 class Batch(BaseModel):
@@ -107,15 +124,17 @@ class Shown(BaseModel):
 
 
 class FeedbackIn(Complaint):
-    """What the officer decided about one complaint, with the suggestion they were shown."""
+    """What the officer decided about one complaint. The suggestion stored beside it is the service's own
+    for the text (scored again), never one the client sends; a client's ``suggestion`` only tells which
+    model version the officer saw, so a decision made on another version is refused."""
 
-    suggestion: Shown
+    suggestion: Shown | None = None
     category: Text = Field(description="The category the officer chose (a national category).")
     themes: list[Text] = Field(default_factory=list, description="The themes the officer left ticked (ids).")
     decision_id: Annotated[str, Field(pattern=r"^[0-9a-fA-F-]{8,36}$")] | None = Field(
         default=None, description="A UUID chosen by the client: sending the same decision again records it once."
     )
-    date_received: date | None = Field(
+    date_received: Annotated[date, BeforeValidator(_iso_date)] | None = Field(
         default=None, description="When the complaint was received (YYYY-MM-DD); exports date its record by it."
     )
 
@@ -145,8 +164,28 @@ def _page_policy(page: str) -> str:
 
     return (
         f"default-src 'none'; script-src {hashes('script')}; style-src {hashes('style')}; "
-        "connect-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+        "connect-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
     )
+
+
+class RecentSuggestions:
+    """The last ``size`` suggestions, by key; safe to share between threads."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._kept: OrderedDict[Any, dict[str, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def keep(self, key: Any, shown: dict[str, Any]) -> None:
+        with self._lock:
+            self._kept[key] = shown
+            self._kept.move_to_end(key)
+            while len(self._kept) > self.size:
+                self._kept.popitem(last=False)
+
+    def get(self, key: Any) -> dict[str, Any] | None:
+        with self._lock:
+            return self._kept.get(key)
 
 
 def create_app(scorers: Scorers, params: Params, token: str | None = None, store: Store | None = None) -> FastAPI:
@@ -155,13 +194,20 @@ def create_app(scorers: Scorers, params: Params, token: str | None = None, store
     service = params.service
     theme_names = scorers.themes.theme_names if scorers.themes is not None else {}
 
-    def score_all(complaints: list[Complaint]) -> list[dict[str, Any]]:
+    # The suggestions given lately, by a hash of the text and the team (never the text): recording a decision
+    # finds what the officer was shown here instead of scoring the text again.
+    given = RecentSuggestions(RECENT_SUGGESTIONS)
+
+    def score_all(complaints: list[Complaint], explain: bool = params.score.explain) -> list[dict[str, Any]]:
         frame = intake_frame([c.text for c in complaints], params.data, [c.team for c in complaints])
-        scored = score(scorers, frame, params, params.score.explain)
-        return [
+        scored = score(scorers, frame, params, explain)
+        results = [
             suggestion(row, params.evaluate.top_k, theme_names) | {"complaint_ref": c.complaint_ref, "team": c.team}
             for (_, row), c in zip(scored.iterrows(), complaints, strict=True)
         ]
+        for complaint, result in zip(complaints, results, strict=True):
+            given.keep((text_hash(complaint.text), complaint.team), result)
+        return results
 
     queue = ScoringQueue(score_all, max_waiting=service.max_queue, max_batch=service.max_batch)
 
@@ -239,49 +285,68 @@ def create_app(scorers: Scorers, params: Params, token: str | None = None, store
 
     categories = list(dict.fromkeys([*scorers.category.labels, *(params.labels.categories or ())]))
     theme_ids = set(theme_names) | set(scorers.themes.labels if scorers.themes is not None else ())
+    label_lookup = build_label_lookup(params.labels)
 
     @app.post("/feedback", dependencies=[Depends(authorised)], summary="Record the officer's decision")
-    def record_feedback(decision: FeedbackIn, response: Response) -> dict[str, Any]:
-        # A plain function: FastAPI runs it on a worker thread, so a slow database never blocks scoring.
+    async def record_feedback(decision: FeedbackIn, response: Response) -> Any:
         check_sizes([decision])
         if store is None:
             raise HTTPException(503, "decisions are not being recorded: this service was started without a store")
         problems = []
-        if decision.category not in categories:
+        # Read as validation and imports read a category: "delay / failed service" is Delay/Failed Service.
+        category = normalise_label(decision.category, label_lookup)
+        if category not in categories:
             problems.append({"where": "body.category", "problem": "not a category this service knows"})
         unknown = [theme for theme in decision.themes if theme not in theme_ids]
         if unknown:
             problems.append({"where": "body.themes", "problem": f"{len(unknown)} theme(s) this service does not know"})
         if problems:
             return _error(422, "the decision is not valid (see details)", problems)
-        if decision.suggestion.model_version != scorers.category.version:
+        if decision.suggestion is not None and decision.suggestion.model_version != scorers.category.version:
             raise HTTPException(409, "the suggestion came from another model version: suggest again, then record")
-        shown = decision.suggestion.model_dump()
-        decision_id, new = store.record(
-            Decision(
-                text_sha256=text_hash(decision.text),
-                model_version=decision.suggestion.model_version,
-                themes_model_version=decision.suggestion.themes_model_version,
-                suggestion={key: shown[key] for key in ("categories", "needs_review", "review_reason", "themes")},
-                chosen_category=decision.category,
-                chosen_themes=tuple(dict.fromkeys(decision.themes)),
-                case_ref=decision.complaint_ref,
-                team=decision.team,
-                text=decision.text if params.feedback.store_text else None,
-                decision_id=decision.decision_id,
-                date_received=decision.date_received,
-            )
+        # What the service suggests for this text, scored again (without the words behind it, which are not
+        # stored): a client cannot make a suggestion look confident or right; the live accuracy is the model's.
+        shown = given.get((text_hash(decision.text), decision.team))
+        if shown is None:
+            shown = (await run_in_threadpool(score_all, [decision], False))[0]
+        themes = [{"theme": t["theme"], "probability": t["probability"], "assigned": True} for t in shown["themes"]]
+        themes += [
+            {"theme": t["theme"], "probability": t["probability"], "assigned": False} for t in shown["possible_themes"]
+        ]
+        recorded = Decision(
+            text_sha256=text_hash(decision.text),
+            model_version=shown["model_version"],
+            themes_model_version=shown["themes_model_version"],
+            suggestion={key: shown[key] for key in ("categories", "needs_review", "review_reason")}
+            | {"themes": themes},
+            chosen_category=category,
+            chosen_themes=tuple(dict.fromkeys(decision.themes)),
+            case_ref=decision.complaint_ref,
+            team=decision.team,
+            text=decision.text if params.feedback.store_text else None,
+            decision_id=decision.decision_id,
+            date_received=decision.date_received,
         )
+        try:
+            # On worker threads (as the scoring above): a slow database never holds up the event loop.
+            decision_id, new = await run_in_threadpool(store.record, recorded)
+        except SQLAlchemyError as error:
+            log.error("The decision store refused a decision (%s); nothing was recorded.", type(error).__name__)
+            raise HTTPException(503, "the decision store cannot record decisions just now: try again") from None
         response.status_code = 201 if new else 200
-        accepted = decision.category == decision.suggestion.categories[0].category
+        accepted = category == shown["categories"][0]["category"]
         return {"decision_id": decision_id, "recorded": new, "accepted": accepted}
+
+    # Without feedback.teams, the teams the category model was evaluated on (from its card) are offered.
+    by_team = scorers.category.card.get("metrics", {}).get("holdout", {}).get("by_team", {})
+    known_teams = sorted(team for team in by_team if team != "(no team)")
 
     @app.get("/choices", summary="What an officer may choose: categories, themes and teams")
     def choices() -> dict[str, Any]:
         return {
             "categories": sorted(categories),
             "themes": [{"theme": theme, "name": theme_names.get(theme, theme)} for theme in sorted(theme_ids)],
-            "teams": list(params.feedback.teams),
+            "teams": list(params.feedback.teams) or known_teams,
             "recording": store is not None,
         }
 

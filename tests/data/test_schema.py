@@ -191,12 +191,11 @@ def test_theme_sets_split_ids():
 
 
 def test_intake_frame_cleans_text_as_validate_does(params):
-    texts = ["  The visit was late.  ", "", "Did not answer"]
+    texts = ["  The visit was late.  ", "", "Did not answer", "...", "\u200b\u200b", "\u3000Ωμέγα\x85", "日本語", "_"]
+    teams = ["Fostering", None, " ", "\xa0Adoption\xa0", "", None, "Leaving Care", "x"]
     data = dataclasses.replace(params.data, missing_text_values=("did not answer",))
-    frame = intake_frame(texts, data, ["Fostering", None, " "])
-    validated = validate(
-        pd.DataFrame({"description": texts, "team": ["Fostering", None, " "]}), data, params.labels, purpose="score"
-    )
+    frame = intake_frame(texts, data, teams)
+    validated = validate(pd.DataFrame({"description": texts, "team": teams}), data, params.labels, purpose="score")
     for column in ("source_row", "description", "team"):
         assert frame[column].tolist() == validated.frame[column].tolist()
 

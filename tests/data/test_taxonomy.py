@@ -101,6 +101,18 @@ def test_token_patterns_matched_in_windows_find_what_the_whole_text_does():
     assert any(matcher._token_matches(doc) for doc in docs)
 
 
+def test_the_matchers_docs_carry_the_lemmas_spacys_lemmatizer_gives():
+    import pandas as pd
+
+    matcher = ThemeMatcher(taxonomy_from_dict(GOOD))
+    texts = pd.read_csv(REPO / "data/sample/complaints.csv", dtype=str)["description"].dropna().tolist()[:200]
+    texts += ["we weren't told, didn't ring; he's gone & can't cope... children's services' letters", ""]
+    lowered = [text.lower() for text in texts]
+    ours = [[(token.text, token.lemma_) for token in doc] for doc in matcher.docs(lowered)]
+    spacys = [[(token.text, token.lemma_) for token in doc] for doc in matcher.nlp.pipe(lowered)]
+    assert ours == spacys and any(text != lemma for doc in ours for text, lemma in doc)
+
+
 def test_a_token_pattern_without_a_required_word_is_matched_on_the_whole_text():
     raw = {"version": "1", "themes": [{"id": "any", "name": "Any", "definition": "d", "patterns": [[{"OP": "?"}]]}]}
     matcher = ThemeMatcher(taxonomy_from_dict(raw))

@@ -53,12 +53,35 @@ def test_decisions_join_by_reference_with_the_suggestion_they_were_made_on(param
     assert join_decisions(decisions, scored_file(), keeping).decisions[1].text == "The visit was late again."
 
 
-def test_a_reference_twice_or_a_file_that_was_not_scored_is_refused(params):
-    twice = pd.DataFrame({"complaint_ref": ["C1", "C1"], "category": ["Other", "Other"]})
-    with pytest.raises(DataContractError, match="rows 2, 3"):
-        join_decisions(twice, scored_file(), params)
+def test_a_reference_twice_in_the_scored_file_or_a_file_that_was_not_scored_is_refused(params):
+    decisions = pd.DataFrame({"complaint_ref": ["C1"], "category": ["Other"]})
+    scored_twice = pd.concat([scored_file(), scored_file().iloc[:1]], ignore_index=True)
+    with pytest.raises(DataContractError, match="rows 2, 4"):
+        join_decisions(decisions, scored_twice, params)
     with pytest.raises(DataContractError, match="score the complaints first"):
-        join_decisions(twice.iloc[:1], scored_file().drop(columns="source_row"), params)
+        join_decisions(decisions, scored_file().drop(columns="source_row"), params)
+
+
+def test_themes_are_read_by_id_or_name_and_an_import_has_a_stable_id(params):
+    names = {"delay": "Delay in service", "staff_attitude": "Staff attitude"}
+    decisions = pd.DataFrame(
+        {"complaint_ref": ["C1", "C2"], "category": ["Other", "Other"], "themes": ["delay in SERVICE; delay", "rude"]}
+    )
+    joined = join_decisions(decisions, scored_file(), params, theme_names=names)
+    [first] = joined.decisions
+    assert first.chosen_themes == ("delay",) and "'rude' is not in the themes file" in joined.set_aside["problem"][0]
+    again = join_decisions(decisions, scored_file(), params, theme_names=names).decisions[0]
+    assert again.decision_id == first.decision_id  # the same file imported twice: the same decision
+    changed = join_decisions(decisions.assign(category="About Policy"), scored_file(), params, theme_names=names)
+    assert changed.decisions[0].decision_id != first.decision_id
+
+
+def test_a_decisions_columns_may_be_named_for_the_import(params):
+    decisions = pd.DataFrame({"Case": ["C1"], "Outcome category": ["Other"]})
+    with pytest.raises(DataContractError, match="--complaint-ref-column"):
+        join_decisions(decisions, scored_file(), params, columns={})
+    named = {"complaint_ref": "Case", "category": "Outcome category"}
+    assert join_decisions(decisions, scored_file(), params, columns=named).decisions[0].case_ref == "C1"
 
 
 def stored(rows: list[dict]) -> pd.DataFrame:

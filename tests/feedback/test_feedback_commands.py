@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from pipeline.config import load_params
 from pipeline.data import inputs
 from pipeline.data.schema import build_label_lookup, normalise_label, parse_dates
 from tests.conftest import copy_workspace, run_cli
@@ -82,16 +83,50 @@ def test_without_text_the_export_says_how_many_were_left_out(replayed):
     assert f"{len(closed)} decisions have no text" in " ".join(result.stderr.split())
 
 
-def test_an_unknown_category_or_reference_is_set_aside_with_the_reason(replayed):
-    folder, _, _ = replayed
+def test_rows_that_cannot_be_joined_are_set_aside_with_the_reason(replayed):
+    folder, closed, _ = replayed
+    refs = closed["complaint_ref"].tolist()
     pd.DataFrame(
-        {"complaint_ref": ["CSC-150001", "NOPE-1"], "category": ["Mystery", "Other"], "themes": ["", ""]}
+        {
+            "complaint_ref": [refs[0], "NOPE-1", refs[1], refs[1], refs[2]],
+            "category": ["Mystery", "Other", "Other", "About Policy", "Other"],
+            "themes": ["", "", "", "", "parking_fines"],
+        }
     ).to_csv(folder / "odd.csv", index=False)
     result = run_cli(["feedback", "import", "odd.csv", "--scored", "outputs/closed_scored.csv"], folder)
     assert result.returncode == 0, result.stderr
-    rejects = pd.read_csv(folder / "odd_rejects.csv")
-    assert rejects["row"].tolist() == [2, 3]
-    assert "Mystery" in rejects["problem"][0] and "not in the scored file" in rejects["problem"][1]
+    assert "Recorded 0 of 5 decisions." in result.stdout + result.stderr
+    rejects = pd.read_csv(folder / "outputs" / "odd_rejects.csv")  # with the outputs, not beside the input
+    assert rejects["row"].tolist() == [2, 3, 4, 5, 6]
+    problems = rejects["problem"].tolist()
+    assert "Mystery" in problems[0] and "labels.aliases" in problems[0] and "not in the scored file" in problems[1]
+    assert "more than one row" in problems[2] == problems[3] and "parking_fines" in problems[4]
+
+
+def test_importing_the_same_decisions_again_in_a_council_s_own_columns_records_nothing_new(replayed):
+    folder, closed, _ = replayed
+    taxonomy = inputs.read_taxonomy(load_params(None).themes)
+    names = {theme.id: theme.name for theme in taxonomy.themes}
+    council = pd.DataFrame(
+        {
+            "Case Ref": closed["complaint_ref"],
+            "Final Category": closed["category"],
+            # Themes by name, as a case system shows them: read as the same ids.
+            "Final Themes": [
+                "; ".join(names[theme] for theme in str(themes).split(";") if theme) if pd.notna(themes) else ""
+                for themes in closed["themes"]
+            ],
+        }
+    )
+    council.to_csv(folder / "case_system.csv", index=False)
+    columns = ["--complaint-ref-column", "Case Ref", "--category-column", "Final Category"]
+    columns += ["--themes-column", "Final Themes"]
+    result = run_cli(
+        ["feedback", "import", "case_system.csv", "--scored", "outputs/closed_scored.csv", *columns], folder
+    )
+    assert result.returncode == 0, result.stderr
+    said = " ".join((result.stdout + result.stderr).split())
+    assert f"Recorded 0 of {len(closed)} decisions ({len(closed)} were recorded before: imported already)." in said
 
 
 def test_a_bad_since_date_is_a_user_error(replayed):
@@ -106,3 +141,19 @@ def test_the_drift_report_gains_the_acceptance_rate_once_decisions_exist(replaye
     assert result.returncode == 0, result.stderr
     page = (folder / "reports" / "drift_2015-16_vs_2014-15.html").read_text(encoding="utf-8")
     assert "What officers decided" in page and "complaints-category v" in page
+
+
+def test_a_store_without_its_driver_says_how_to_install_it_brackets_and_all(tmp_path):
+    result = run_cli(
+        ["feedback", "summary"], tmp_path, env={"COMPLAINTS_FEEDBACK_DATABASE_URL": "mysql+nodriver://u@h/db"}
+    )
+    assert result.returncode == 2
+    assert "pip install -e '.[postgres]'" in " ".join(result.stderr.split())  # Rich did not eat "[postgres]"
+
+
+def test_a_summary_of_a_period_without_decisions_says_how_many_came_before(replayed):
+    folder, closed, _ = replayed
+    result = run_cli(["feedback", "summary", "--since", "2099-01-01", "--out", "later"], folder)
+    assert result.returncode == 0, result.stderr
+    said = " ".join((result.stdout + result.stderr).split())
+    assert f"No decisions recorded since 1 January 2099 ({len(closed)} recorded before it)." in said

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from pipeline.feedback.summary import html, summarise, wilson_interval
+from pipeline.report.render import sheet_formats
 
 
 def decisions(rows: list[dict]) -> pd.DataFrame:
@@ -40,7 +41,7 @@ def test_rates_per_week_category_team_and_model_count_each_decision_once():
 def test_a_broken_promise_is_warned_only_beyond_chance():
     kept = [{}] * 70 + [{"chosen_category": "Other"}] * 30  # 70% right, far under 90%
     assert summarise(decisions(kept), 0.9).warnings
-    close = [{}] * 17 + [{"chosen_category": "Other"}] * 3  # 85% of 20: within chance of 90%
+    close = [{}] * 34 + [{"chosen_category": "Other"}] * 6  # 85% of 40: within chance of 90%
     found = summarise(decisions(close), 0.9)
     assert not found.warnings and found.confident["Verdict"][0] == "Below the target, within chance"
     flagged = summarise(decisions([{"needs_review": True, "chosen_category": "Other"}] * 50), 0.9)
@@ -79,3 +80,41 @@ def test_no_decisions_gives_an_empty_summary_not_an_error():
     empty = decisions([{}]).iloc[0:0]
     found = summarise(empty, 0.9)
     assert found.decisions == 0 and found.headline() == "No decisions recorded yet." and "<table>" in html(found)
+
+
+def test_a_handful_of_decisions_is_shown_but_too_few_to_judge_the_promise():
+    few = decisions([{"chosen_category": "Other"}] * 2)  # 0 of 2 kept: would be "broken beyond chance"
+    found = summarise(few, 0.9)
+    assert not found.warnings
+    assert found.confident["Verdict"][0] == "Too few decisions to judge (2 of at least 30)"
+    assert found.confident["Kept"][0] == 0 and "too few decisions to judge (2 of at least 30)" in found.notes[0]
+    assert "too few decisions to judge" in html(found) and "Warning:" not in html(found)
+    assert summarise(few, 0.9, min_decisions=2).warnings  # feedback.min_decisions sets the line
+
+
+def test_shares_are_whole_percentages_on_the_page_and_percent_formatted_in_the_workbook():
+    frame = decisions([{}] * 110 + [{"chosen_category": "Other"}] * 6)  # 110 of 116 kept: 94.8%
+    found = summarise(frame, 0.9)
+    page = html(found)
+    assert '<td class="num">95%</td>' in page and '<td class="num">90%</td>' in page  # kept against promised
+    assert '<td class="num">0.9</td>' not in page
+    formats = found.formats()
+    assert formats == sheet_formats(found.sheets())
+    for sheet, column in [
+        ("Confident suggestions", "Accuracy"),
+        ("Confident suggestions", "Promised"),
+        ("Overall", "Acceptance"),
+        ("Per team", "Acceptance"),
+        ("Themes", "Recall"),
+    ]:
+        assert formats[sheet][column] == "0%"
+    assert "Kept" not in formats["Confident suggestions"]  # counts stay counts
+
+
+def test_an_empty_period_says_how_many_decisions_came_before_it():
+    empty = decisions([{}]).iloc[0:0]
+    found = summarise(empty, 0.9, since="2027-01-01", total=212)
+    assert found.headline() == "No decisions recorded since 1 January 2027 (212 recorded before it)."
+    assert summarise(empty, 0.9, since="2027-01-01").headline() == "No decisions recorded since 1 January 2027."
+    assert summarise(empty, 0.9, since="2027-01-01", total=0).headline() == "No decisions recorded yet."
+    assert "Decisions since" not in html(found)

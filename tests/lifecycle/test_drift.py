@@ -150,3 +150,14 @@ def test_the_officers_acceptance_rate_is_shown_and_a_broken_promise_is_a_reason(
     page = html(report)
     assert "What officers decided" in page and "complaints-category v3" in page
     assert "What officers decided" not in html(measure_drift(*halves, params.drift))
+
+
+def test_a_model_with_a_handful_of_decisions_gets_a_note_not_a_reason_to_retrain(year_2014, params):
+    acceptance = pd.DataFrame({"Model version": ["complaints-category v4"], "Decisions": [5], "Accepted": [0]})
+    halves = Period("first", year_2014.iloc[::2]), Period("second", year_2014.iloc[1::2])
+    report = measure_drift(*halves, params.drift, acceptance=acceptance)
+    assert not any("v4" in reason for reason in report.reasons)
+    assert any("v4: only 5" in note and "too few to judge (at least 30)" in note for note in report.notes)
+    assert "too few to judge" in html(report)
+    allowed = measure_drift(*halves, params.drift, acceptance=acceptance, min_decisions=5)
+    assert not any("v4" in note for note in allowed.notes)

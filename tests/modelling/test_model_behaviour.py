@@ -34,9 +34,7 @@ def test_replacing_names_leaves_the_prediction_unchanged(trained_sample):
     before, after = probabilities(trained.model, texts), probabilities(trained.model, renamed)
     assert (before.idxmax(axis=1) == after.idxmax(axis=1)).all()
     shift = (before - after).abs().to_numpy()
-    # Isotonic calibration is a step function: a name moving a score across a step can move one class's
-    # probability by a step's height, so the bound is on the typical shift, with a looser one on the largest.
-    assert shift.mean() < 0.01 and np.quantile(shift, 0.99) < 0.05 and shift.max() < 0.25
+    assert shift.mean() < 0.01 and shift.max() < 0.1
 
 
 def test_rude_staff_wording_raises_staff_attitude(trained_sample):

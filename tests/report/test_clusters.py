@@ -3,6 +3,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import sparse
 
 from pipeline.imports import STOP_WORDS
 from pipeline.privacy import Redactor
@@ -208,3 +209,15 @@ def test_the_report_of_validated_records_redacts_with_the_configured_formats(par
     issues = build_report_from_records(frame, configured, settings, Suggestions(), None, None).issues
     text = " ".join(issues.filter(like="Example").fillna("").astype(str).to_numpy().ravel())
     assert "[CASE_REF]" in text and "XY/00" not in text
+
+
+def test_a_word_spread_over_every_subject_weighs_nothing_and_an_issues_word_weighs_most():
+    # 40 complaints in two categories, one sentence each: "email" in every fourth complaint of either
+    # category (boilerplate), "taxi" in ten complaints of the first (an issue), "visit" in two of the first (too few to tell).
+    categories = np.repeat([0, 1], 20)
+    words = {"email": np.arange(40) % 4 == 0, "taxi": np.arange(40) < 10, "visit": np.isin(np.arange(40), [0, 1])}
+    features = sparse.csr_matrix(np.column_stack(list(words.values())).astype(float))
+    subjects = sparse.csr_matrix(np.column_stack([categories == 0, categories == 1]).astype(float))
+    weights = dict(zip(words, clusters._specificity(features, np.arange(40), subjects), strict=True))
+    assert weights["email"] == pytest.approx(0, abs=1e-9)
+    assert weights["taxi"] > 5 * weights["visit"] > 0

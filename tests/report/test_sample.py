@@ -58,11 +58,6 @@ def test_response_times_before_and_after_the_workshop(sample_report):
     assert change.p_value < 0.05
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Known regression (issue 20 sample): the widened generator's repeated background sentences outrank "
-    "the seed's 'transport to contact' in the clustering; open until the report's issue finding is fixed",
-)
 def test_the_seeds_recurring_issues_surface(sample_report):
     issues = sample_report.issues
     looked_after = issues[issues["Team"] == "Looked After Children"]

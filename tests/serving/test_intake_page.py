@@ -45,14 +45,19 @@ def test_a_pasted_complaint_shows_suggestions_and_the_decision_is_recorded(serve
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         try:
-            page = browser.new_page()
+            page = browser.new_context(permissions=["clipboard-read", "clipboard-write"]).new_page()
+            # An empty team list (feedback.teams: [] and a model card without teams): typing a team still works.
+            page.route("**/choices", lambda route: route.fulfill(json={**route.fetch().json(), "teams": []}))
             blocked = []  # what the page's Content-Security-Policy refused, as the browser reports it
             page.on(
                 "console", lambda message: blocked.append(message.text) if "Security Policy" in message.text else None
             )
             page.goto(server_url)
-            page.wait_for_function("document.querySelectorAll('#other-category option').length > 0")
+            page.wait_for_selector("#other-category option", state="attached")
+            assert page.locator('link[rel="icon"]').get_attribute("href") == "data:,"  # no /favicon.ico 404
             assert page.locator("#token-box").is_hidden()  # the service needs no token
+            assert page.locator("#teams option").count() == 0
+            page.fill("#team", "Family Support East")  # free text still works with no list to pick from
             page.fill("#text", TEXT)
             page.press("#text", "Control+Enter")  # keyboard submit
             page.wait_for_selector("#result:not([hidden])", timeout=15_000)
@@ -71,22 +76,37 @@ def test_a_pasted_complaint_shows_suggestions_and_the_decision_is_recorded(serve
             assert page.locator("#possible-themes input:checked").count() == 0  # possible, not assigned: not ticked
             page.screenshot(path=str(artefacts / "intake_page.png"), full_page=True)
 
+            page.click("#copy")
+            page.wait_for_selector("#copied:has-text('Staff Attitude/Conduct')", timeout=5_000)
             second = page.locator("#category-1").get_attribute("value")
             page.check("#category-1")
-            page.uncheck("#themes input >> nth=0")
+            assert page.locator("#copied").inner_text() == ""  # no stale "Copied:" once the choice changes
             page.fill("#case-ref", "CSC-150099")
-            page.click("#record")
+            page.uncheck("#themes input >> nth=0")
+            page.press("#themes input >> nth=0", "Control+Enter")  # keyboard submit from the decision form
             page.wait_for_selector("#recorded:has-text('Decision recorded')", timeout=15_000)
+            assert page.evaluate("document.activeElement.id") == "recorded"  # focus moved to the answer
+            assert page.locator("#recorded").get_attribute("tabindex") == "-1"
             row = store.frame().iloc[-1]
             assert row["case_ref"] == "CSC-150099" and row["chosen_category"] == second and not row["accepted"]
+            assert row["team"] == "Family Support East"
             assert row["chosen_themes"] == [] and row["suggested_category"] == "Staff Attitude/Conduct"
             assert row["text"] is None and len(row["text_sha256"]) == 64  # text kept only with store_text
+
+            # A failed recording is announced where a successful one is, and focus goes there too.
+            page.route("**/feedback", lambda route: route.fulfill(status=503, json={"error": "store unavailable"}))
+            page.focus("#record")
+            page.keyboard.press("Enter")
+            page.wait_for_selector("#recorded.error", timeout=15_000)
+            assert "Could not record the decision: store unavailable" in page.locator("#recorded").inner_text()
+            assert page.evaluate("document.activeElement.id") == "recorded"
+            page.unroute("**/feedback")
 
             page.fill("#text", "   ")
             page.click("#submit")
             page.wait_for_selector("#error:not([hidden])", timeout=15_000)
             assert "empty" in page.locator("#error").inner_text()
-            assert blocked == []
+            assert blocked == []  # the inline icon included: no /favicon.ico request and no refusal for it
         finally:
             browser.close()
     assert Path(artefacts / "intake_page.png").stat().st_size > 10_000

@@ -256,6 +256,9 @@ def test_the_text_is_kept_only_when_store_text_is_on(scorers, service_params, de
         ({"suggestion": {"categories": [], "needs_review": False, "model_version": "category v1"}}, 422, ""),
         ({"decision_id": "not a uuid!"}, 422, ""),
         ({"date_received": "31/13/2025"}, 422, "date_received"),
+        ({"date_received": "03/02/2025"}, 422, "YYYY-MM-DD"),
+        ({"complaint_ref": "C" * 201}, 422, "complaint_ref"),
+        ({"team": "Fostering\u0000"}, 422, "NUL"),
         ({"colour": "red"}, 422, ""),
         ({"text": "x" * 301}, 413, "characters"),
         (
@@ -280,6 +283,42 @@ def test_a_bad_decision_gets_a_4xx_and_nothing_is_stored(
     assert TEXT not in response.text and decision_store.count() == 0
 
 
+def test_the_stored_suggestion_is_the_services_own_for_the_text_not_the_clients(
+    scorers, service_params, decision_store
+):
+    client = TestClient(create_app(scorers, service_params, store=decision_store), base_url=LOCAL)
+    claimed = {"categories": [{"category": "About Policy", "probability": 0.99}], "needs_review": False}
+    response = client.post("/feedback", json=decided(suggestion=claimed | {"model_version": "category v1"}))
+    assert response.status_code == 201
+    own = client.post("/suggest", json={"text": TEXT}).json()
+    row = decision_store.frame().iloc[0]
+    assert row["suggested_category"] == own["categories"][0]["category"] != "About Policy"
+    assert row["suggested_probability"] == own["categories"][0]["probability"]
+    assert row["needs_review"] == own["needs_review"]
+    # Without a suggestion at all the decision is recorded the same way; a category is read as imports read it.
+    assert client.post("/feedback", json={"text": TEXT, "category": "delay / failed service"}).status_code == 201
+    assert decision_store.frame()["chosen_category"].tolist()[-1] == "Delay/Failed Service"
+
+
+def test_a_store_that_fails_answers_503_and_logs_no_complaint_text(scorers, service_params, tmp_path, caplog):
+    import sqlalchemy as sa
+
+    from pipeline.feedback.store import open_store
+
+    keeping = dataclasses.replace(
+        service_params, feedback=dataclasses.replace(service_params.feedback, store_text=True)
+    )
+    store = open_store(f"sqlite:///{tmp_path / 'broken.db'}")
+    with store.engine.begin() as connection:
+        connection.execute(sa.text("DROP TABLE decisions"))
+    client = TestClient(create_app(scorers, keeping, store=store), base_url=LOCAL)
+    with caplog.at_level(logging.DEBUG):
+        response = client.post("/feedback", json=decided(complaint_ref="CSC-77"))
+    store.close()
+    assert response.status_code == 503 and "try again" in response.text
+    assert TEXT not in caplog.text and "CSC-77" not in caplog.text and "OperationalError" in caplog.text
+
+
 def test_recording_needs_the_token_and_a_store(scorers, service_params, decision_store):
     guarded = TestClient(create_app(scorers, service_params, token="s3cret", store=decision_store), base_url=LOCAL)
     assert guarded.post("/feedback", json=decided()).status_code == 401
@@ -298,6 +337,16 @@ def test_choices_list_categories_theme_names_and_known_teams(scorers, service_pa
     assert choices["teams"] == ["Fostering"]
 
 
+def test_without_configured_teams_the_page_offers_those_the_model_was_evaluated_on(scorers, service_params):
+    card = {
+        **scorers.category.card,
+        "metrics": {"holdout": {"by_team": {"Fostering": {}, "(no team)": {}, "Adoption": {}}}},
+    }
+    evaluated = Scorers(dataclasses.replace(scorers.category, card=card), scorers.themes)
+    choices = TestClient(create_app(evaluated, service_params), base_url=LOCAL).get("/choices").json()
+    assert choices["teams"] == ["Adoption", "Fostering"]
+
+
 def test_a_suggestion_lists_possible_themes_by_name_apart_from_assigned_ones(scorers, service_params):
     # Shown from 0.05: a theme under its assign threshold is then possible for this text.
     themes = [
@@ -310,3 +359,14 @@ def test_a_suggestion_lists_possible_themes_by_name_apart_from_assigned_ones(sco
     possible = {theme["theme"] for theme in body["possible_themes"]}
     assert assigned and possible and not assigned & possible
     assert all(theme["name"] != theme["theme"] for theme in body["possible_themes"])
+
+
+def test_recent_suggestions_keep_the_newest_and_forget_the_oldest():
+    from pipeline.serving.service import RecentSuggestions
+
+    recent = RecentSuggestions(2)
+    recent.keep("a", {"n": 1})
+    recent.keep("b", {"n": 2})
+    recent.keep("a", {"n": 3})  # seen again: now the newest
+    recent.keep("c", {"n": 4})
+    assert recent.get("a") == {"n": 3} and recent.get("b") is None and recent.get("c") == {"n": 4}
