@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: demo test test-fast lint repro sample bench clean
+.PHONY: demo test test-spark test-fast lint repro sample bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,11 +29,14 @@ demo: $(STAMP)  ## train on the bundled sample, evaluate, score the new year, wr
 	@echo "Decisions recorded on the page go to feedback.db here (feedback.database_url, or COMPLAINTS_FEEDBACK_DATABASE_URL for a shared PostgreSQL); $(BIN)/complaints feedback summary shows how often suggestions are kept"
 	@echo "MLflow UI: $(BIN)/mlflow ui --backend-store-uri sqlite:///mlruns.db  (then open http://127.0.0.1:5000)"
 
-test: $(DEV_STAMP)  ## the whole test suite on every core (what CI runs; about 4 minutes on 2 cores)
+test: $(DEV_STAMP)  ## the whole test suite on every core but the long Spark tests (make test-spark); about 4 minutes on 2 cores
 	$(BIN)/python -m pytest -n auto --dist loadfile
 
+test-spark: $(DEV_STAMP)  ## the long Spark tests make test leaves out: spark-submit, and the Housing Ombudsman data on Spark
+	$(BIN)/python -m pytest -m spark_job
+
 test-fast: $(DEV_STAMP)  ## the unit tests only: everything not marked slow (about a minute)
-	$(BIN)/python -m pytest -m "not slow"
+	$(BIN)/python -m pytest -m "not slow and not spark_job"
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check pipeline tests tools benchmarks

@@ -44,6 +44,12 @@ ModelOption = typer.Option(
 ThemesModelOption = typer.Option(
     None, "--themes-model", help="Registry address or folder of the theme model; default score.themes_model."
 )
+EngineOption = typer.Option(
+    "pandas", "--engine", help="pandas (this process) or spark (PySpark, pip install '.[spark]'; national volumes)."
+)
+MasterOption = typer.Option(
+    None, "--master", help="Spark only: local[*] (default), spark://HOST:PORT, yarn or k8s://...; see the README."
+)
 
 
 def _show_version(wanted: bool) -> None:
@@ -365,10 +371,13 @@ def score(
     themes_model: str | None = ThemesModelOption,
     explain: bool | None = typer.Option(None, "--explain/--no-explain", help="Words behind each suggestion."),
     summary_json: Path | None = typer.Option(None, "--summary-json", help="Also write the summary as JSON here."),
+    engine: str = EngineOption,
+    master: str | None = MasterOption,
 ) -> None:
     """Score every row of a file in chunks: top 3 categories, themes, the words behind them, and what needs review.
 
     Rows that cannot be read go to OUT_rejects.csv with the reason; rows in = rows scored + rows rejected.
+    With --engine spark, DATA may be a folder or a glob of files, and OUT a Parquet folder by financial year.
     """
     from pipeline.data import files
     from pipeline.serving.batch import score_chunks
@@ -377,6 +386,24 @@ def score(
     with user_errors():
         params = load_params(params_file)
         scorers = load_scorers(params, model, themes_model)
+        if engine not in ("pandas", "spark"):
+            raise files.InputFileError(f"--engine is '{engine}'; choose pandas or spark.")
+        if engine == "spark":
+            from pipeline.spark.job import score_files
+
+            explained = params.score.explain if explain is None else explain
+            found = score_files(str(data), out, params, scorers, explained, master)
+    if engine == "spark":
+        rows = found.summary.as_dict()
+        console.print(views.table(f"Scored {data.name}", {k.replace("_", " "): v for k, v in rows.items()}))
+        console.print(views.table("By file", found.per_file))
+        for name, why in found.unreadable_files:
+            log.warning("Not read: %s (%s)", name, why)
+        console.print(f"Scored rows: {found.scored_path}\nRejected rows: {found.rejects_path}")
+        if summary_json:
+            files.write_json(found.as_dict(), summary_json)
+        return
+    with user_errors():
         target = Path(out or params.output.scored_file)
         chunks = files.iter_table(
             data, params.score.chunk_rows, params.data.sheet, params.data.header_row, params.data.max_text_chars
@@ -499,14 +526,29 @@ def report(
     params_file: Path | None = ParamsOption,
     model: str | None = ModelOption,
     themes_model: str | None = ThemesModelOption,
+    engine: str = EngineOption,
+    master: str | None = MasterOption,
 ) -> None:
-    """Write the root-cause report for service leads: one self-contained HTML page and an XLSX workbook."""
+    """Write the root-cause report for service leads: one self-contained HTML page and an XLSX workbook.
+
+    With --engine spark (a folder or glob of records or of scored files), only the counted tables are
+    made, on Spark, and written as a workbook; see the README's "Scoring at national scale"."""
     from pipeline.data import files, inputs
     from pipeline.lifecycle import provenance
     from pipeline.report import render
     from pipeline.report.build import build_report_from_records, report_settings
     from pipeline.serving.models import report_suggestions
 
+    if engine == "spark":
+        from pipeline.spark.job import report_files
+
+        with user_errors():
+            params = load_params(params_file)
+            counted = report_files(str(data), params, year, compare_to, labels, audience, master)
+        stem = f"complaints_report_{counted.year.replace('/', '-')}_counts"
+        console.print(f"{counted.complaints:,} complaints in {counted.year} of {counted.rows:,} counted.")
+        console.print(f"Counted tables: {files.write_workbook(counted.sheets(), out / f'{stem}.xlsx')}")
+        return
     with user_errors():
         params = load_params(params_file)
         found = inputs.read_records(data, params, today=date.today())
@@ -525,6 +567,38 @@ def report(
     workbook = files.write_workbook(book.sheets, out / f"{stem}.xlsx", formats=book.formats, banner=book.banner)
     console.print("\n".join(f"• {line}" for line in built.headlines))
     console.print(f"Report:   {page}\nWorkbook: {workbook}")
+
+
+@app.command("spark-job")
+def spark_job(
+    data: str = typer.Argument(..., help="Complaints to score: a file, a folder of files or a glob."),
+    out: Path = typer.Option(
+        Path("outputs/spark-job"), "--out", help="Folder for scored.parquet, rejects and the counted tables."
+    ),
+    master: str = typer.Option("local[*]", "--master", help="spark://HOST:PORT, yarn, k8s://... or local[N]."),
+    wheel: Path | None = typer.Option(None, "--wheel", help="This project's wheel; default built from the source."),
+    params_file: Path | None = ParamsOption,
+    model: str | None = ModelOption,
+    themes_model: str | None = ThemesModelOption,
+    explain: bool = typer.Option(True, "--explain/--no-explain", help="Words behind each suggestion."),
+    year: str | None = typer.Option(None, "--year", help="Financial year of the counted tables; default the latest."),
+) -> None:
+    """Score then count the report on a Spark cluster: build the project's wheel and spark-submit the job."""
+    import subprocess
+
+    from pipeline.spark import job
+
+    with user_errors(), tempfile.TemporaryDirectory() as folder:
+        shipped = wheel or job.project_wheel(Path(folder))
+        arguments = [data, str(out)] + (["--params", str(params_file)] if params_file else [])
+        arguments += (["--model", model] if model else []) + (["--themes-model", themes_model] if themes_model else [])
+        arguments += ([] if explain else ["--no-explain"]) + (["--year", year] if year else [])
+        command = job.submit_command(master, shipped, arguments)
+        log.info("Running: %s", " ".join(command))
+        code = subprocess.run(command, env=job.submit_environment(master)).returncode
+    if code:
+        raise typer.Exit(code)
+    console.print(f"Scored rows, rejects and counted tables: {out}")
 
 
 @app.command("label-issues")

@@ -56,6 +56,21 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    """Under --dist loadfile, the files of tests/spark go to one worker together, as if one file: Spark's JVM
+    and its Python workers (seconds each to start) then start once in the whole run, not once per worker."""
+    if config.getoption("dist", None) != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class SparkTogether(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return "tests/spark" if nodeid.startswith("tests/spark/") else super()._split_scope(nodeid)
+
+    return SparkTogether(config, log)
+
+
 @pytest.fixture(scope="session")
 def params() -> Params:
     return load_params(REPO / "params.yaml")

@@ -23,6 +23,7 @@ FLOORS = {
     "lifecycle": 5,
     "serving": 6,
     "console_views": 7,  # what the CLI prints, built from the stages' results
+    "spark": 7,  # the Spark engine: runs the serving and report stages on a cluster (only the CLI imports it)
     "cli": 8,
     "__main__": 9,
 }

@@ -539,7 +539,9 @@ def _describe_xlsx(path: Path, sheet: str | None, header_row: int | None) -> Tab
     return TableLayout("xlsx", sheets=sheets, sheet=chosen, header_row=index + 1, columns=columns)
 
 
-def _parquet_file(path: Path) -> Any:
+def parquet_file(path: str | Path) -> Any:
+    """The Parquet file at ``path`` opened (its footer read: schema, row groups), or an InputFileError that
+    names the file when it is not Parquet or is damaged."""
     import pyarrow.parquet as pq
 
     try:
@@ -549,7 +551,7 @@ def _parquet_file(path: Path) -> Any:
 
 
 def _parquet_columns(path: Path) -> tuple[str, ...]:
-    names = _parquet_file(path).schema_arrow.names
+    names = parquet_file(path).schema_arrow.names
     return tuple(name for name in names if not name.startswith("__index_level_"))  # a saved pandas index
 
 
@@ -755,13 +757,27 @@ def _xlsx_chunks(path: Path, chunk_rows: int, layout: TableLayout, keep_blank: b
 
 def _parquet_chunks(path: Path, chunk_rows: int, layout: TableLayout) -> Iterator[Chunk]:
     first = layout.first_data_row
-    parquet = _parquet_file(path)
+    parquet = parquet_file(path)
     for batch in parquet.iter_batches(batch_size=chunk_rows):
         frame = batch.to_pandas()
         yield _numbered_chunk(frame, range(first, first + len(frame)))
         first += len(frame)
     if first == layout.first_data_row:  # no rows: one empty chunk, so the columns are known
         yield _numbered_chunk(parquet.schema_arrow.empty_table().to_pandas(), [])
+
+
+def parquet_row_group(path: str | Path, group: int, first_row: int, chunk_rows: int) -> Iterator[Chunk]:
+    """One row group of a Parquet file in chunks of ``chunk_rows``, numbered on from ``first_row`` (the
+    row number its first row has when the whole file is read): a Spark task reads one row group. A row
+    group that cannot be read raises an InputFileError naming the file, the group and the reason."""
+    try:
+        table = parquet_file(path).read_row_group(group)
+    except (OSError, ValueError) as error:  # pyarrow's ArrowInvalid is a ValueError
+        reason = " ".join(str(error).split())
+        raise InputFileError(f"{Path(path).name}: row group {group} is not readable Parquet ({reason}).") from error
+    for start in range(0, max(table.num_rows, 1), chunk_rows):
+        frame = table.slice(start, chunk_rows).to_pandas()
+        yield _numbered_chunk(frame, range(first_row + start, first_row + start + len(frame)))
 
 
 def _numbered_chunk(frame: pd.DataFrame, numbers: Sequence[int]) -> Chunk:

@@ -4,6 +4,9 @@ model's labels are beside the recorded ones, where the two disagree.
 
 Teams beyond ``top_teams`` are collapsed into one row in tables meant for reading; the long-form
 tables (the workbook's) keep every team.
+
+Each counted table is finished by a ``*_from_counts`` function from small count tables (a column ``n``
+beside the keys), so the Spark engine, which counts on its executors, finishes them with the same code.
 """
 
 from __future__ import annotations
@@ -32,10 +35,18 @@ def category_table(
     year_rows: pd.DataFrame, compare_rows: pd.DataFrame | None, year: str, compare_to: str | None, order: list[str]
 ) -> pd.DataFrame:
     """Complaints by category for the year, with the comparison year beside it (the seed's Table 1)."""
+    compared = compare_rows["category"].value_counts() if compare_rows is not None and compare_to else None
+    return category_table_from_counts(year_rows["category"].value_counts(), compared, year, compare_to, order)
+
+
+def category_table_from_counts(
+    year_counts: pd.Series, compare_counts: pd.Series | None, year: str, compare_to: str | None, order: list[str]
+) -> pd.DataFrame:
+    """:func:`category_table` from complaints per category (index) in the year and the comparison year."""
     table = pd.DataFrame({"Category": order})
-    table[year] = table["Category"].map(year_rows["category"].value_counts()).fillna(0).astype(int)
-    if compare_rows is not None and compare_to:
-        table[compare_to] = table["Category"].map(compare_rows["category"].value_counts()).fillna(0).astype(int)
+    table[year] = table["Category"].map(year_counts).fillna(0).astype(int)
+    if compare_counts is not None and compare_to:
+        table[compare_to] = table["Category"].map(compare_counts).fillna(0).astype(int)
     total = {"Category": TOTAL, **{column: int(table[column].sum()) for column in table.columns[1:]}}
     return pd.concat([table, pd.DataFrame([total])], ignore_index=True)
 
@@ -69,7 +80,11 @@ def outcome_columns(rows: pd.DataFrame) -> list[str]:
 def team_outcomes(year_rows: pd.DataFrame, category: str, columns: Sequence[str]) -> pd.DataFrame:
     """Team by outcome for one category: received, upheld, partially upheld... (the seed's Tables 2, 3)."""
     rows = year_rows[year_rows["category"] == category]
-    crossed = pd.crosstab(rows["team"], rows["outcome"])
+    return team_outcomes_from_counts(pd.crosstab(rows["team"], rows["outcome"]), columns)
+
+
+def team_outcomes_from_counts(crossed: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """:func:`team_outcomes` from one category's complaints counted by team (rows) and outcome (columns)."""
     counts = crossed.reindex(columns=list(columns), fill_value=0)
     counts.insert(0, RECEIVED, crossed.sum(axis=1))  # every complaint, whichever outcome columns are shown
     table = counts.rename_axis(TEAM).reset_index().rename_axis(None, axis=1)
@@ -103,17 +118,31 @@ def theme_by_team(year_rows: pd.DataFrame, theme_names: Mapping[str, str], min_c
     one-sided Fisher's exact test with Benjamini-Hochberg q-values over all cells; over-represented
     themes (q <= fdr and lift > 1) are flagged, cells under ``min_cell`` complaints marked."""
     pairs = theme_pairs(year_rows)
-    teams = year_rows["team"].value_counts()
-    themes = pairs["theme"].value_counts()
+    cells = pairs.groupby(["team", "theme"]).size().rename("n").reset_index()
+    teams, themes = year_rows["team"].value_counts(), pairs["theme"].value_counts()
+    return theme_by_team_from_counts(cells, teams, themes, len(year_rows), theme_names, min_cell, fdr)
+
+
+def theme_by_team_from_counts(
+    cells: pd.DataFrame,
+    teams: pd.Series,
+    themes: pd.Series,
+    total: int,
+    theme_names: Mapping[str, str],
+    min_cell: int,
+    fdr: float,
+) -> pd.DataFrame:
+    """:func:`theme_by_team` from counts: ``cells`` (team, theme, n: complaints of the team with the theme),
+    complaints per team and per theme (commonest first: the table's order) and the year's total."""
     if themes.empty:  # typed, so that filters on the flags still work on no rows
         counts = {"Complaints": int, "Team complaints": int, "Theme total": int}
         flags = {"Over-represented": bool, "Small cell": bool}
         return pd.DataFrame(columns=THEME_TEAM_COLUMNS).astype({**counts, **flags})
-    counts = pd.crosstab(pairs["team"], pairs["theme"]).reindex(index=teams.index, columns=themes.index, fill_value=0)
+    crossed = cells.pivot_table(index="team", columns="theme", values="n", aggfunc="sum", fill_value=0)
+    counts = crossed.reindex(index=teams.index, columns=themes.index, fill_value=0).astype(int)
     long = counts.stack().rename("Complaints").reset_index().rename(columns={"team": TEAM, "theme": "theme_id"})
     long["Team complaints"] = long[TEAM].map(teams).astype(int)
     long["Theme total"] = long["theme_id"].map(themes).astype(int)
-    total = len(year_rows)
     long["Share"] = long["Complaints"] / long["Team complaints"]
     long["Lift"] = lift(long["Complaints"], long["Team complaints"], long["Theme total"], total)
     long["p"] = over_representation(long["Complaints"], long["Team complaints"], long["Theme total"], total)
@@ -126,13 +155,18 @@ def theme_by_team(year_rows: pd.DataFrame, theme_names: Mapping[str, str], min_c
     )
 
 
-def _upheld(frame: pd.DataFrame, key: str, min_cell: int) -> pd.DataFrame:
-    decided = frame[frame["outcome"].isin(DECIDED)]
-    grouped = frame.groupby(key, observed=True)
-    table = pd.DataFrame({"Complaints": grouped.size()})
-    table["With a finding"] = decided.groupby(key, observed=True).size().reindex(table.index, fill_value=0)
-    table[UPHELD] = decided[decided["outcome"] == UPHELD].groupby(key).size().reindex(table.index, fill_value=0)
-    table[PARTIAL] = decided[decided["outcome"] == PARTIAL].groupby(key).size().reindex(table.index, fill_value=0)
+def upheld_from_counts(counts: pd.DataFrame, key: str, min_cell: int) -> pd.DataFrame:
+    """Complaints, those with a finding, upheld, partially upheld and the upheld rate per ``key``, from
+    complaints counted by (``key``, outcome) in a column ``n``; cells under ``min_cell`` findings marked."""
+    decided = counts[counts["outcome"].isin(DECIDED)]
+
+    def summed(rows: pd.DataFrame) -> pd.Series:
+        return rows.groupby(key, observed=True)["n"].sum()
+
+    table = pd.DataFrame({"Complaints": summed(counts)})
+    table["With a finding"] = summed(decided).reindex(table.index, fill_value=0)
+    table[UPHELD] = summed(decided[decided["outcome"] == UPHELD]).reindex(table.index, fill_value=0)
+    table[PARTIAL] = summed(decided[decided["outcome"] == PARTIAL]).reindex(table.index, fill_value=0)
     found = table[UPHELD] + table[PARTIAL]
     table[UPHELD_RATE] = np.where(table["With a finding"] > 0, found / table["With a finding"], np.nan)
     table["Small cell"] = table["With a finding"] < min_cell
@@ -143,10 +177,18 @@ def upheld_rates(
     year_rows: pd.DataFrame, theme_names: Mapping[str, str], min_cell: int
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Upheld-or-partially-upheld rate among complaints with a finding, per theme and per team."""
-    by_theme = _upheld(theme_pairs(year_rows), "theme", min_cell)
-    by_theme.insert(0, "Theme", by_theme.pop("theme").map(lambda t: theme_names.get(t, t)))
-    by_team = _upheld(year_rows, "team", min_cell).rename(columns={"team": TEAM})
-    return by_theme, by_team
+    by_theme = theme_pairs(year_rows).groupby(["theme", "outcome"], dropna=False).size().rename("n").reset_index()
+    by_team = year_rows.groupby(["team", "outcome"], dropna=False).size().rename("n").reset_index()
+    return upheld_rates_from_counts(by_theme, by_team, theme_names, min_cell)
+
+
+def upheld_rates_from_counts(
+    by_theme: pd.DataFrame, by_team: pd.DataFrame, theme_names: Mapping[str, str], min_cell: int
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`upheld_rates` from complaints counted by (theme, outcome) and by (team, outcome), column ``n``."""
+    themes = upheld_from_counts(by_theme, "theme", min_cell)
+    themes.insert(0, "Theme", themes.pop("theme").map(lambda t: theme_names.get(t, t)))
+    return themes, upheld_from_counts(by_team, "team", min_cell).rename(columns={"team": TEAM})
 
 
 def _label_counts(rows: pd.DataFrame, kind: str) -> pd.Series:
@@ -168,9 +210,26 @@ def trends(
     so a year with more complaints overall does not make every label look like it is rising.
     """
     now, before = records[records["financial_year"] == year], records[records["financial_year"] == compare_to]
+    counts_now = {kind: _label_counts(now, kind) for kind in ("category", "theme")}
+    counts_before = {kind: _label_counts(before, kind) for kind in ("category", "theme")}
+    return trends_from_counts(counts_now, counts_before, len(now), len(before), year, compare_to, theme_names, fdr)
+
+
+def trends_from_counts(
+    now: Mapping[str, pd.Series],
+    before: Mapping[str, pd.Series],
+    n_now: int,
+    n_before: int,
+    year: str,
+    compare_to: str,
+    theme_names: Mapping[str, str],
+    fdr: float,
+) -> pd.DataFrame:
+    """:func:`trends` from complaints per label (``now`` and ``before``: 'category' and 'theme' each to a
+    Series of counts by label) and the complaints of each year."""
     parts = []
     for kind in ("category", "theme"):
-        counts_now, counts_before = _label_counts(now, kind), _label_counts(before, kind)
+        counts_now, counts_before = now[kind], before[kind]
         labels = counts_now.index.union(counts_before.index)
         part = pd.DataFrame({"Kind": kind, "label": labels})
         part["Label"] = part["label"].map(lambda t: theme_names.get(t, t)) if kind == "theme" else part["label"]
@@ -178,7 +237,6 @@ def trends(
         part[year] = part["label"].map(counts_now).fillna(0).astype(int)
         parts.append(part)
     table = pd.concat(parts, ignore_index=True)
-    n_now, n_before = len(now), len(before)
     table[f"Share {compare_to}"] = table[compare_to] / max(n_before, 1)
     table[f"Share {year}"] = table[year] / max(n_now, 1)
     table["Change (points)"] = 100 * (table[f"Share {year}"] - table[f"Share {compare_to}"])
@@ -206,7 +264,16 @@ def yearly_counts(records: pd.DataFrame, up_to: str, labels: Sequence[str], kind
         pairs = rows[["financial_year", "theme_ids"]].explode("theme_ids").dropna()
         pairs = pairs.rename(columns={"theme_ids": "label"})
     years = sorted(rows["financial_year"].unique())
-    table = pd.crosstab(pairs["label"], pairs["financial_year"]).reindex(index=list(labels), columns=years)
+    counts = pairs.groupby(["financial_year", "label"]).size().rename("n").reset_index()
+    return yearly_from_counts(counts, years, labels)
+
+
+def yearly_from_counts(counts: pd.DataFrame, years: Sequence[str], labels: Sequence[str]) -> pd.DataFrame:
+    """:func:`yearly_counts` from complaints counted by (financial_year, label) in a column ``n``."""
+    crossed = counts.pivot_table(index="label", columns="financial_year", values="n", aggfunc="sum", fill_value=0)
+    table = crossed.reindex(index=list(labels), columns=list(years)).rename_axis(
+        index="label", columns="financial_year"
+    )
     return table.fillna(0).astype(int)
 
 

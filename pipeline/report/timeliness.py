@@ -69,18 +69,70 @@ def quarter(dates: pd.Series) -> pd.Series:
     return ("Q" + (((dates.dt.month - 4) % 12) // 3 + 1).astype("string")).astype("string")
 
 
+COUNTED_KEYS = ["team", "stage", "Quarter", "working_days", WITHIN]
+
+
+def response_counts(in_year: pd.DataFrame) -> pd.DataFrame:
+    """The year's responses (from :func:`response_times`, with a Quarter) counted by team, stage, quarter,
+    working days and whether in time (column ``n``): all the response-time tables need."""
+    return in_year.groupby(COUNTED_KEYS, observed=True, dropna=False).size().rename("n").reset_index()
+
+
 def summarise(timed: pd.DataFrame, by: str | list[str], label: str | list[str]) -> pd.DataFrame:
     """Responses, mean and median working days and share within timescale for each value of ``by``."""
-    grouped = timed.groupby(by, observed=True, dropna=False)
+    keys = [by] if isinstance(by, str) else list(by)
+    counted = timed.groupby([*keys, "working_days", WITHIN], observed=True, dropna=False).size()
+    return summarise_counts(counted.rename("n").reset_index(), by, label)
+
+
+def summarise_counts(counted: pd.DataFrame, by: str | list[str], label: str | list[str]) -> pd.DataFrame:
+    """:func:`summarise` from responses counted by ``by``, working days and whether in time (column ``n``,
+    as :func:`response_counts` counts them): the median of counted days is the median of the days, each
+    repeated as often as counted."""
+    keys = [by] if isinstance(by, str) else list(by)
+    n = counted["n"]
+    timed = counted[WITHIN].notna()
+    weighted = counted.assign(
+        _days=counted["working_days"].astype(float) * n,
+        _timed=timed * n,
+        _within=counted[WITHIN].fillna(False).astype(bool) * n,
+    )
+    grouped = weighted.groupby(by, observed=True, dropna=False)
+    responses, in_time = grouped["n"].sum(), grouped["_timed"].sum()
+    # The median: the middle one or two of each group's days in order, found on the running count.
+    ordered = weighted.sort_values([*keys, "working_days"], kind="stable")
+    running = ordered.groupby(keys, observed=True, dropna=False)["n"].cumsum()
+    total = ordered.groupby(keys, observed=True, dropna=False)["n"].transform("sum")
+
+    def first_day(reached: pd.Series) -> pd.Series:
+        return ordered[reached].groupby(by, observed=True, dropna=False)["working_days"].first().astype(float)
+
     table = pd.DataFrame(
         {
-            "Responses": grouped.size(),
-            "Mean working days": grouped["working_days"].mean().astype(float).round(1),
-            "Median working days": grouped["working_days"].median().astype(float),
-            "Share within timescale": grouped[WITHIN].mean().astype(float),
+            "Responses": responses,
+            "Mean working days": (grouped["_days"].sum() / responses).astype(float).round(1),
+            "Median working days": (first_day(running >= (total + 1) // 2) + first_day(running >= total // 2 + 1)) / 2,
+            "Share within timescale": (grouped["_within"].sum() / in_time).where(in_time > 0).astype(float),
         }
     )
     return table.rename_axis(label).reset_index()
+
+
+def timeliness_from_counts(counted: pd.DataFrame, change: BeforeAfter | None, impossible: int) -> Timeliness:
+    """Every response-time table of the year from its responses counted (:func:`response_counts`)."""
+    by_team = summarise_counts(counted, "team", "Team").sort_values("Responses", ascending=False, ignore_index=True)
+    timed = counted[counted[WITHIN].notna()]
+    within = (timed[WITHIN].astype(bool) * timed["n"]).sum() / timed["n"].sum() if len(timed) else float("nan")
+    return Timeliness(
+        by_stage=summarise_counts(counted, "stage", "Stage"),
+        by_team=by_team,
+        by_quarter=summarise_counts(counted, "Quarter", "Quarter"),
+        by_team_and_quarter=summarise_counts(counted, ["team", "Quarter"], ["Team", "Quarter"]),
+        change=change,
+        within_share=float(within),
+        responded=int(counted["n"].sum()),
+        impossible=impossible,
+    )
 
 
 def before_after(timed: pd.DataFrame, date: str, label: str) -> BeforeAfter:
@@ -125,14 +177,5 @@ def timeliness(
     in_year = timed[timed["financial_year"] == year].assign(Quarter=lambda t: year + " " + quarter(t["date_received"]))
     year_rows = records[records["financial_year"] == year]
     days = working_days_between(year_rows["date_received"], year_rows["date_responded"])
-    by_team = summarise(in_year, "team", "Team").sort_values("Responses", ascending=False, ignore_index=True)
-    return Timeliness(
-        by_stage=summarise(in_year, "stage", "Stage"),
-        by_team=by_team,
-        by_quarter=summarise(in_year, "Quarter", "Quarter"),
-        by_team_and_quarter=summarise(in_year, ["team", "Quarter"], ["Team", "Quarter"]),
-        change=before_after(timed, change_date, change_label) if change_date and len(timed) else None,
-        within_share=float(in_year[WITHIN].astype(float).mean()) if in_year[WITHIN].notna().any() else float("nan"),
-        responded=len(in_year),
-        impossible=int((days < 0).sum()),
-    )
+    change = before_after(timed, change_date, change_label) if change_date and len(timed) else None
+    return timeliness_from_counts(response_counts(in_year), change, int((days < 0).sum()))
