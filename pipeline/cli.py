@@ -849,6 +849,7 @@ def feedback_import(
         + (f" ({again:,} were recorded before: imported already)." if again else ".")
     )
     if len(joined.set_aside):
-        rejects = Path(params.output.scored_file).parent / f"{decisions_file.stem}_rejects.csv"
+        # With the outputs (beside the scored file's default place), not beside the case system's export.
+        rejects = files.rejects_path(Path(params.output.scored_file).parent / decisions_file.name)
         path = files.write_table(joined.set_aside, rejects)
         console.print(f"[yellow]•[/] {len(joined.set_aside):,} set aside (see the problem column): {path}")

@@ -17,7 +17,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from pipeline.imports import spacy
-from pipeline.privacy import Redactor
+from pipeline.privacy import POSSESSIVE, Redactor
 
 NAME_PLACEHOLDER = "xxname"
 WORD = re.compile(r"\b[^\W\d_]+(?:['’-][^\W\d_]+)*\b")
@@ -58,7 +58,7 @@ def _keep(token: spacy.tokens.Token) -> bool:
 
 
 @lru_cache(maxsize=2**18)
-def _lookup_lemma(word: str) -> str:
+def lookup_lemma(word: str) -> str:
     """spaCy's English lookup lemma (spacy-lookups-data) of a lower-case token.
 
     The lookup lemmatizer maps each token's text through this table, nothing more; applying it
@@ -103,9 +103,9 @@ def replace_names(text: str, known: frozenset[str], placeholder: str = NAME_PLAC
     def replace(match: re.Match[str]) -> str:
         word = match.group(0)
         # A possessive keeps its "'s", as the redactor keeps it: "Philippa's" reads as "Sarah's" does.
-        stem, possessive = (word[:-2], word[-2:]) if word[-2:].lower() in ("'s", "’s") else (word, "")
+        stem = POSSESSIVE.sub("", word)
         if word[0].isupper() and not word.isupper() and stem.lower() not in known:
-            return placeholder + possessive
+            return placeholder + word[len(stem) :]
         return word
 
     return CAPITALISED_WORD.sub(replace, text)
@@ -196,7 +196,7 @@ def _run_tokens(run: str, lemmatize: bool = True) -> tuple[tuple[int, int, str],
     """
     found = blank_english(lemmatize).tokenizer(run).to_array(_TOKEN_ATTRIBUTES)
     kept = found[found[:, 2:].sum(axis=1) == 0, :2].tolist()
-    lemma = _lookup_lemma if lemmatize else str
+    lemma = lookup_lemma if lemmatize else str
     return tuple((start, length, lemma(run[start : start + length])) for start, length in kept)
 
 
@@ -213,7 +213,7 @@ def lemma_tokens(text: str, lemmatize: bool = True) -> list[tuple[str, str]]:
             for start, length, lemma in _run_tokens(run.group(), lemmatize)
         ]
     tokenizer = blank_english(lemmatize).tokenizer
-    lemma = _lookup_lemma if lemmatize else str
+    lemma = lookup_lemma if lemmatize else str
     return [  # lower-casing changed the length (a few non-English letters): tokenise both
         (original.text, lemma(token.text))
         for original, token in zip(tokenizer(text), tokenizer(lowered), strict=True)

@@ -109,7 +109,7 @@ _NI = re.compile(r"\b[A-Z]{2}[ -]?\d{2}[ -]?\d{2}[ -]?\d{2}[ -]?[A-D]\b", re.IGN
 _POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}\b", re.IGNORECASE)
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
-_POSSESSIVE = re.compile(r"['’]s?$", re.IGNORECASE)
+POSSESSIVE = re.compile(r"['’]s?$", re.IGNORECASE)
 _TITLES = frozenset(
     {"mr", "mrs", "ms", "miss", "mx", "dr", "cllr", "councillor", "sir", "dame", "prof", "professor", "master"}
 )
@@ -404,9 +404,8 @@ class Redactor:
             return []
         written = [w.group() for w in words]
         shouting = sum(word.isupper() for word in written) > len(words) / 2
-        lookups = [_POSSESSIVE.sub("", word) if "'" in word or "’" in word else word for word in written]
-        remembered = self._kinds
-        kinds = [kind if (kind := remembered.get(word)) is not None else self._kind(word) for word in lookups]
+        lookups = [POSSESSIVE.sub("", word) if "'" in word or "’" in word else word for word in written]
+        kinds = [self._kind(word) for word in lookups]
         # Only words with a capital or on a list can be names (or make one): the rest are passed over.
         candidates = [i for i, word in enumerate(lookups) if kinds[i] or word[:1].isupper()]
         for i in candidates:  # "Tylers mum": a name with a possessive s and no apostrophe

@@ -25,6 +25,7 @@ Purpose = Literal["train", "score"]
 # Spreadsheet row numbers: the header is row 1, so the first record is row 2 (unless the table starts lower).
 FIRST_DATA_ROW = 2
 SOURCE_ROW = "source_row"
+SAYS_SOMETHING = re.compile(r"[^\W_]")  # a letter or digit, in any script: a text without one says nothing
 
 
 # What a value that maps to nothing costs until it is mapped, and where to map it.
@@ -193,15 +194,12 @@ def _as_text(series: pd.Series) -> pd.Series:
 def blank_meaningless(description: pd.Series, data: DataConfig) -> pd.Series:
     """Texts that say nothing become missing: the placeholders of data.missing_text_values ("N/A", "see
     file"), and text with no letter or digit at all (punctuation, zero-width or invisible characters)."""
-    said = description.str.contains(r"[^\W_]", regex=True).fillna(False).astype(bool)
+    said = description.str.contains(SAYS_SOMETHING.pattern, regex=True).fillna(False).astype(bool)
     meaningless = ~said
     if data.missing_text_values:
         placeholder = description.str.casefold().isin([v.casefold() for v in data.missing_text_values])
         meaningless |= placeholder.fillna(False).astype(bool)
     return description.mask(meaningless & description.notna(), pd.NA)
-
-
-_SAYS_SOMETHING = re.compile(r"[^\W_]")  # a letter or digit, in any script
 
 
 def intake_frame(texts: Sequence[str], data: DataConfig, teams: Sequence[str | None] | None = None) -> pd.DataFrame:
@@ -212,7 +210,7 @@ def intake_frame(texts: Sequence[str], data: DataConfig, teams: Sequence[str | N
 
     def cleaned(value: str | None, meaningful: bool) -> str | None:
         text = value.strip() if isinstance(value, str) else None
-        if not text or meaningful and (_SAYS_SOMETHING.search(text) is None or text.casefold() in placeholders):
+        if not text or meaningful and (SAYS_SOMETHING.search(text) is None or text.casefold() in placeholders):
             return None
         return text
 

@@ -149,7 +149,6 @@ class ThemeMatcher:
 
         self.taxonomy = taxonomy
         self.nlp = blank_english(lemmatize=True)
-        self._lookup = self.nlp.get_pipe("lemmatizer").lookups.get_table("lemma_lookup")
         self._lemmas: dict[int, int] = {}  # word (hash) -> its lookup lemma (hash)
         self.phrases = PhraseMatcher(self.nlp.vocab, attr="LEMMA")
         self.tokens = Matcher(self.nlp.vocab, validate=True)
@@ -200,9 +199,10 @@ class ThemeMatcher:
     def _lemma(self, orth: int) -> int:
         lemma = self._lemmas.get(orth)
         if lemma is None:
+            from pipeline.language import lookup_lemma  # loaded with spaCy, as in __init__
+
             strings = self.nlp.vocab.strings
-            word = strings[orth]
-            lemma = strings.add(self._lookup.get(word, word))
+            lemma = strings.add(lookup_lemma(strings[orth]))
             if len(self._lemmas) < _LEMMA_CACHE_SIZE:
                 self._lemmas[orth] = lemma
         return lemma
