@@ -21,7 +21,7 @@ import pandas as pd
 from scipy import sparse
 from sklearn.cluster import KMeans
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer, TfidfVectorizer
-from sklearn.preprocessing import normalize
+from sklearn.preprocessing import MultiLabelBinarizer, normalize
 
 from pipeline.config import ReportConfig
 from pipeline.imports import STOP_WORDS
@@ -184,17 +184,15 @@ def _specificity(features: sparse.csr_matrix, complaint: np.ndarray, subjects: s
     holds = ((holds @ present) > 0).astype(float)  # complaints x words
     words = np.asarray(holds.sum(axis=0)).ravel()
     carrying = np.asarray(subjects.sum(axis=0)).ravel()
-    base = carrying / max(subjects.shape[0], 1)
-    weights = np.zeros(features.shape[1])
     # A subject every complaint has, or none, tells nothing (counted, so that rounding cannot make it tell).
-    for s in np.flatnonzero((carrying > 0) & (carrying < subjects.shape[0])):
-        share = (np.asarray(holds.T @ subjects[:, s].toarray()).ravel() + SUBJECT_PRIOR * base[s]) / (
-            words + SUBJECT_PRIOR
-        )
-        share = np.clip(share, 1e-12, 1 - 1e-12)
-        divergence = share * np.log(share / base[s]) + (1 - share) * np.log((1 - share) / (1 - base[s]))
-        weights = np.maximum(weights, divergence)
-    return weights
+    telling = np.flatnonzero((carrying > 0) & (carrying < subjects.shape[0]))
+    if not len(telling):
+        return np.zeros(features.shape[1])
+    base = carrying[telling] / subjects.shape[0]
+    together = (holds.T @ subjects[:, telling]).toarray()  # words x telling subjects: complaints with both
+    share = np.clip((together + SUBJECT_PRIOR * base) / (words[:, None] + SUBJECT_PRIOR), 1e-12, 1 - 1e-12)
+    divergence = share * np.log(share / base) + (1 - share) * np.log((1 - share) / (1 - base))
+    return np.maximum(divergence.max(axis=1), 0.0)
 
 
 def _group(
@@ -415,11 +413,7 @@ def _subjects(rows: pd.DataFrame) -> sparse.csr_matrix:
     themes = rows["theme_ids"] if "theme_ids" in rows.columns else pd.Series([()] * len(rows), dtype=object)
     categories = rows["category"].astype(str)
     carried = [[f"theme:{t}" for t in ids] + [f"category:{c}"] for ids, c in zip(themes, categories, strict=True)]
-    column = {name: n for n, name in enumerate(sorted({name for names in carried for name in names}))}
-    pairs = [(row, column[name]) for row, names in enumerate(carried) for name in names]
-    return sparse.csr_matrix(
-        (np.ones(len(pairs)), ([r for r, _ in pairs], [c for _, c in pairs])), shape=(len(rows), len(column))
-    )
+    return MultiLabelBinarizer(sparse_output=True).fit_transform(carried).astype(float).tocsr()
 
 
 def _trend(table: pd.DataFrame, fdr: float) -> pd.Series:
