@@ -116,9 +116,7 @@ class FeedbackSummary:
 
     def headline(self) -> str:
         if not self.decisions:
-            if not self.since:
-                return "No decisions recorded yet."
-            if self.earlier == 0:
+            if not self.since or self.earlier == 0:
                 return "No decisions recorded yet."
             before = f" ({self.earlier:,} recorded before it)" if self.earlier else ""
             return f"No decisions recorded since {self.since_words}{before}."
